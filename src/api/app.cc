@@ -1,0 +1,56 @@
+#include "base/strings.h"
+#include "api/app.h"
+
+#include "base/file.h"
+#include "base/status_macros.h"
+#include "store/migrations.h"
+
+namespace threathub::api {
+
+absl::StatusOr<std::unique_ptr<store::Database>> OpenConfiguredDatabase(
+    const base::Config& config) {
+  RETURN_IF_ERROR(base::MakeDirectories(config.data_dir));
+  ASSIGN_OR_RETURN(std::unique_ptr<store::Database> database,
+                   store::OpenDatabase(config.db, config.data_dir));
+  RETURN_IF_ERROR(store::Migrate(*database).status());
+  return database;
+}
+
+auth::SessionPolicy PolicyFrom(const base::Config& config) {
+  auth::SessionPolicy policy;
+  policy.idle_timeout = config.session_idle_minutes * 60 * 1000;
+  policy.absolute_lifetime = config.session_absolute_hours * 60 * 60 * 1000;
+  policy.totp_required = config.totp_required;
+  policy.cost.ops = static_cast<uint64_t>(config.argon2_ops);
+  policy.cost.memory_bytes = static_cast<size_t>(config.argon2_memory_bytes);
+  return policy;
+}
+
+App::App(const base::Config& config, const base::Clock& clock) : config_(config), clock_(clock) {}
+App::~App() = default;
+
+absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
+                                              const base::Clock& clock) {
+  std::unique_ptr<App> app(new App(config, clock));
+  ASSIGN_OR_RETURN(app->database_, OpenConfiguredDatabase(config));
+  app->trail_ = std::make_unique<audit::AuditTrail>(*app->database_, clock);
+  auth::SessionPolicy policy = PolicyFrom(config);
+  app->sessions_ =
+      std::make_unique<auth::Authenticator>(*app->database_, *app->trail_, clock, policy);
+  app->org_ = std::make_unique<auth::OrgService>(*app->database_, *app->trail_, *app->sessions_,
+                                                 clock, policy.cost);
+  app->services_ = std::make_unique<Services>(Services{app->config_, clock, *app->database_,
+                                                       *app->trail_, *app->sessions_, *app->org_});
+  AddAuthRoutes(app->router_, *app->services_);
+  AddOrgRoutes(app->router_, *app->services_);
+  AddAuditRoutes(app->router_, *app->services_);
+  http::DispatcherOptions options;
+  options.web_root = config.web_root;
+  options.max_json_body_bytes = config.max_json_body_bytes;
+  options.tls = !config.tls_cert.empty();
+  app->dispatcher_ = std::make_unique<http::Dispatcher>(app->router_, *app->sessions_,
+                                                        *app->trail_, options);
+  return app;
+}
+
+}  // namespace threathub::api

@@ -1,0 +1,64 @@
+// The assembled server: database (migrated), audit trail, sessions, organisation, the route
+// table and the dispatcher. `threathub serve` runs one; tests build one in-process.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<App> app, App::Open(config));
+//   http::Response response = app->dispatcher().Handle(request);
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "api/services.h"
+#include "http/dispatcher.h"
+
+namespace threathub::api {
+
+struct DemoAccount {
+  std::string username;
+  std::string role;
+  std::string password;
+};
+
+class App {
+ public:
+  // Opens the database named by the config, migrates it, and builds every service and route.
+  static absl::StatusOr<std::unique_ptr<App>> Open(const base::Config& config,
+                                                   const base::Clock& clock =
+                                                       base::SystemClock::Instance());
+  ~App();
+
+  // Creates the demo regions, agencies and one account per role (idempotent), giving each demo
+  // account a fresh random password, returned so that it can be shown once.
+  absl::StatusOr<std::vector<DemoAccount>> SeedDemo();
+
+  http::Router& router() { return router_; }
+  http::Dispatcher& dispatcher() { return *dispatcher_; }
+  Services& services() { return *services_; }
+  store::Database& database() { return *database_; }
+  auth::OrgService& org() { return *org_; }
+  auth::Authenticator& sessions() { return *sessions_; }
+  audit::AuditTrail& trail() { return *trail_; }
+
+ private:
+  App(const base::Config& config, const base::Clock& clock);
+
+  base::Config config_;
+  const base::Clock& clock_;
+  std::unique_ptr<store::Database> database_;
+  std::unique_ptr<audit::AuditTrail> trail_;
+  std::unique_ptr<auth::Authenticator> sessions_;
+  std::unique_ptr<auth::OrgService> org_;
+  std::unique_ptr<Services> services_;
+  http::Router router_;
+  std::unique_ptr<http::Dispatcher> dispatcher_;
+};
+
+// Opens and migrates the configured database (for the CLI's admin commands too).
+absl::StatusOr<std::unique_ptr<store::Database>> OpenConfiguredDatabase(
+    const base::Config& config);
+
+auth::SessionPolicy PolicyFrom(const base::Config& config);
+
+}  // namespace threathub::api

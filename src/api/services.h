@@ -1,0 +1,32 @@
+// Everything the HTTP handlers call, assembled once by App. Handlers hold a reference.
+#pragma once
+
+#include "audit/audit.h"
+#include "auth/org.h"
+#include "auth/sessions.h"
+#include "base/clock.h"
+#include "base/config.h"
+#include "http/router.h"
+#include "store/database.h"
+
+namespace threathub::api {
+
+struct Services {
+  const base::Config& config;
+  const base::Clock& clock;
+  store::Database& database;
+  audit::AuditTrail& trail;
+  auth::Authenticator& sessions;
+  auth::OrgService& org;
+};
+
+// Each module's routes; app.cc calls them all.
+void AddAuthRoutes(http::Router& router, Services& services);
+void AddOrgRoutes(http::Router& router, Services& services);
+void AddAuditRoutes(http::Router& router, Services& services);
+
+// The actor of an HTTP request (a route that needs sign-in has a principal).
+auth::Actor ActorOf(const http::Request& request);
+auth::ClientInfo ClientOf(const http::Request& request);
+
+}  // namespace threathub::api

@@ -1,0 +1,137 @@
+// Sign-in and sessions.
+//
+// Sign-in: banner acknowledged, password (Argon2id), then a TOTP code when the account has one;
+// accounts without TOTP (where it is required) get an enrolment-only session. After 5
+// consecutive failures within 15 minutes an account locks until an admin unlocks it. Answers
+// never reveal whether a username exists: unknown names fail, and lock, exactly like real ones.
+//
+// Sessions: 256-bit random tokens, stored only as SHA-256 hashes; idle timeout and absolute
+// lifetime from the config; ended at logout and when the account is disabled. Authenticate() is
+// the hot path of every request: it answers from an in-memory cache, re-reading the database at
+// most every few seconds (so a revocation by another instance takes effect within that time)
+// and writing last-seen times at most once a minute.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "audit/audit.h"
+#include "auth/password.h"
+#include "auth/principal.h"
+#include "base/clock.h"
+#include "store/database.h"
+
+namespace threathub::auth {
+
+struct SessionPolicy {
+  base::Millis idle_timeout = 30 * 60 * 1000;
+  base::Millis absolute_lifetime = 12 * 60 * 60 * 1000;
+  bool totp_required = true;
+  Argon2Cost cost;
+};
+
+struct ClientInfo {
+  std::string address;
+  std::string request_id;
+};
+
+enum class LoginStatus { kOk, kTotpRequired, kEnrollmentRequired };
+
+struct LoginResult {
+  LoginStatus status = LoginStatus::kOk;
+  std::string token;  // the session token, or the TOTP challenge when kTotpRequired
+  Principal principal;
+};
+
+struct TotpEnrollment {
+  std::string secret_base32;
+  std::string otpauth_uri;
+};
+
+struct Preferences {
+  std::optional<std::string> language;
+  std::optional<std::string> time_zone;
+  std::optional<std::string> display_name;
+};
+
+class Authenticator {
+ public:
+  Authenticator(store::Database& database, audit::AuditTrail& trail, const base::Clock& clock,
+                SessionPolicy policy);
+
+  const SessionPolicy& policy() const { return policy_; }
+
+  absl::StatusOr<LoginResult> Login(std::string_view username, std::string_view password,
+                                    bool banner_accepted, const ClientInfo& client);
+  absl::StatusOr<LoginResult> CompleteTotp(std::string_view challenge, std::string_view code,
+                                           const ClientInfo& client);
+
+  // Unauthenticated (reason session_expired) when the token is unknown, revoked or timed out.
+  // Refreshes the idle timer.
+  absl::StatusOr<Principal> Authenticate(std::string_view token);
+
+  absl::Status Logout(const Principal& principal, const ClientInfo& client);
+
+  absl::StatusOr<TotpEnrollment> BeginTotpEnrollment(const Principal& principal,
+                                                     const ClientInfo& client);
+  // Turns TOTP on and upgrades an enrolment-only session to a full one.
+  absl::StatusOr<Principal> ConfirmTotp(const Principal& principal, std::string_view code,
+                                        const ClientInfo& client);
+
+  absl::Status ChangePassword(const Principal& principal, std::string_view current_password,
+                              std::string_view new_password, const ClientInfo& client);
+  absl::StatusOr<Principal> UpdatePreferences(const Principal& principal,
+                                              const Preferences& preferences,
+                                              const ClientInfo& client);
+
+  // Marks every session of the user revoked, inside the caller's transaction. Call ForgetUser
+  // after the commit.
+  static absl::Status RevokeUserSessions(store::Transaction& tx, int64_t user_id);
+  // Drops cached sessions so that the next request re-reads the user (roles, disabled...).
+  void ForgetUser(int64_t user_id);
+  void ForgetAgency(int64_t agency_id);
+
+ private:
+  struct CachedSession {
+    Principal principal;
+    base::Millis last_seen = 0;          // in memory, exact
+    base::Millis last_seen_written = 0;  // as stored in the database
+    base::Millis validated_at = 0;       // when the database row was last read
+  };
+
+  absl::StatusOr<CachedSession> LoadSession(const std::string& token_hash);
+  absl::StatusOr<LoginResult> StartSession(store::Transaction& tx, int64_t user_id,
+                                           SessionStage stage, const ClientInfo& client);
+  absl::Status RecordFailure(store::Transaction& tx, int64_t user_id, bool& now_locked);
+  absl::Status Audit(std::optional<int64_t> user_id, std::optional<int64_t> agency_id,
+                     std::string_view name, std::string action, audit::Outcome outcome,
+                     const ClientInfo& client, std::string detail);
+  bool UnknownUserLocked(const std::string& username, bool count_failure);
+  void Forget(const std::string& token_hash);
+
+  store::Database& database_;
+  audit::AuditTrail& trail_;
+  const base::Clock& clock_;
+  SessionPolicy policy_;
+  std::string dummy_hash_;  // verified against for unknown users, so timing reveals nothing
+
+  absl::Mutex mutex_;
+  absl::flat_hash_map<std::string, CachedSession> cache_ ABSL_GUARDED_BY(mutex_);
+  struct Failures {
+    int count = 0;
+    base::Millis first = 0;
+  };
+  absl::flat_hash_map<std::string, Failures> unknown_failures_ ABSL_GUARDED_BY(mutex_);
+};
+
+inline constexpr int kMaxFailedSignIns = 5;
+inline constexpr base::Millis kFailureWindow = 15 * 60 * 1000;
+inline constexpr base::Millis kTotpChallengeLifetime = 5 * 60 * 1000;
+inline constexpr base::Millis kRevalidateInterval = 2000;
+inline constexpr base::Millis kLastSeenWriteInterval = 60 * 1000;
+
+}  // namespace threathub::auth

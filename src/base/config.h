@@ -1,0 +1,59 @@
+// Server configuration. Sources, weakest first: built-in defaults, a TOML file
+// (`--config FILE` or THREATHUB_CONFIG), environment variables (THREATHUB_<KEY> upper case),
+// command-line flags. Each later source overrides the earlier ones key by key.
+//
+//   Config config;
+//   RETURN_IF_ERROR(LoadConfigFile("threathub.toml", config));
+//   RETURN_IF_ERROR(ApplyEnvironment(config));
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace threathub::base {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./var";
+  // "sqlite" (a file under data_dir) or a libpq URI "postgresql://...".
+  std::string db = "sqlite";
+  bool demo = false;
+  std::string tls_cert;
+  std::string tls_key;
+  // Where the built web application lives; served at "/".
+  std::string web_root = "web/dist";
+  // When set, the server writes the port it listens on into this file (for tests on port 0).
+  std::string port_file;
+  int64_t max_json_body_bytes = 1 << 20;
+  int64_t max_header_bytes = 16 << 10;
+  int64_t request_timeout_seconds = 30;
+  int64_t worker_threads = 0;  // 0: one per core
+  int64_t session_idle_minutes = 30;
+  int64_t session_absolute_hours = 12;
+  bool totp_required = true;
+  // Shown at sign-in and acknowledged by the user.
+  std::string banner =
+      "This is a restricted law-enforcement information system. Use is limited to authorised "
+      "persons for official purposes; all activity is recorded and audited.";
+  std::string log_level = "info";
+  // Argon2id cost (libsodium opslimit / memlimit in bytes).
+  int64_t argon2_ops = 2;
+  int64_t argon2_memory_bytes = 64 << 20;
+};
+
+// The keys a config file and the environment may set, in the order of Config's fields.
+const std::vector<std::string>& ConfigKeys();
+
+// Sets one key from its text form. InvalidArgument names the key when the text is bad.
+absl::Status SetConfigValue(Config& config, std::string_view key, std::string_view value);
+
+absl::Status LoadConfigFile(const std::string& path, Config& config);
+absl::Status ApplyEnvironment(Config& config);
+
+// Checks values that depend on each other (e.g. a TLS key without a certificate).
+absl::Status ValidateConfig(const Config& config);
+
+}  // namespace threathub::base

@@ -1,0 +1,18 @@
+// `threathub admin region|agency|user ...`: the organisation from the command line, acting as
+// the local operator (recorded in the audit trail as cli:<login>).
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+#include "absl/status/statusor.h"
+#include "base/config.h"
+
+namespace threathub::cli {
+
+// Adds the admin subcommands to `admin`; returns the function that runs whichever was chosen.
+std::function<absl::Status()> AddAdminCommands(
+    CLI::App& admin, std::function<absl::StatusOr<base::Config>()> load_config);
+
+}  // namespace threathub::cli

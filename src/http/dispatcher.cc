@@ -1,0 +1,222 @@
+#include "base/strings.h"
+#include "http/dispatcher.h"
+
+#include <chrono>
+
+#include "base/encoding.h"
+#include "base/errors.h"
+#include "http/json.h"
+
+namespace threathub::http {
+namespace {
+
+std::vector<std::string> SlotNames(const Router& router) {
+  std::vector<std::string> names;
+  for (const Route& route : router.routes()) {
+    names.push_back(base::StrCat(MethodName(route.method), " ", route.pattern));
+  }
+  for (const char* fixed : {"static", "GET /healthz", "GET /metrics", "unmatched"}) {
+    names.emplace_back(fixed);
+  }
+  return names;
+}
+
+constexpr char kContentSecurityPolicy[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'";
+
+bool IsLoopback(std::string_view address) {
+  return base::StartsWith(address, "127.") || address == "::1" ||
+         base::StartsWith(address, "::ffff:127.");
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(const Router& router, auth::Authenticator& sessions,
+                       audit::AuditTrail& trail, DispatcherOptions options)
+    : router_(router),
+      sessions_(sessions),
+      trail_(trail),
+      options_(std::move(options)),
+      static_files_(options_.web_root),
+      metrics_(SlotNames(router)) {
+  static_slot_ = router.routes().size();
+  health_slot_ = static_slot_ + 1;
+  metrics_slot_ = static_slot_ + 2;
+  unmatched_slot_ = static_slot_ + 3;
+}
+
+int64_t Dispatcher::BodyLimitFor(Method method, std::string_view target) const {
+  std::string path;
+  std::map<std::string, std::string> query;
+  if (!ParseTarget(target, path, query)) return 0;
+  RouteMatch match = router_.Find(method, path);
+  if (match.route == nullptr) return 0;
+  if (match.route->max_body_bytes > 0) return match.route->max_body_bytes;
+  return options_.max_json_body_bytes;
+}
+
+std::string SessionCookie(std::string_view token, int64_t max_age_seconds) {
+  // The __Host- prefix needs Secure; browsers treat http://localhost and 127.0.0.1 as secure
+  // contexts, so the same cookie works for a local server without TLS.
+  return base::StrCat(kSessionCookie, "=", token,
+                      "; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=", max_age_seconds);
+}
+
+std::string ClearedSessionCookie() {
+  return base::StrCat(kSessionCookie, "=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+}
+
+void Dispatcher::Finish(Response& response, const Request& request) const {
+  auto& headers = response.headers;
+  headers.emplace_back("Content-Security-Policy", kContentSecurityPolicy);
+  headers.emplace_back("X-Content-Type-Options", "nosniff");
+  headers.emplace_back("Referrer-Policy", "no-referrer");
+  headers.emplace_back("X-Frame-Options", "DENY");
+  headers.emplace_back("Cross-Origin-Opener-Policy", "same-origin");
+  headers.emplace_back("Cross-Origin-Resource-Policy", "same-origin");
+  headers.emplace_back("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+  if (options_.tls) {
+    headers.emplace_back("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+  }
+  bool has_cache_control = false;
+  for (const auto& [name, value] : headers) has_cache_control |= name == "Cache-Control";
+  if (!has_cache_control) headers.emplace_back("Cache-Control", "no-store");
+  if (!request.request_id.empty()) headers.emplace_back("X-Request-Id", request.request_id);
+}
+
+Response Dispatcher::Refuse(const absl::Status& status) const {
+  Response response = ErrorResponse(status);
+  Finish(response, Request{});
+  return response;
+}
+
+Response Dispatcher::Handle(Request& request) {
+  auto started = std::chrono::steady_clock::now();
+  if (request.request_id.empty()) request.request_id = base::HexEncode(base::RandomBytes(8));
+  size_t slot = unmatched_slot_;
+  Response response;
+  try {
+    absl::StatusOr<Response> routed = RouteRequest(request, slot);
+    response = routed.ok() ? std::move(*routed) : ErrorResponse(routed.status());
+  } catch (const std::exception& error) {
+    // The one top-level catch: a bug in a handler answers 500 and the server goes on.
+    response = ErrorResponse(absl::InternalError("internal error; the request id names it in the log"));
+    std::fprintf(stderr, "request %s %s failed: %s\n", request.request_id.c_str(),
+                 request.target.c_str(), error.what());
+  }
+  Finish(response, request);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics_.Observe(slot, response.status, seconds);
+  return response;
+}
+
+absl::StatusOr<Response> Dispatcher::RouteRequest(Request& request, size_t& slot) {
+  if (!ParseTarget(request.target, request.path, request.query) ||
+      !base::IsValidUtf8(request.path)) {
+    return absl::InvalidArgumentError("malformed request target");
+  }
+  if (request.path == "/healthz") {
+    slot = health_slot_;
+    return JsonResponse(Json{{"status", "ok"}});
+  }
+  if (request.path == "/metrics") {
+    slot = metrics_slot_;
+    if (!IsLoopback(request.client_address)) return absl::NotFoundError("not found");
+    Response response;
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    response.body = metrics_.Render();
+    return response;
+  }
+  if (!base::StartsWith(request.path, "/api/")) {
+    slot = static_slot_;
+    if (request.method != Method::kGet && request.method != Method::kHead) {
+      return absl::NotFoundError("not found");
+    }
+    return static_files_.Serve(request.path);
+  }
+
+  RouteMatch match = router_.Find(request.method, request.path);
+  if (match.route == nullptr) {
+    if (match.path_exists) {
+      return absl::Status(absl::StatusCode::kUnimplemented,
+                          base::StrCat(MethodName(request.method), " is not allowed here"));
+    }
+    return absl::NotFoundError(base::StrCat("no such API route: ", request.path));
+  }
+  const Route& route = *match.route;
+  slot = route.index;
+  request.path_params = std::move(match.params);
+
+  if (route.permission != auth::Permission::kPublic) {
+    std::string token;
+    bool from_cookie = false;
+    std::string_view authorization = request.Header("authorization");
+    if (base::StartsWith(authorization, "Bearer ")) {
+      token = std::string(authorization.substr(7));
+    } else {
+      token = request.Cookie(kSessionCookie);
+      from_cookie = !token.empty();
+    }
+    if (token.empty()) {
+      return base::WithReason(absl::UnauthenticatedError("sign in first"), "unauthenticated");
+    }
+    absl::StatusOr<auth::Principal> principal = sessions_.Authenticate(token);
+    if (!principal.ok()) return principal.status();
+    request.principal = std::move(*principal);
+    const auth::Principal& who = *request.principal;
+
+    absl::Status refusal;
+    if (who.stage == auth::SessionStage::kEnroll &&
+        route.permission != auth::Permission::kEnrolment) {
+      refusal = base::WithReason(
+          absl::PermissionDeniedError("set up your second factor (TOTP) first"),
+          "totp_enrollment_required");
+    } else if (!auth::Has(who.permissions, route.permission)) {
+      refusal = absl::PermissionDeniedError(base::StrCat(
+          "your roles do not allow this (", auth::PermissionName(route.permission), ")"));
+    } else if (from_cookie && ChangesState(request.method) &&
+               !base::ConstantTimeEquals(request.Header(kCsrfHeader), who.csrf_token)) {
+      refusal = base::WithReason(absl::PermissionDeniedError("missing or wrong CSRF token"),
+                                 "csrf_missing");
+    }
+    if (!refusal.ok()) {
+      audit::Record record{.actor_id = who.user_id,
+                           .actor_name = who.username,
+                           .agency_id = who.agency_id,
+                           .action = "access.denied",
+                           .object_type = "route",
+                           .object_id = base::StrCat(MethodName(route.method), " ", route.pattern),
+                           .client = request.client_address,
+                           .outcome = audit::Outcome::kDenied,
+                           .request_id = request.request_id,
+                           .detail = std::string(refusal.message())};
+      trail_.Append(record).IgnoreError();  // the refusal stands even if the record fails
+      return refusal;
+    }
+  }
+
+  absl::StatusOr<Response> response = route.handler(request);
+  if (response.ok() && !route.audit_action.empty() && request.principal) {
+    const auth::Principal& who = *request.principal;
+    auto id = request.path_params.find("id");
+    audit::Record record{.actor_id = who.user_id,
+                         .actor_name = who.username,
+                         .agency_id = who.agency_id,
+                         .action = route.audit_action,
+                         .object_type = route.audit_object_type,
+                         .object_id = id == request.path_params.end() ? "" : id->second,
+                         .client = request.client_address,
+                         .request_id = request.request_id,
+                         .detail = request.target.size() > 500 ? request.target.substr(0, 500)
+                                                               : request.target};
+    // A protected read that cannot be recorded is not answered.
+    absl::Status recorded = trail_.Append(record);
+    if (!recorded.ok()) return recorded;
+  }
+  return response;
+}
+
+}  // namespace threathub::http

@@ -1,0 +1,31 @@
+// What the signed-in user may see. The server checks every request; these only decide what the
+// interface offers, so that nobody is shown a link that answers "permission denied".
+import type { SessionUser } from './types';
+
+const ROLE_FALLBACK: Record<string, readonly string[]> = {
+  'org.read': ['admin', 'supervisor'],
+  'org.manage': ['admin'],
+  'org.manage_all': ['admin'],
+  'users.read': ['admin', 'supervisor'],
+  'users.manage': ['admin'],
+  'audit.read': ['admin', 'supervisor'],
+};
+
+/** The session's permission list when the server sent one, else a guess from the roles. */
+export function hasPermission(user: SessionUser, permission: string): boolean {
+  if (Array.isArray(user.permissions)) return user.permissions.includes(permission);
+  const roles = ROLE_FALLBACK[permission] ?? [];
+  return user.roles.some((role) => roles.includes(role));
+}
+
+export function canAdminister(user: SessionUser): boolean {
+  return (
+    user.roles.includes('admin') ||
+    hasPermission(user, 'users.manage') ||
+    hasPermission(user, 'org.manage_all')
+  );
+}
+
+export function canReadAudit(user: SessionUser): boolean {
+  return hasPermission(user, 'audit.read');
+}
