@@ -18,7 +18,8 @@ absl::StatusOr<std::unique_ptr<store::Database>> OpenConfiguredDatabase(
 
 auth::SessionPolicy PolicyFrom(const base::Config& config) {
   auth::SessionPolicy policy;
-  policy.idle_timeout = config.session_idle_minutes * 60 * 1000;
+  policy.idle_timeout = config.session_idle_seconds > 0 ? config.session_idle_seconds * 1000
+                                                      : config.session_idle_minutes * 60 * 1000;
   policy.absolute_lifetime = config.session_absolute_hours * 60 * 60 * 1000;
   policy.totp_required = config.totp_required;
   policy.cost.ops = static_cast<uint64_t>(config.argon2_ops);

@@ -92,7 +92,11 @@ bool IsPlausibleTimeZone(std::string_view zone) {
 
 Authenticator::Authenticator(store::Database& database, audit::AuditTrail& trail,
                              const base::Clock& clock, SessionPolicy policy)
-    : database_(database), trail_(trail), clock_(clock), policy_(policy) {
+    : database_(database),
+      trail_(trail),
+      clock_(clock),
+      policy_(policy),
+      last_seen_write_interval_(std::min(kLastSeenWriteInterval, policy.idle_timeout / 4)) {
   dummy_hash_ = HashPassword(base::HexEncode(base::RandomBytes(16)), policy_.cost).value_or("");
 }
 
@@ -399,7 +403,7 @@ absl::StatusOr<Principal> Authenticator::Authenticate(std::string_view token) {
     auto entry = cache_.find(token_hash);
     if (entry != cache_.end()) {
       entry->second.last_seen = now;
-      if (now - entry->second.last_seen_written >= kLastSeenWriteInterval) {
+      if (now - entry->second.last_seen_written >= last_seen_write_interval_) {
         entry->second.last_seen_written = now;
         write_last_seen = true;
       }
@@ -419,18 +423,19 @@ void Authenticator::Forget(const std::string& token_hash) {
   cache_.erase(token_hash);
 }
 
+// Entries stay (they hold the exact last-seen time) but are re-read on their next use.
 void Authenticator::ForgetUser(int64_t user_id) {
   absl::MutexLock lock(&mutex_);
-  absl::erase_if(cache_, [&](const auto& entry) {
-    return entry.second.principal.user_id == user_id;
-  });
+  for (auto& [token_hash, cached] : cache_) {
+    if (cached.principal.user_id == user_id) cached.validated_at = 0;
+  }
 }
 
 void Authenticator::ForgetAgency(int64_t agency_id) {
   absl::MutexLock lock(&mutex_);
-  absl::erase_if(cache_, [&](const auto& entry) {
-    return entry.second.principal.agency_id == agency_id;
-  });
+  for (auto& [token_hash, cached] : cache_) {
+    if (cached.principal.agency_id == agency_id) cached.validated_at = 0;
+  }
 }
 
 absl::Status Authenticator::RevokeUserSessions(store::Transaction& tx, int64_t user_id) {

@@ -117,6 +117,9 @@ class Authenticator {
   audit::AuditTrail& trail_;
   const base::Clock& clock_;
   SessionPolicy policy_;
+  // How stale the stored last-seen time may get: short enough that another instance (or this
+  // one after a cache reload) never sees an active session as idle.
+  base::Millis last_seen_write_interval_;
   std::string dummy_hash_;  // verified against for unknown users, so timing reveals nothing
 
   absl::Mutex mutex_;

@@ -75,6 +75,7 @@ const std::vector<std::pair<std::string, Setter>>& Setters() {
        IntField("request_timeout_seconds", &Config::request_timeout_seconds, 1)},
       {"worker_threads", IntField("worker_threads", &Config::worker_threads, 0)},
       {"session_idle_minutes", IntField("session_idle_minutes", &Config::session_idle_minutes, 1)},
+      {"session_idle_seconds", IntField("session_idle_seconds", &Config::session_idle_seconds, 0)},
       {"session_absolute_hours",
        IntField("session_absolute_hours", &Config::session_absolute_hours, 1)},
       {"totp_required", BoolField("totp_required", &Config::totp_required)},

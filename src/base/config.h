@@ -32,6 +32,7 @@ struct Config {
   int64_t request_timeout_seconds = 30;
   int64_t worker_threads = 0;  // 0: one per core
   int64_t session_idle_minutes = 30;
+  int64_t session_idle_seconds = 0;  // when set, overrides session_idle_minutes (tests, demos)
   int64_t session_absolute_hours = 12;
   bool totp_required = true;
   // Shown at sign-in and acknowledged by the user.

@@ -420,6 +420,8 @@ export function UsersPanel() {
                           {t('admin.users.unlock')}
                         </button>
                       )}
+                      {String(user.id) !== String(me.id) && (
+                        <>
                       <button
                         type="button"
                         className="button button-small"
@@ -432,6 +434,8 @@ export function UsersPanel() {
                       <button type="button" className="button button-small" onClick={() => { startAction(); setConfirmReset(user); }} aria-label={t('admin.users.reset_named', { name: user.username })} data-testid={`user-reset-${user.username}`}>
                         {t('admin.users.reset')}
                       </button>
+                        </>
+                      )}
                     </td>
                   )}
                 </tr>

@@ -53,6 +53,7 @@ export interface TextFieldProps extends FieldShell {
   readOnly?: boolean;
   spellCheck?: boolean;
   name?: string;
+  inputClassName?: string;
 }
 
 export function TextField(props: TextFieldProps) {
@@ -65,6 +66,7 @@ export function TextField(props: TextFieldProps) {
       <input
         id={id}
         name={props.name}
+        className={props.inputClassName}
         type={props.type ?? 'text'}
         value={props.value}
         onChange={(event: ChangeEvent<HTMLInputElement>) => props.onChange(event.target.value)}

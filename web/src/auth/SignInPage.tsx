@@ -211,6 +211,7 @@ export function SignInPage() {
               onChange={setCode}
               autoComplete="one-time-code"
               inputMode="numeric"
+              inputClassName="input-code"
               required
               autoFocus
               maxLength={10}

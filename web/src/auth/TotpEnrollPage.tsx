@@ -129,6 +129,7 @@ export function TotpEnrollPage({ mode }: { mode: 'required' | 'profile' }) {
                     onChange={setCode}
                     autoComplete="one-time-code"
                     inputMode="numeric"
+                    inputClassName="input-code"
                     maxLength={10}
                     required
                     error={codeError}

@@ -1,0 +1,45 @@
+# threathub: `make run` starts a demo server on http://127.0.0.1:8080; `make test` runs every test.
+# Both install what is missing (Debian packages, npm packages) first.
+
+BUILD ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc)
+NPM_STAMP := web/node_modules/.package-lock.json
+
+.PHONY: all run test deps build web unit browser bench fuzz format clean
+
+all: build
+
+deps:
+	@tools/install-deps.sh
+
+$(NPM_STAMP): web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web: deps $(NPM_STAMP)
+	cd web && npm run build
+
+$(BUILD)/build.ninja: CMakeLists.txt
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build web
+	$(BUILD)/threathub serve --demo
+
+# Every test: unit and integration tests on SQLite and on a throwaway PostgreSQL cluster, the
+# web application's own tests, and the browser tests against the real server.
+test: build web
+	tools/run-tests.sh $(BUILD)
+
+bench: build web
+	THREATHUB_BENCH=1 tools/install-deps.sh
+	bench/run.sh $(BUILD)
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) web/dist
