@@ -7,11 +7,14 @@
 //   THREATHUB_ARTIFACTS                 directory for screenshots (default: a new temp dir)
 //   THREATHUB_DEMO_ADMIN_USER / _PASSWORD / _TOTP_SECRET   a national-agency administrator
 //   THREATHUB_DEMO_USER / _PASSWORD / _TOTP_SECRET         a demo user without admin rights
+//   THREATHUB_E2E_STATE                 JSON file keeping the TOTP secrets the tests enrolled, so
+//                                       that a rerun against the same server still signs in
+//                                       (default: e2e-totp-secrets.json in THREATHUB_ARTIFACTS)
 //   CHROMIUM_PATH                       default /usr/bin/chromium
 // A *_TOTP_SECRET is needed only when that demo account already has TOTP enrolled; an account
 // that must enrol is enrolled by the test, which then remembers its secret.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -37,6 +40,7 @@ export const config = {
   chromiumPath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
 };
 mkdirSync(config.artifacts, { recursive: true });
+config.statePath = process.env.THREATHUB_E2E_STATE || join(config.artifacts, 'e2e-totp-secrets.json');
 
 /** Why the suite cannot run, or false. */
 export function missingConfig() {
@@ -114,12 +118,13 @@ export async function waitForOneOf(page, candidates, timeoutMs = STEP_TIMEOUT_MS
 
 // TOTP secrets learnt during the run, by "base|username" and by username (a second server on
 // the same database shares them).
-const secrets = new Map();
+const secrets = new Map(existsSync(config.statePath) ? Object.entries(JSON.parse(readFileSync(config.statePath, 'utf8'))) : []);
 const lastStepUsed = new Map();
 
 export function rememberSecret(base, username, secretInfo) {
   secrets.set(`${base}|${username}`, secretInfo);
   secrets.set(username, secretInfo);
+  writeFileSync(config.statePath, `${JSON.stringify(Object.fromEntries(secrets), null, 2)}\n`, { mode: 0o600 });
 }
 
 function secretFor(base, accountInfo) {
