@@ -49,6 +49,27 @@ test('a demo user signs in and signs out', { skip }, async () => {
   const scenario = 'signin-signout';
   const who = config.user ?? config.admin;
   const page = await openPage(browser);
+
+  // The sign-in form is reachable by keyboard alone, in a sensible order, with a visible focus.
+  await page.goto(`${base}/signin`);
+  await page.getByTestId('login-banner').waitFor();
+  const reached = [];
+  for (let press = 0; press < 20; press += 1) {
+    await page.keyboard.press('Tab');
+    reached.push(await page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? ''));
+  }
+  // From the checkbox on, the form's controls follow in reading order.
+  const start = reached.indexOf('login-banner-accept');
+  const order = ['login-username', 'login-password', 'login-submit'].map((id) => reached.indexOf(id, start));
+  assert.ok(start >= 0 && order.every((index, i) => index > (i === 0 ? start : order[i - 1])), `tab order: ${reached.join(', ')}`);
+  assert.ok(reached.includes('lang-kk'), 'the language switch is reachable by keyboard');
+  await page.getByTestId('login-username').focus();
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  const outline = await page.getByTestId('login-username').evaluate((element) => getComputedStyle(element).outlineStyle);
+  assert.notEqual(outline, 'none', 'focused control shows an outline');
+  await shot(page, scenario, 'keyboard-focus');
+
   const result = await signIn(page, base, who, scenario);
   assert.equal(result.outcome, 'signed_in', `sign-in failed: ${result.reason}`);
   await page.getByTestId('page-home').waitFor();
@@ -177,6 +198,28 @@ async function visibleLabels(page) {
   );
 }
 
+/** Every form control and button has an accessible name (label, aria-label(ledby) or text). */
+async function assertLabelled(page, label) {
+  const unnamed = await page.$$eval('input, select, textarea, button, a[href]', (elements) =>
+    elements
+      .filter((element) => element.getClientRects().length > 0)
+      .filter((element) => {
+        const labelledBy = element.getAttribute('aria-labelledby');
+        const byIds = labelledBy
+          ? labelledBy.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join('')
+          : '';
+        const fromLabels = 'labels' in element && element.labels ? [...element.labels].map((l) => l.textContent).join('') : '';
+        const name = [element.getAttribute('aria-label'), byIds, fromLabels, element.textContent, element.getAttribute('alt')]
+          .filter(Boolean)
+          .join('')
+          .trim();
+        return name === '';
+      })
+      .map((element) => element.outerHTML.slice(0, 120)),
+  );
+  assert.deepEqual(unnamed, [], `${label}: controls without an accessible name`);
+}
+
 async function assertKazakh(page, scenario, label) {
   const isKazakh = kazakhMatcher();
   await page.getByTestId('loading').waitFor({ state: 'detached' }).catch(() => {});
@@ -186,6 +229,7 @@ async function assertKazakh(page, scenario, label) {
   await shot(page, scenario, `kk-${label}`);
   assert.deepEqual(foreign, [], `${label}: texts that are not Kazakh`);
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'kk');
+  await assertLabelled(page, label);
 }
 
 test('switching to Kazakh shows Kazakh labels on every page', { skip }, async () => {
