@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
 #include "base/strings.h"
 #include "api/app.h"
@@ -60,6 +61,7 @@ absl::Status Serve(const CommonFlags& common, const ServeFlags& flags) {
     config.demo = true;
   }
   RETURN_IF_ERROR(base::ValidateConfig(config));
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
   ASSIGN_OR_RETURN(std::unique_ptr<api::App> app, api::App::Open(config));
   if (config.demo) {
     ASSIGN_OR_RETURN(std::vector<api::DemoAccount> accounts, app->SeedDemo());

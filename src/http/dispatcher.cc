@@ -3,6 +3,8 @@
 
 #include <chrono>
 
+#include <spdlog/spdlog.h>
+
 #include "base/encoding.h"
 #include "base/errors.h"
 #include "http/json.h"
@@ -103,8 +105,11 @@ Response Dispatcher::Handle(Request& request) {
   } catch (const std::exception& error) {
     // The one top-level catch: a bug in a handler answers 500 and the server goes on.
     response = ErrorResponse(absl::InternalError("internal error; the request id names it in the log"));
-    std::fprintf(stderr, "request %s %s failed: %s\n", request.request_id.c_str(),
-                 request.target.c_str(), error.what());
+    spdlog::error("request {} {} failed: {}", request.request_id, request.target, error.what());
+  }
+  if (response.status >= 500) {
+    spdlog::error("{} {} -> {}: {}", MethodName(request.method), request.target, response.status,
+                  response.body);
   }
   Finish(response, request);
   double seconds =

@@ -11,6 +11,8 @@
 #include "http/internal_asio.h"
 #include "http/json.h"
 
+#include <spdlog/spdlog.h>
+
 namespace threathub::http {
 namespace {
 
@@ -286,8 +288,13 @@ class Server::Impl {
               ->Start();
         }
       }
-      // Out of file descriptors and similar: keep accepting; the error is transient.
-      Accept();
+      if (!error) return Accept();
+      // Out of file descriptors and similar: wait a moment rather than spin, then go on.
+      spdlog::warn("accept failed: {}", error.message());
+      retry_timer_.expires_after(std::chrono::milliseconds(100));
+      retry_timer_.async_wait([this](beast::error_code wait_error) {
+        if (!wait_error) Accept();
+      });
     });
   }
 
@@ -297,6 +304,7 @@ class Server::Impl {
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
   asio::ssl::context tls_context_;
+  asio::steady_timer retry_timer_{io_};
   bool tls_ = false;
 };
 

@@ -40,7 +40,8 @@ export const config = {
   chromiumPath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
 };
 mkdirSync(config.artifacts, { recursive: true });
-config.statePath = process.env.THREATHUB_E2E_STATE || join(config.artifacts, 'e2e-totp-secrets.json');
+config.statePath =
+  process.env.THREATHUB_E2E_STATE || join(config.artifacts, 'e2e-totp-secrets.json');
 
 /** Why the suite cannot run, or false. */
 export function missingConfig() {
@@ -73,7 +74,10 @@ export async function launchBrowser() {
  * in `page.problems`; a CSP violation or uncaught exception there fails the test in `finish`.
  */
 export async function openPage(browser) {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({
+    locale: 'en-US',
+    viewport: { width: 1280, height: 900 },
+  });
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   const page = await context.newPage();
   page.problems = [];
@@ -96,7 +100,10 @@ let shotCounter = 0;
 /** Saves a full-page screenshot as NNN-scenario-label.png in THREATHUB_ARTIFACTS. */
 export async function shot(page, scenario, label) {
   shotCounter += 1;
-  const name = `${String(shotCounter).padStart(3, '0')}-${scenario}-${label}`.replace(/[^\w.-]+/g, '_');
+  const name = `${String(shotCounter).padStart(3, '0')}-${scenario}-${label}`.replace(
+    /[^\w.-]+/g,
+    '_',
+  );
   await page.screenshot({ path: join(config.artifacts, `${name}.png`), fullPage: true });
 }
 
@@ -109,29 +116,49 @@ export async function waitForOneOf(page, candidates, timeoutMs = STEP_TIMEOUT_MS
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     for (const [name, testId] of Object.entries(candidates)) {
-      if (await page.getByTestId(testId).first().isVisible().catch(() => false)) return name;
+      if (
+        await page
+          .getByTestId(testId)
+          .first()
+          .isVisible()
+          .catch(() => false)
+      )
+        return name;
     }
     await page.waitForTimeout(100);
   }
-  throw new Error(`none of ${Object.values(candidates).join(', ')} appeared within ${timeoutMs} ms`);
+  throw new Error(
+    `none of ${Object.values(candidates).join(', ')} appeared within ${timeoutMs} ms`,
+  );
 }
 
 // TOTP secrets learnt during the run, by "base|username" and by username (a second server on
 // the same database shares them).
-const secrets = new Map(existsSync(config.statePath) ? Object.entries(JSON.parse(readFileSync(config.statePath, 'utf8'))) : []);
-const lastStepUsed = new Map();
+const secrets = new Map(
+  existsSync(config.statePath)
+    ? Object.entries(JSON.parse(readFileSync(config.statePath, 'utf8')))
+    : [],
+);
+
+function saveSecrets() {
+  writeFileSync(config.statePath, `${JSON.stringify(Object.fromEntries(secrets), null, 2)}\n`, {
+    mode: 0o600,
+  });
+}
 
 export function rememberSecret(base, username, secretInfo) {
   secrets.set(`${base}|${username}`, secretInfo);
   secrets.set(username, secretInfo);
-  writeFileSync(config.statePath, `${JSON.stringify(Object.fromEntries(secrets), null, 2)}\n`, { mode: 0o600 });
+  saveSecrets();
 }
 
 function secretFor(base, accountInfo) {
   return (
     secrets.get(`${base}|${accountInfo.username}`) ??
     secrets.get(accountInfo.username) ??
-    (accountInfo.totpSecret ? { secret: accountInfo.totpSecret, digits: 6, period: 30, algorithm: 'sha1' } : undefined)
+    (accountInfo.totpSecret
+      ? { secret: accountInfo.totpSecret, digits: 6, period: 30, algorithm: 'sha1' }
+      : undefined)
   );
 }
 
@@ -140,19 +167,22 @@ function secretFor(base, accountInfo) {
  * (RFC 6238 section 5.2), so this waits for the next step when needed.
  */
 export async function freshCode(secretInfo) {
-  const key = secretInfo.secret;
   let step = timeStep(Date.now(), secretInfo.period);
-  while (lastStepUsed.get(key) !== undefined && step <= lastStepUsed.get(key)) {
+  while (secretInfo.lastStep !== undefined && step <= secretInfo.lastStep) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     step = timeStep(Date.now(), secretInfo.period);
   }
   // Not in the last second of a step, so the code is still valid when it arrives.
   const intoStepMs = Date.now() % (secretInfo.period * 1000);
   if (secretInfo.period * 1000 - intoStepMs < 1500) {
-    await new Promise((resolve) => setTimeout(resolve, secretInfo.period * 1000 - intoStepMs + 100));
+    await new Promise((resolve) =>
+      setTimeout(resolve, secretInfo.period * 1000 - intoStepMs + 100),
+    );
     step = timeStep(Date.now(), secretInfo.period);
   }
-  lastStepUsed.set(key, step);
+  // Kept in the state file too, so that a rerun within the same step waits as well.
+  secretInfo.lastStep = step;
+  if ([...secrets.values()].includes(secretInfo)) saveSecrets();
   return totp(secretInfo.secret, {
     timeMs: Date.now(),
     period: secretInfo.period,
@@ -176,7 +206,12 @@ export async function enrolTotp(page, base, username, scenario) {
     period: fromUri?.period || 30,
     algorithm: fromUri?.algorithm || 'sha1',
   };
-  if (fromUri) assert.equal(fromUri.secret.toUpperCase(), text.toUpperCase(), 'QR code and key text name the same secret');
+  if (fromUri)
+    assert.equal(
+      fromUri.secret.toUpperCase(),
+      text.toUpperCase(),
+      'QR code and key text name the same secret',
+    );
   await page.getByTestId('enroll-code').fill(await freshCode(secretInfo));
   await page.getByTestId('enroll-confirm').click();
   rememberSecret(base, username, secretInfo);
@@ -221,14 +256,21 @@ export async function signIn(page, base, accountInfo, scenario, { open = true } 
     if (seen === 'totp') {
       steps.push('totp');
       const secretInfo = secretFor(base, accountInfo);
-      assert.ok(secretInfo, `TOTP asked for ${accountInfo.username}, whose secret the test does not know`);
+      assert.ok(
+        secretInfo,
+        `TOTP asked for ${accountInfo.username}, whose secret the test does not know`,
+      );
       await page.getByTestId('totp-code').fill(await freshCode(secretInfo));
       await shot(page, scenario, 'totp');
       await Promise.all([
         page.waitForResponse((response) => response.url().endsWith('/api/v1/auth/totp')),
         page.getByTestId('totp-submit').click(),
       ]);
-      const next = await waitForOneOf(page, { error: 'login-error', signedIn: 'nav-home', enroll: 'page-enroll' });
+      const next = await waitForOneOf(page, {
+        error: 'login-error',
+        signedIn: 'nav-home',
+        enroll: 'page-enroll',
+      });
       if (next === 'error') {
         const reason = await page.getByTestId('login-error').getAttribute('data-reason');
         await shot(page, scenario, `totp-error-${reason}`);
@@ -257,7 +299,10 @@ export async function signOut(page, scenario) {
 export async function openFromNav(page, navTestId, pageTestId, scenario) {
   await page.getByTestId(navTestId).click();
   await page.getByTestId(pageTestId).waitFor();
-  await page.getByTestId('loading').waitFor({ state: 'detached' }).catch(() => {});
+  await page
+    .getByTestId('loading')
+    .waitFor({ state: 'detached' })
+    .catch(() => {});
   await shot(page, scenario, pageTestId);
 }
 

@@ -57,7 +57,15 @@ function addRegion(code, name) {
   return region;
 }
 function addAgency(region, code, name, national = false) {
-  const agency = { id: id(), region_id: region.id, code, name, national, disabled: false, created_at: now() };
+  const agency = {
+    id: id(),
+    region_id: region.id,
+    code,
+    name,
+    national,
+    disabled: false,
+    created_at: now(),
+  };
   agencies.push(agency);
   return agency;
 }
@@ -94,9 +102,27 @@ export const DEMO = {
   aliya: 'aliya-demo-password-1',
   serik: 'serik-demo-password-1',
 };
-addUser({ username: 'admin', display_name: 'Әкімші Демо', agency: national, roles: ['admin'], password: DEMO.admin });
-addUser({ username: 'aliya', display_name: 'Әлия Қасымова', agency: almatyPolice, roles: ['investigator'], password: DEMO.aliya });
-addUser({ username: 'serik', display_name: 'Серік Өмірзақов', agency: almatyPolice, roles: ['supervisor'], password: DEMO.serik });
+addUser({
+  username: 'admin',
+  display_name: 'Әкімші Демо',
+  agency: national,
+  roles: ['admin'],
+  password: DEMO.admin,
+});
+addUser({
+  username: 'aliya',
+  display_name: 'Әлия Қасымова',
+  agency: almatyPolice,
+  roles: ['investigator'],
+  password: DEMO.aliya,
+});
+addUser({
+  username: 'serik',
+  display_name: 'Серік Өмірзақов',
+  agency: almatyPolice,
+  roles: ['supervisor'],
+  password: DEMO.serik,
+});
 
 // ---- helpers ----
 class HttpError extends Error {
@@ -107,7 +133,10 @@ class HttpError extends Error {
   }
 }
 const bad = (message, field, reason) =>
-  new HttpError(400, 'invalid_argument', message, { ...(field ? { field } : {}), ...(reason ? { reason } : {}) });
+  new HttpError(400, 'invalid_argument', message, {
+    ...(field ? { field } : {}),
+    ...(reason ? { reason } : {}),
+  });
 
 function agencyOf(user) {
   return agencies.find((agency) => agency.id === user.agency_id);
@@ -166,7 +195,13 @@ function record(request, actor, action, objectType, objectId, outcome = 'ok', de
 
 function startSession(user, stage) {
   const token = randomBytes(32).toString('base64url');
-  const session = { userId: user.id, csrf: randomBytes(16).toString('base64url'), stage, created: Date.now(), seen: Date.now() };
+  const session = {
+    userId: user.id,
+    csrf: randomBytes(16).toString('base64url'),
+    stage,
+    created: Date.now(),
+    seen: Date.now(),
+  };
   sessions.set(hash(token), session);
   return { token, session };
 }
@@ -192,7 +227,10 @@ function requireSession(request, { allowEnroll = false } = {}) {
   const session = sessions.get(key);
   if (!session) throw new HttpError(401, 'unauthenticated', 'no such session');
   const user = users.find((candidate) => candidate.id === session.userId);
-  if (Date.now() - session.seen > IDLE_SECONDS * 1000 || Date.now() - session.created > ABSOLUTE_SECONDS * 1000) {
+  if (
+    Date.now() - session.seen > IDLE_SECONDS * 1000 ||
+    Date.now() - session.created > ABSOLUTE_SECONDS * 1000
+  ) {
     sessions.delete(key);
     throw new HttpError(401, 'unauthenticated', 'session expired', { reason: 'session_expired' });
   }
@@ -202,26 +240,34 @@ function requireSession(request, { allowEnroll = false } = {}) {
   }
   if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(request.method) && !bearer) {
     if (request.headers['x-csrf-token'] !== session.csrf) {
-      throw new HttpError(403, 'permission_denied', 'missing or wrong X-CSRF-Token', { reason: 'csrf_missing' });
+      throw new HttpError(403, 'permission_denied', 'missing or wrong X-CSRF-Token', {
+        reason: 'csrf_missing',
+      });
     }
   }
   if (session.stage === 'enroll' && !allowEnroll) {
-    throw new HttpError(403, 'permission_denied', 'enrol TOTP first', { reason: 'totp_enrollment_required' });
+    throw new HttpError(403, 'permission_denied', 'enrol TOTP first', {
+      reason: 'totp_enrollment_required',
+    });
   }
   session.seen = Date.now();
   return { session, user, key };
 }
 function requirePermission(user, permission) {
-  if (!permissionsOf(user).includes(permission)) throw new HttpError(403, 'permission_denied', `needs ${permission}`);
+  if (!permissionsOf(user).includes(permission))
+    throw new HttpError(403, 'permission_denied', `needs ${permission}`);
 }
 
 function checkFields(body, allowed) {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('body must be a JSON object');
-  for (const key of Object.keys(body)) if (!allowed.includes(key)) throw bad(`unknown field ${key}`, key, 'unknown_field');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw bad('body must be a JSON object');
+  for (const key of Object.keys(body))
+    if (!allowed.includes(key)) throw bad(`unknown field ${key}`, key, 'unknown_field');
 }
 function requireText(body, field, label = field) {
   const value = body[field];
-  if (typeof value !== 'string' || value.trim() === '') throw bad(`${label}: required`, field, 'required');
+  if (typeof value !== 'string' || value.trim() === '')
+    throw bad(`${label}: required`, field, 'required');
   return value.trim();
 }
 function checkPassword(password, field) {
@@ -247,7 +293,11 @@ function generatedPassword() {
 // ---- routes ----
 const routes = [];
 function route(method, pattern, handler) {
-  routes.push({ method, pattern: new RegExp(`^${pattern.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`), handler });
+  routes.push({
+    method,
+    pattern: new RegExp(`^${pattern.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`),
+    handler,
+  });
 }
 
 route('GET', '/healthz', () => ({ body: { status: 'ok' } }));
@@ -264,7 +314,8 @@ route('GET', '/api/v1/auth/banner', () => ({
 
 route('POST', '/api/v1/auth/login', ({ request, body }) => {
   checkFields(body, ['username', 'password', 'banner_accepted']);
-  if (body.banner_accepted !== true) throw bad('accept the banner', 'banner_accepted', 'banner_not_accepted');
+  if (body.banner_accepted !== true)
+    throw bad('accept the banner', 'banner_accepted', 'banner_not_accepted');
   const user = users.find((candidate) => candidate.username === body.username);
   const fail = (reason, message) => {
     record(request, user ?? null, 'auth.login', 'user', user?.id ?? null, 'denied', { reason });
@@ -304,23 +355,33 @@ route('POST', '/api/v1/auth/login', ({ request, body }) => {
 route('POST', '/api/v1/auth/totp', ({ request, body }) => {
   checkFields(body, ['challenge', 'code']);
   const pending = challenges.get(body.challenge);
-  if (!pending || pending.expires < Date.now()) throw new HttpError(401, 'unauthenticated', 'challenge expired', { reason: 'bad_credentials' });
+  if (!pending || pending.expires < Date.now())
+    throw new HttpError(401, 'unauthenticated', 'challenge expired', { reason: 'bad_credentials' });
   const user = users.find((candidate) => candidate.id === pending.userId);
   if (!verifyTotp(user, user.totp_secret, body.code)) {
     record(request, user, 'auth.totp', 'user', user.id, 'denied');
-    throw new HttpError(401, 'unauthenticated', 'wrong code', { reason: 'bad_totp', field: 'code' });
+    throw new HttpError(401, 'unauthenticated', 'wrong code', {
+      reason: 'bad_totp',
+      field: 'code',
+    });
   }
   challenges.delete(body.challenge);
   const { token, session } = startSession(user, 'full');
   record(request, user, 'auth.login', 'user', user.id);
-  return { body: { status: 'ok', token, csrf_token: session.csrf, session: sessionBody(session) }, headers: { 'Set-Cookie': cookieFor(token) } };
+  return {
+    body: { status: 'ok', token, csrf_token: session.csrf, session: sessionBody(session) },
+    headers: { 'Set-Cookie': cookieFor(token) },
+  };
 });
 
 route('POST', '/api/v1/auth/logout', ({ request }) => {
   const { user, key } = requireSession(request, { allowEnroll: true });
   sessions.delete(key);
   record(request, user, 'auth.logout', 'user', user.id);
-  return { status: 204, headers: { 'Set-Cookie': `${COOKIE}=; HttpOnly; SameSite=Strict; Secure; Path=/; Max-Age=0` } };
+  return {
+    status: 204,
+    headers: { 'Set-Cookie': `${COOKIE}=; HttpOnly; SameSite=Strict; Secure; Path=/; Max-Age=0` },
+  };
 });
 
 route('GET', '/api/v1/session', ({ request }) => {
@@ -332,14 +393,20 @@ route('POST', '/api/v1/me/totp/enroll', ({ request }) => {
   const { user } = requireSession(request, { allowEnroll: true });
   user.pending_secret = newSecret();
   const label = encodeURIComponent(`threathub:${user.username}`);
-  return { body: { secret: user.pending_secret, otpauth_uri: `otpauth://totp/${label}?secret=${user.pending_secret}&issuer=threathub&algorithm=SHA1&digits=6&period=30` } };
+  return {
+    body: {
+      secret: user.pending_secret,
+      otpauth_uri: `otpauth://totp/${label}?secret=${user.pending_secret}&issuer=threathub&algorithm=SHA1&digits=6&period=30`,
+    },
+  };
 });
 
 route('POST', '/api/v1/me/totp/confirm', ({ request, body }) => {
   const { user, session } = requireSession(request, { allowEnroll: true });
   checkFields(body, ['code']);
   if (!user.pending_secret) throw new HttpError(409, 'failed_precondition', 'enrol first');
-  if (!verifyTotp(user, user.pending_secret, body.code)) throw bad('wrong code', 'code', 'bad_totp');
+  if (!verifyTotp(user, user.pending_secret, body.code))
+    throw bad('wrong code', 'code', 'bad_totp');
   user.totp_secret = user.pending_secret;
   user.pending_secret = null;
   session.stage = 'full';
@@ -350,7 +417,8 @@ route('POST', '/api/v1/me/totp/confirm', ({ request, body }) => {
 route('POST', '/api/v1/me/password', ({ request, body }) => {
   const { user } = requireSession(request);
   checkFields(body, ['current_password', 'new_password']);
-  if (body.current_password !== user.password) throw bad('current password is wrong', 'current_password', 'bad_credentials');
+  if (body.current_password !== user.password)
+    throw bad('current password is wrong', 'current_password', 'bad_credentials');
   checkPassword(body.new_password, 'new_password');
   user.password = body.new_password;
   record(request, user, 'user.password_change', 'user', user.id);
@@ -361,7 +429,8 @@ route('PATCH', '/api/v1/me', ({ request, body }) => {
   const { user, session } = requireSession(request);
   checkFields(body, ['language', 'time_zone', 'display_name']);
   if (body.language !== undefined) {
-    if (!['kk', 'ru', 'en'].includes(body.language)) throw bad('language: kk, ru or en', 'language');
+    if (!['kk', 'ru', 'en'].includes(body.language))
+      throw bad('language: kk, ru or en', 'language');
     user.language = body.language;
   }
   if (body.time_zone !== undefined) {
@@ -388,7 +457,8 @@ route('POST', '/api/v1/regions', ({ request, body }) => {
   checkFields(body, ['code', 'name']);
   const code = requireText(body, 'code');
   const name = requireText(body, 'name');
-  if (regions.some((region) => region.code === code)) throw new HttpError(409, 'already_exists', 'code taken', { field: 'code' });
+  if (regions.some((region) => region.code === code))
+    throw new HttpError(409, 'already_exists', 'code taken', { field: 'code' });
   const region = addRegion(code, name);
   record(request, user, 'region.create', 'region', region.id);
   return { status: 201, body: region };
@@ -408,7 +478,11 @@ route('GET', '/api/v1/agencies', ({ request, url }) => {
   const { user } = requireSession(request);
   requirePermission(user, 'org.read');
   const regionId = url.searchParams.get('region_id');
-  return { body: { agencies: agencies.filter((agency) => !regionId || String(agency.region_id) === regionId) } };
+  return {
+    body: {
+      agencies: agencies.filter((agency) => !regionId || String(agency.region_id) === regionId),
+    },
+  };
 });
 route('POST', '/api/v1/agencies', ({ request, body }) => {
   const { user } = requireSession(request);
@@ -417,7 +491,8 @@ route('POST', '/api/v1/agencies', ({ request, body }) => {
   const region = regions.find((candidate) => candidate.id === body.region_id);
   if (!region) throw bad('region_id: no such region', 'region_id');
   const code = requireText(body, 'code');
-  if (agencies.some((agency) => agency.code === code)) throw new HttpError(409, 'already_exists', 'code taken', { field: 'code' });
+  if (agencies.some((agency) => agency.code === code))
+    throw new HttpError(409, 'already_exists', 'code taken', { field: 'code' });
   const agency = addAgency(region, code, requireText(body, 'name'), body.national === true);
   record(request, user, 'agency.create', 'agency', agency.id);
   return { status: 201, body: agency };
@@ -429,7 +504,8 @@ route('PATCH', '/api/v1/agencies/{id}', ({ request, body, params }) => {
   if (!agency) throw new HttpError(404, 'not_found', 'no such agency');
   if (!permissionsOf(user).includes('org.manage_all')) {
     requirePermission(user, 'org.manage');
-    if (agency.id !== user.agency_id) throw new HttpError(403, 'permission_denied', 'not your agency');
+    if (agency.id !== user.agency_id)
+      throw new HttpError(403, 'permission_denied', 'not your agency');
   }
   if (body.name !== undefined) agency.name = requireText(body, 'name');
   if (body.disabled !== undefined) agency.disabled = body.disabled === true;
@@ -447,7 +523,8 @@ function findUser(actor, idText) {
   return user;
 }
 function checkRoles(roles) {
-  if (!Array.isArray(roles) || roles.some((role) => !ROLES.includes(role))) throw bad('roles: unknown role', 'roles');
+  if (!Array.isArray(roles) || roles.some((role) => !ROLES.includes(role)))
+    throw bad('roles: unknown role', 'roles');
   if (roles.length === 0) throw bad('roles: at least one', 'roles', 'required');
 }
 
@@ -458,7 +535,12 @@ route('GET', '/api/v1/users', ({ request, url }) => {
   const q = (url.searchParams.get('q') ?? '').toLowerCase();
   const list = visibleUsers(user)
     .filter((candidate) => !agencyId || String(candidate.agency_id) === agencyId)
-    .filter((candidate) => !q || candidate.username.toLowerCase().includes(q) || candidate.display_name.toLowerCase().includes(q));
+    .filter(
+      (candidate) =>
+        !q ||
+        candidate.username.toLowerCase().includes(q) ||
+        candidate.display_name.toLowerCase().includes(q),
+    );
   record(request, user, 'user.list', 'user', null);
   return { body: { users: list.map(publicUser) } };
 });
@@ -472,14 +554,23 @@ route('POST', '/api/v1/users', ({ request, body }) => {
   requirePermission(user, 'users.manage');
   checkFields(body, ['username', 'display_name', 'email', 'agency_id', 'roles', 'password']);
   const username = requireText(body, 'username');
-  if (!/^[a-z0-9._-]{3,64}$/.test(username)) throw bad('username: 3-64 of a-z 0-9 . _ -', 'username', 'bad_username');
-  if (users.some((candidate) => candidate.username === username)) throw new HttpError(409, 'already_exists', 'username taken', { field: 'username' });
+  if (!/^[a-z0-9._-]{3,64}$/.test(username))
+    throw bad('username: 3-64 of a-z 0-9 . _ -', 'username', 'bad_username');
+  if (users.some((candidate) => candidate.username === username))
+    throw new HttpError(409, 'already_exists', 'username taken', { field: 'username' });
   const displayName = requireText(body, 'display_name');
   const agency = agencies.find((candidate) => candidate.id === body.agency_id);
   if (!agency) throw bad('agency_id: no such agency', 'agency_id');
   checkRoles(body.roles);
   checkPassword(body.password, 'password');
-  const created = addUser({ username, display_name: displayName, agency, roles: body.roles, password: body.password, email: body.email ?? null });
+  const created = addUser({
+    username,
+    display_name: displayName,
+    agency,
+    roles: body.roles,
+    password: body.password,
+    email: body.email ?? null,
+  });
   record(request, user, 'user.create', 'user', created.id);
   return { status: 201, body: publicUser(created) };
 });
@@ -495,7 +586,8 @@ route('PATCH', '/api/v1/users/{id}', ({ request, body, params }) => {
     target.roles = body.roles;
   }
   if (body.agency_id !== undefined) {
-    if (!agencies.some((agency) => agency.id === body.agency_id)) throw bad('agency_id: no such agency', 'agency_id');
+    if (!agencies.some((agency) => agency.id === body.agency_id))
+      throw bad('agency_id: no such agency', 'agency_id');
     target.agency_id = body.agency_id;
   }
   record(request, user, 'user.update', 'user', target.id);
@@ -536,12 +628,23 @@ function auditSelection(user, url) {
   const params = url.searchParams;
   const from = params.get('from') ? Date.parse(params.get('from')) : null;
   const to = params.get('to') ? Date.parse(params.get('to')) : null;
-  if (Number.isNaN(from) || Number.isNaN(to)) throw bad('from/to: RFC 3339', Number.isNaN(from) ? 'from' : 'to');
+  if (Number.isNaN(from) || Number.isNaN(to))
+    throw bad('from/to: RFC 3339', Number.isNaN(from) ? 'from' : 'to');
   return audit
-    .filter((entry) => permissionsOf(user).includes('org.manage_all') || entry.agency_id === user.agency_id)
-    .filter((entry) => !params.get('actor') || entry.actor_name === params.get('actor') || String(entry.actor_id) === params.get('actor'))
+    .filter(
+      (entry) =>
+        permissionsOf(user).includes('org.manage_all') || entry.agency_id === user.agency_id,
+    )
+    .filter(
+      (entry) =>
+        !params.get('actor') ||
+        entry.actor_name === params.get('actor') ||
+        String(entry.actor_id) === params.get('actor'),
+    )
     .filter((entry) => !params.get('action') || entry.action === params.get('action'))
-    .filter((entry) => !params.get('object_type') || entry.object_type === params.get('object_type'))
+    .filter(
+      (entry) => !params.get('object_type') || entry.object_type === params.get('object_type'),
+    )
     .filter((entry) => !params.get('object_id') || entry.object_id === params.get('object_id'))
     .filter((entry) => from === null || Date.parse(entry.at) >= from)
     .filter((entry) => to === null || Date.parse(entry.at) < to)
@@ -551,20 +654,48 @@ route('GET', '/api/v1/audit', ({ request, url }) => {
   const { user } = requireSession(request);
   const limit = Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, 500);
   const beforeId = url.searchParams.get('before_id');
-  const selection = auditSelection(user, url).filter((entry) => !beforeId || entry.id < Number(beforeId));
+  const selection = auditSelection(user, url).filter(
+    (entry) => !beforeId || entry.id < Number(beforeId),
+  );
   const page = selection.slice(0, limit);
-  const result = { records: page, next_before_id: selection.length > limit ? page[page.length - 1].id : null };
+  const result = {
+    records: page,
+    next_before_id: selection.length > limit ? page[page.length - 1].id : null,
+  };
   record(request, user, 'audit.read', 'audit', null);
   return { body: result };
 });
 route('GET', '/api/v1/audit.csv', ({ request, url }) => {
   const { user } = requireSession(request);
-  const columns = ['id', 'at', 'actor_id', 'actor_name', 'agency_id', 'action', 'object_type', 'object_id', 'client', 'outcome', 'request_id', 'detail'];
+  const columns = [
+    'id',
+    'at',
+    'actor_id',
+    'actor_name',
+    'agency_id',
+    'action',
+    'object_type',
+    'object_id',
+    'client',
+    'outcome',
+    'request_id',
+    'detail',
+  ];
   const cell = (value) => {
-    const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    const text =
+      value === null || value === undefined
+        ? ''
+        : typeof value === 'object'
+          ? JSON.stringify(value)
+          : String(value);
     return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
-  const lines = [columns.join(','), ...auditSelection(user, url).map((entry) => columns.map((column) => cell(entry[column])).join(','))];
+  const lines = [
+    columns.join(','),
+    ...auditSelection(user, url).map((entry) =>
+      columns.map((column) => cell(entry[column])).join(','),
+    ),
+  ];
   record(request, user, 'audit.export', 'audit', null);
   return { text: `${lines.join('\n')}\n`, contentType: 'text/csv; charset=utf-8' };
 });
@@ -603,7 +734,9 @@ function serveStatic(url, response) {
     file = join(DIST, 'index.html');
   }
   const type = TYPES[extname(file)] ?? 'application/octet-stream';
-  const cache = file.includes(`${DIST}/assets/`) ? 'public, max-age=31536000, immutable' : 'no-cache';
+  const cache = file.includes(`${DIST}/assets/`)
+    ? 'public, max-age=31536000, immutable'
+    : 'no-cache';
   response.writeHead(200, { 'Content-Type': type, 'Cache-Control': cache, ...SECURITY_HEADERS });
   response.end(readFileSync(file));
 }
@@ -635,28 +768,44 @@ const server = createServer(async (request, response) => {
         throw bad('body is not JSON');
       }
     }
-    const result = match.candidate.handler({ request, url, body: body ?? {}, params: match.found.groups ?? {} });
+    const result = match.candidate.handler({
+      request,
+      url,
+      body: body ?? {},
+      params: match.found.groups ?? {},
+    });
     const status = result.status ?? 200;
     const headers = { 'Cache-Control': 'no-store', ...SECURITY_HEADERS, ...(result.headers ?? {}) };
     if (status === 204) {
       response.writeHead(204, headers).end();
     } else if (result.text !== undefined) {
-      response.writeHead(status, { ...headers, 'Content-Type': result.contentType }).end(result.text);
+      response
+        .writeHead(status, { ...headers, 'Content-Type': result.contentType })
+        .end(result.text);
     } else {
-      response.writeHead(status, { ...headers, 'Content-Type': 'application/json' }).end(JSON.stringify(result.body));
+      response
+        .writeHead(status, { ...headers, 'Content-Type': 'application/json' })
+        .end(JSON.stringify(result.body));
     }
   } catch (error) {
     if (!(error instanceof HttpError)) {
       console.error(error);
       error = new HttpError(500, 'internal', 'internal error');
     }
-    response.writeHead(error.status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
+    response.writeHead(error.status, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      ...SECURITY_HEADERS,
+    });
     response.end(JSON.stringify(error.body));
   }
 });
 
 server.listen(PORT, '127.0.0.1', () => {
   const address = server.address();
-  console.log(`threathub mock server on http://127.0.0.1:${address.port} (idle ${IDLE_SECONDS} s, dist ${DIST})`);
-  for (const [username, password] of Object.entries(DEMO)) console.log(`  demo account ${username} / ${password}`);
+  console.log(
+    `threathub mock server on http://127.0.0.1:${address.port} (idle ${IDLE_SECONDS} s, dist ${DIST})`,
+  );
+  for (const [username, password] of Object.entries(DEMO))
+    console.log(`  demo account ${username} / ${password}`);
 });

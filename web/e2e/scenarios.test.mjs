@@ -21,7 +21,8 @@ import {
 
 const skip = missingConfig();
 const base = config.url;
-const catalog = (language) => JSON.parse(readFileSync(new URL(`../src/i18n/${language}.json`, import.meta.url), 'utf8'));
+const catalog = (language) =>
+  JSON.parse(readFileSync(new URL(`../src/i18n/${language}.json`, import.meta.url), 'utf8'));
 const en = catalog('en');
 const kk = catalog('kk');
 
@@ -56,25 +57,40 @@ test('a demo user signs in and signs out', { skip }, async () => {
   const reached = [];
   for (let press = 0; press < 20; press += 1) {
     await page.keyboard.press('Tab');
-    reached.push(await page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? ''));
+    reached.push(
+      await page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? ''),
+    );
   }
   // From the checkbox on, the form's controls follow in reading order.
   const start = reached.indexOf('login-banner-accept');
-  const order = ['login-username', 'login-password', 'login-submit'].map((id) => reached.indexOf(id, start));
-  assert.ok(start >= 0 && order.every((index, i) => index > (i === 0 ? start : order[i - 1])), `tab order: ${reached.join(', ')}`);
+  const order = ['login-username', 'login-password', 'login-submit'].map((id) =>
+    reached.indexOf(id, start),
+  );
+  assert.ok(
+    start >= 0 && order.every((index, i) => index > (i === 0 ? start : order[i - 1])),
+    `tab order: ${reached.join(', ')}`,
+  );
   assert.ok(reached.includes('lang-kk'), 'the language switch is reachable by keyboard');
   await page.getByTestId('login-username').focus();
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Tab');
-  const outline = await page.getByTestId('login-username').evaluate((element) => getComputedStyle(element).outlineStyle);
+  const outline = await page
+    .getByTestId('login-username')
+    .evaluate((element) => getComputedStyle(element).outlineStyle);
   assert.notEqual(outline, 'none', 'focused control shows an outline');
   await shot(page, scenario, 'keyboard-focus');
 
   const result = await signIn(page, base, who, scenario);
   assert.equal(result.outcome, 'signed_in', `sign-in failed: ${result.reason}`);
   await page.getByTestId('page-home').waitFor();
-  assert.ok((await page.getByTestId('topbar-user').textContent()).trim().length > 0, 'top bar names the user');
-  assert.ok((await page.getByTestId('topbar-agency').textContent()).trim().length > 0, 'top bar names the agency');
+  assert.ok(
+    (await page.getByTestId('topbar-user').textContent()).trim().length > 0,
+    'top bar names the user',
+  );
+  assert.ok(
+    (await page.getByTestId('topbar-agency').textContent()).trim().length > 0,
+    'top bar names the agency',
+  );
   await page.getByTestId('home-card-security').waitFor();
   await shot(page, scenario, 'home');
   await signOut(page, scenario);
@@ -95,7 +111,10 @@ test('an administrator creates a user who then signs in', { skip }, async () => 
   const page = await openPage(browser);
   const result = await signIn(page, base, createdUser, scenario);
   assert.equal(result.outcome, 'signed_in', `new user's sign-in: ${result.reason}`);
-  assert.match(await page.getByTestId('topbar-user').textContent(), new RegExp(createdUser.displayName));
+  assert.match(
+    await page.getByTestId('topbar-user').textContent(),
+    new RegExp(createdUser.displayName),
+  );
   // An investigator has neither Administration nor Audit in the navigation.
   assert.equal(await page.getByTestId('nav-admin').count(), 0);
   assert.equal(await page.getByTestId('nav-audit').count(), 0);
@@ -128,7 +147,10 @@ test('a user enrols TOTP and signs in with a code computed by the test', { skip 
   assert.equal(again.outcome, 'signed_in', `sign-in with TOTP: ${again.reason}`);
   assert.deepEqual(again.steps, ['password', 'totp'], 'the second sign-in asked for the TOTP code');
   await page.getByTestId('home-card-security').waitFor();
-  assert.equal(await page.getByTestId('home-card-security').getAttribute('data-state'), 'totp-enabled');
+  assert.equal(
+    await page.getByTestId('home-card-security').getAttribute('data-state'),
+    'totp-enabled',
+  );
   await shot(page, scenario, 'home-with-totp');
   await signOut(page, scenario);
   await finish(page);
@@ -142,16 +164,28 @@ test('five wrong passwords lock the account; an administrator unlocks it', { ski
 
   const page = await openPage(browser);
   for (let attempt = 1; attempt <= 5; attempt += 1) {
-    const result = await signIn(page, base, { ...victim, password: `${victim.password}-wrong${attempt}` }, scenario, {
-      open: attempt === 1,
-    });
+    const result = await signIn(
+      page,
+      base,
+      { ...victim, password: `${victim.password}-wrong${attempt}` },
+      scenario,
+      {
+        open: attempt === 1,
+      },
+    );
     assert.equal(result.outcome, 'error');
-    assert.ok(['bad_credentials', 'account_locked'].includes(result.reason), `attempt ${attempt}: ${result.reason}`);
+    assert.ok(
+      ['bad_credentials', 'account_locked'].includes(result.reason),
+      `attempt ${attempt}: ${result.reason}`,
+    );
   }
   const locked = await signIn(page, base, victim, scenario, { open: false });
   assert.equal(locked.outcome, 'error', 'the right password does not open a locked account');
   assert.equal(locked.reason, 'account_locked');
-  assert.equal((await page.getByTestId('login-error').textContent()).trim(), en['error.reason.account_locked']);
+  assert.equal(
+    (await page.getByTestId('login-error').textContent()).trim(),
+    en['error.reason.account_locked'],
+  );
 
   const signedIn = await signIn(admin, base, config.admin, scenario, { open: false });
   assert.equal(signedIn.outcome, 'signed_in');
@@ -164,7 +198,8 @@ test('five wrong passwords lock the account; an administrator unlocks it', { ski
   await admin.getByTestId('admin-saved').waitFor();
   await admin.getByTestId('users-filter-status').selectOption('all');
   await admin.waitForFunction(
-    (id) => document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-locked') === 'false',
+    (id) =>
+      document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-locked') === 'false',
     `user-row-${victim.username}`,
   );
   await shot(admin, scenario, 'unlocked');
@@ -183,7 +218,13 @@ function kazakhMatcher() {
   const exact = new Set(Object.values(kk));
   const templates = Object.values(kk)
     .filter((value) => /\{\w+\}/.test(value))
-    .map((value) => new RegExp(`^${value.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{\w+\\?\}/g, '.+')}$`, 's'));
+    .map(
+      (value) =>
+        new RegExp(
+          `^${value.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{\w+\\?\}/g, '.+')}$`,
+          's',
+        ),
+    );
   return (text) => exact.has(text) || templates.some((template) => template.test(text));
 }
 
@@ -192,7 +233,9 @@ async function visibleLabels(page) {
     'main h1, main h2, label, legend, th, button, nav a, dt, .notice, .field-hint, .form-error, .topbar .language-button',
     (elements) =>
       elements
-        .filter((element) => element.getClientRects().length > 0 && !element.closest('.visually-hidden'))
+        .filter(
+          (element) => element.getClientRects().length > 0 && !element.closest('.visually-hidden'),
+        )
         .map((element) => element.innerText.replace(/\s+/g, ' ').trim())
         .filter((text) => text !== ''),
   );
@@ -206,10 +249,22 @@ async function assertLabelled(page, label) {
       .filter((element) => {
         const labelledBy = element.getAttribute('aria-labelledby');
         const byIds = labelledBy
-          ? labelledBy.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join('')
+          ? labelledBy
+              .split(/\s+/)
+              .map((id) => document.getElementById(id)?.textContent ?? '')
+              .join('')
           : '';
-        const fromLabels = 'labels' in element && element.labels ? [...element.labels].map((l) => l.textContent).join('') : '';
-        const name = [element.getAttribute('aria-label'), byIds, fromLabels, element.textContent, element.getAttribute('alt')]
+        const fromLabels =
+          'labels' in element && element.labels
+            ? [...element.labels].map((l) => l.textContent).join('')
+            : '';
+        const name = [
+          element.getAttribute('aria-label'),
+          byIds,
+          fromLabels,
+          element.textContent,
+          element.getAttribute('alt'),
+        ]
           .filter(Boolean)
           .join('')
           .trim();
@@ -222,7 +277,10 @@ async function assertLabelled(page, label) {
 
 async function assertKazakh(page, scenario, label) {
   const isKazakh = kazakhMatcher();
-  await page.getByTestId('loading').waitFor({ state: 'detached' }).catch(() => {});
+  await page
+    .getByTestId('loading')
+    .waitFor({ state: 'detached' })
+    .catch(() => {});
   const texts = await visibleLabels(page);
   assert.ok(texts.length > 3, `${label}: found labels to check`);
   const foreign = texts.filter((text) => !isKazakh(text));
@@ -280,7 +338,10 @@ test('the audit viewer lists the actions just done', { skip }, async () => {
   const actions = await page.getByTestId('audit-action').allTextContents();
   assert.ok(actions.length > 0, 'the audit trail has records');
   for (const expected of [/login|sign.?in/i, /unlock/i, /creat/i]) {
-    assert.ok(actions.some((action) => expected.test(action)), `an action matching ${expected} among: ${[...new Set(actions)].join(', ')}`);
+    assert.ok(
+      actions.some((action) => expected.test(action)),
+      `an action matching ${expected} among: ${[...new Set(actions)].join(', ')}`,
+    );
   }
 
   // Filter by the administrator as actor.
@@ -304,7 +365,10 @@ test('the audit viewer lists the actions just done', { skip }, async () => {
     // Back on the newest page (reading the audit trail is itself audited, so it may have grown).
     await page.getByTestId('audit-prev').and(page.locator(':disabled')).waitFor();
     await page.getByTestId('audit-row').first().waitFor();
-    assert.ok(Number(await page.getByTestId('audit-row').first().getAttribute('data-id')) >= Number(firstId));
+    assert.ok(
+      Number(await page.getByTestId('audit-row').first().getAttribute('data-id')) >=
+        Number(firstId),
+    );
   }
 
   // CSV export of the same selection.
@@ -319,25 +383,29 @@ test('the audit viewer lists the actions just done', { skip }, async () => {
   await finish(page);
 });
 
-test('an idle session returns to sign-in, then to the page the user was on', {
-  skip: skip || (!config.idleUrl && 'THREATHUB_IDLE_URL is not set'),
-  timeout: 300_000,
-}, async () => {
-  const scenario = 'idle';
-  const idleBase = config.idleUrl;
-  const page = await openPage(browser);
-  const result = await signIn(page, idleBase, config.admin, scenario);
-  assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
-  await openFromNav(page, 'nav-profile', 'page-profile', scenario);
-  // Idle for longer than the server's limit (one minute on this instance): the app notices on
-  // its own and goes to sign-in.
-  await page.getByTestId('page-signin').waitFor({ timeout: 180_000 });
-  await page.getByTestId('login-notice').waitFor();
-  await shot(page, scenario, 'expired');
-  const again = await signIn(page, idleBase, config.admin, scenario, { open: false });
-  assert.equal(again.outcome, 'signed_in');
-  await page.getByTestId('page-profile').waitFor();
-  await shot(page, scenario, 'back-on-profile');
-  await signOut(page, scenario);
-  await finish(page);
-});
+test(
+  'an idle session returns to sign-in, then to the page the user was on',
+  {
+    skip: skip || (!config.idleUrl && 'THREATHUB_IDLE_URL is not set'),
+    timeout: 300_000,
+  },
+  async () => {
+    const scenario = 'idle';
+    const idleBase = config.idleUrl;
+    const page = await openPage(browser);
+    const result = await signIn(page, idleBase, config.admin, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    await openFromNav(page, 'nav-profile', 'page-profile', scenario);
+    // Idle for longer than the server's limit (one minute on this instance): the app notices on
+    // its own and goes to sign-in.
+    await page.getByTestId('page-signin').waitFor({ timeout: 180_000 });
+    await page.getByTestId('login-notice').waitFor();
+    await shot(page, scenario, 'expired');
+    const again = await signIn(page, idleBase, config.admin, scenario, { open: false });
+    assert.equal(again.outcome, 'signed_in');
+    await page.getByTestId('page-profile').waitFor();
+    await shot(page, scenario, 'back-on-profile');
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);

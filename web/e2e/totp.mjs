@@ -62,7 +62,10 @@ export function timeStep(timeMs = Date.now(), period = 30) {
   return Math.floor(timeMs / 1000 / period);
 }
 
-export function totp(secret, { timeMs = Date.now(), period = 30, digits = 6, algorithm = 'sha1' } = {}) {
+export function totp(
+  secret,
+  { timeMs = Date.now(), period = 30, digits = 6, algorithm = 'sha1' } = {},
+) {
   return hotp(secret, timeStep(timeMs, period), { digits, algorithm });
 }
 

@@ -42,7 +42,8 @@ for (const path of files(dist)) {
 
 const index = readFileSync(join(dist, 'index.html'), 'utf8');
 for (const match of index.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
-  if (!/\bsrc=/.test(match[1]) || match[2].trim() !== '') problems.push(`index.html: inline script ${match[0].slice(0, 80)}`);
+  if (!/\bsrc=/.test(match[1]) || match[2].trim() !== '')
+    problems.push(`index.html: inline script ${match[0].slice(0, 80)}`);
 }
 if (/<style\b/.test(index)) problems.push('index.html: inline <style>');
 if (/\sstyle=/.test(index)) problems.push('index.html: style attribute');

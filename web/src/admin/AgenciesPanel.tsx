@@ -7,19 +7,34 @@ import { hasPermission } from '../app/permissions';
 import { useSignedIn } from '../app/session';
 import { formatDateTime } from '../app/time';
 import type { Agency, Region } from '../app/types';
-import { CheckboxField, FormError, Loading, Notice, SelectField, TextField, useErrorText } from '../app/ui';
+import {
+  CheckboxField,
+  FormError,
+  Loading,
+  Notice,
+  SelectField,
+  TextField,
+  useErrorText,
+} from '../app/ui';
 import { useResource } from '../app/useResource';
 
 const AGENCY_FIELDS = ['region_id', 'code', 'name', 'national'] as const;
 
-function AgencyForm({ agency, regions, onSaved, onCancel }: {
+function AgencyForm({
+  agency,
+  regions,
+  onSaved,
+  onCancel,
+}: {
   agency: Agency | null;
   regions: Region[];
   onSaved: (agency: Agency) => void;
   onCancel: () => void;
 }) {
   const { t } = useI18n();
-  const [regionId, setRegionId] = useState(agency !== null ? String(agency.region_id) : String(regions[0]?.id ?? ''));
+  const [regionId, setRegionId] = useState(
+    agency !== null ? String(agency.region_id) : String(regions[0]?.id ?? ''),
+  );
   const [code, setCode] = useState(agency?.code ?? '');
   const [name, setName] = useState(agency?.name ?? '');
   const [national, setNational] = useState(agency?.national ?? false);
@@ -42,7 +57,10 @@ function AgencyForm({ agency, regions, onSaved, onCancel }: {
           national,
         });
       } else {
-        saved = await api.patch<Agency>(`/api/v1/agencies/${encodeURIComponent(String(agency.id))}`, { name: name.trim() });
+        saved = await api.patch<Agency>(
+          `/api/v1/agencies/${encodeURIComponent(String(agency.id))}`,
+          { name: name.trim() },
+        );
       }
       onSaved(saved);
     } catch (failure) {
@@ -53,21 +71,53 @@ function AgencyForm({ agency, regions, onSaved, onCancel }: {
   }
 
   return (
-    <form className="panel" onSubmit={submit} noValidate data-testid="agency-form" aria-labelledby="agency-form-title">
-      <h2 id="agency-form-title">{agency === null ? t('admin.agencies.new_title') : t('admin.agencies.edit_title', { code: agency.code })}</h2>
+    <form
+      className="panel"
+      onSubmit={submit}
+      noValidate
+      data-testid="agency-form"
+      aria-labelledby="agency-form-title"
+    >
+      <h2 id="agency-form-title">
+        {agency === null
+          ? t('admin.agencies.new_title')
+          : t('admin.agencies.edit_title', { code: agency.code })}
+      </h2>
       {agency === null && (
         <>
-          <SelectField label={t('admin.agencies.region')} value={regionId} onChange={setRegionId} required error={errors.forField('region_id')} testId="agency-region">
+          <SelectField
+            label={t('admin.agencies.region')}
+            value={regionId}
+            onChange={setRegionId}
+            required
+            error={errors.forField('region_id')}
+            testId="agency-region"
+          >
             {regions.map((region) => (
               <option key={String(region.id)} value={String(region.id)}>
                 {region.name}
               </option>
             ))}
           </SelectField>
-          <TextField label={t('admin.agencies.code')} value={code} onChange={setCode} required error={errors.forField('code')} testId="agency-code" />
+          <TextField
+            label={t('admin.agencies.code')}
+            value={code}
+            onChange={setCode}
+            required
+            error={errors.forField('code')}
+            testId="agency-code"
+          />
         </>
       )}
-      <TextField label={t('admin.agencies.name')} value={name} onChange={setName} required autoFocus={agency !== null} error={errors.forField('name')} testId="agency-name" />
+      <TextField
+        label={t('admin.agencies.name')}
+        value={name}
+        onChange={setName}
+        required
+        autoFocus={agency !== null}
+        error={errors.forField('name')}
+        testId="agency-name"
+      />
       {agency === null && (
         <CheckboxField
           label={t('admin.agencies.national')}
@@ -80,7 +130,12 @@ function AgencyForm({ agency, regions, onSaved, onCancel }: {
       )}
       <FormError message={errors.forForm} testId="agency-form-error" />
       <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={busy} data-testid="agency-save">
+        <button
+          type="submit"
+          className="button button-primary"
+          disabled={busy}
+          data-testid="agency-save"
+        >
           {t('common.save')}
         </button>
         <button type="button" className="button" onClick={onCancel} data-testid="agency-cancel">
@@ -96,10 +151,13 @@ export function AgenciesPanel() {
   const { user } = useSignedIn();
   const canCreate = hasPermission(user, 'org.manage_all');
   const canManage = (agency: Agency): boolean =>
-    canCreate || (hasPermission(user, 'org.manage') && String(agency.id) === String(user.agency_id));
+    canCreate ||
+    (hasPermission(user, 'org.manage') && String(agency.id) === String(user.agency_id));
   const [regionFilter, setRegionFilter] = useState('');
   const regions = useResource<{ regions: Region[] }>('/api/v1/regions');
-  const agencies = useResource<{ agencies: Agency[] }>(`/api/v1/agencies${buildQuery({ region_id: regionFilter })}`);
+  const agencies = useResource<{ agencies: Agency[] }>(
+    `/api/v1/agencies${buildQuery({ region_id: regionFilter })}`,
+  );
   const [editing, setEditing] = useState<Agency | 'new' | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -111,9 +169,12 @@ export function AgenciesPanel() {
     setActionError(null);
     setSaved(null);
     try {
-      const updated = await api.patch<Agency>(`/api/v1/agencies/${encodeURIComponent(String(agency.id))}`, {
-        disabled: !agency.disabled,
-      });
+      const updated = await api.patch<Agency>(
+        `/api/v1/agencies/${encodeURIComponent(String(agency.id))}`,
+        {
+          disabled: !agency.disabled,
+        },
+      );
       setSaved(updated.name);
       agencies.reload();
     } catch (failure) {
@@ -127,7 +188,12 @@ export function AgenciesPanel() {
         <h2 id="agencies-title" className="section-title">
           {t('admin.tab.agencies')}
         </h2>
-        <SelectField label={t('admin.agencies.filter_region')} value={regionFilter} onChange={setRegionFilter} testId="agencies-filter-region">
+        <SelectField
+          label={t('admin.agencies.filter_region')}
+          value={regionFilter}
+          onChange={setRegionFilter}
+          testId="agencies-filter-region"
+        >
           <option value="">{t('common.all')}</option>
           {regionList.map((region) => (
             <option key={String(region.id)} value={String(region.id)}>
@@ -136,13 +202,28 @@ export function AgenciesPanel() {
           ))}
         </SelectField>
         {canCreate && editing === null && (
-          <button type="button" className="button button-primary" onClick={() => { setSaved(null); setEditing('new'); }} data-testid="agency-new">
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => {
+              setSaved(null);
+              setEditing('new');
+            }}
+            data-testid="agency-new"
+          >
             {t('admin.agencies.new')}
           </button>
         )}
       </div>
-      {saved !== null && <Notice testId="admin-saved" tone="success">{t('admin.saved', { name: saved })}</Notice>}
-      <FormError message={actionError === null ? null : errorMessage(t, actionError)} testId="agencies-action-error" />
+      {saved !== null && (
+        <Notice testId="admin-saved" tone="success">
+          {t('admin.saved', { name: saved })}
+        </Notice>
+      )}
+      <FormError
+        message={actionError === null ? null : errorMessage(t, actionError)}
+        testId="agencies-action-error"
+      />
       {editing !== null && (
         <AgencyForm
           key={editing === 'new' ? 'new' : String(editing.id)}
@@ -156,7 +237,9 @@ export function AgenciesPanel() {
           }}
         />
       )}
-      {agencies.error !== null && <FormError message={errorMessage(t, agencies.error)} testId="agencies-error" />}
+      {agencies.error !== null && (
+        <FormError message={errorMessage(t, agencies.error)} testId="agencies-error" />
+      )}
       {agencies.data === null && agencies.error === null && <Loading />}
       {agencies.data !== null && (
         <div className="table-wrap">
@@ -184,7 +267,11 @@ export function AgenciesPanel() {
                   <td>{agency.code}</td>
                   <td>{agency.name}</td>
                   <td>{regionName(agency.region_id)}</td>
-                  <td>{agency.national ? t('admin.agencies.national_short') : t('admin.agencies.regional_short')}</td>
+                  <td>
+                    {agency.national
+                      ? t('admin.agencies.national_short')
+                      : t('admin.agencies.regional_short')}
+                  </td>
                   <td>
                     <span className={agency.disabled ? 'badge badge-muted' : 'badge badge-ok'}>
                       {agency.disabled ? t('common.disabled') : t('common.active')}
@@ -197,7 +284,10 @@ export function AgenciesPanel() {
                         <button
                           type="button"
                           className="button button-small"
-                          onClick={() => { setSaved(null); setEditing(agency); }}
+                          onClick={() => {
+                            setSaved(null);
+                            setEditing(agency);
+                          }}
                           aria-label={t('admin.edit_named', { name: agency.name })}
                           data-testid={`agency-edit-${agency.code}`}
                         >
@@ -207,7 +297,10 @@ export function AgenciesPanel() {
                           type="button"
                           className="button button-small"
                           onClick={() => void toggle(agency)}
-                          aria-label={t(agency.disabled ? 'admin.enable_named' : 'admin.disable_named', { name: agency.name })}
+                          aria-label={t(
+                            agency.disabled ? 'admin.enable_named' : 'admin.disable_named',
+                            { name: agency.name },
+                          )}
                           data-testid={`agency-toggle-${agency.code}`}
                         >
                           {agency.disabled ? t('common.enable') : t('common.disable')}

@@ -12,7 +12,11 @@ import { useResource } from '../app/useResource';
 
 const REGION_FIELDS = ['code', 'name'] as const;
 
-function RegionForm({ region, onSaved, onCancel }: {
+function RegionForm({
+  region,
+  onSaved,
+  onCancel,
+}: {
   region: Region | null;
   onSaved: (region: Region) => void;
   onCancel: () => void;
@@ -32,7 +36,9 @@ function RegionForm({ region, onSaved, onCancel }: {
       const saved =
         region === null
           ? await api.post<Region>('/api/v1/regions', { code: code.trim(), name: name.trim() })
-          : await api.patch<Region>(`/api/v1/regions/${encodeURIComponent(String(region.id))}`, { name: name.trim() });
+          : await api.patch<Region>(`/api/v1/regions/${encodeURIComponent(String(region.id))}`, {
+              name: name.trim(),
+            });
       onSaved(saved);
     } catch (failure) {
       setError(failure);
@@ -42,15 +48,46 @@ function RegionForm({ region, onSaved, onCancel }: {
   }
 
   return (
-    <form className="panel" onSubmit={submit} noValidate data-testid="region-form" aria-labelledby="region-form-title">
-      <h2 id="region-form-title">{region === null ? t('admin.regions.new_title') : t('admin.regions.edit_title', { code: region.code })}</h2>
+    <form
+      className="panel"
+      onSubmit={submit}
+      noValidate
+      data-testid="region-form"
+      aria-labelledby="region-form-title"
+    >
+      <h2 id="region-form-title">
+        {region === null
+          ? t('admin.regions.new_title')
+          : t('admin.regions.edit_title', { code: region.code })}
+      </h2>
       {region === null && (
-        <TextField label={t('admin.regions.code')} value={code} onChange={setCode} required autoFocus error={errors.forField('code')} testId="region-code" />
+        <TextField
+          label={t('admin.regions.code')}
+          value={code}
+          onChange={setCode}
+          required
+          autoFocus
+          error={errors.forField('code')}
+          testId="region-code"
+        />
       )}
-      <TextField label={t('admin.regions.name')} value={name} onChange={setName} required autoFocus={region !== null} error={errors.forField('name')} testId="region-name" />
+      <TextField
+        label={t('admin.regions.name')}
+        value={name}
+        onChange={setName}
+        required
+        autoFocus={region !== null}
+        error={errors.forField('name')}
+        testId="region-name"
+      />
       <FormError message={errors.forForm} testId="region-form-error" />
       <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={busy} data-testid="region-save">
+        <button
+          type="submit"
+          className="button button-primary"
+          disabled={busy}
+          data-testid="region-save"
+        >
           {t('common.save')}
         </button>
         <button type="button" className="button" onClick={onCancel} data-testid="region-cancel">
@@ -76,12 +113,24 @@ export function RegionsPanel() {
           {t('admin.tab.regions')}
         </h2>
         {canManage && editing === null && (
-          <button type="button" className="button button-primary" onClick={() => { setSaved(null); setEditing('new'); }} data-testid="region-new">
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => {
+              setSaved(null);
+              setEditing('new');
+            }}
+            data-testid="region-new"
+          >
             {t('admin.regions.new')}
           </button>
         )}
       </div>
-      {saved !== null && <Notice testId="admin-saved" tone="success">{t('admin.saved', { name: saved })}</Notice>}
+      {saved !== null && (
+        <Notice testId="admin-saved" tone="success">
+          {t('admin.saved', { name: saved })}
+        </Notice>
+      )}
       {editing !== null && (
         <RegionForm
           key={editing === 'new' ? 'new' : String(editing.id)}
@@ -94,7 +143,9 @@ export function RegionsPanel() {
           }}
         />
       )}
-      {regions.error !== null && <FormError message={errorMessage(t, regions.error)} testId="regions-error" />}
+      {regions.error !== null && (
+        <FormError message={errorMessage(t, regions.error)} testId="regions-error" />
+      )}
       {regions.data === null && regions.error === null && <Loading />}
       {regions.data !== null && (
         <div className="table-wrap">
@@ -124,7 +175,10 @@ export function RegionsPanel() {
                       <button
                         type="button"
                         className="button button-small"
-                        onClick={() => { setSaved(null); setEditing(region); }}
+                        onClick={() => {
+                          setSaved(null);
+                          setEditing(region);
+                        }}
                         aria-label={t('admin.edit_named', { name: region.name })}
                         data-testid={`region-edit-${region.code}`}
                       >

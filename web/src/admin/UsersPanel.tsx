@@ -9,11 +9,26 @@ import { useSignedIn } from '../app/session';
 import { formatDateTime } from '../app/time';
 import { ROLES } from '../app/types';
 import type { Agency, User } from '../app/types';
-import { CheckboxField, FormError, Loading, Notice, SelectField, TextField, useErrorText } from '../app/ui';
+import {
+  CheckboxField,
+  FormError,
+  Loading,
+  Notice,
+  SelectField,
+  TextField,
+  useErrorText,
+} from '../app/ui';
 import { useResource } from '../app/useResource';
 import { generatePassword } from './password';
 
-const USER_FIELDS = ['username', 'display_name', 'email', 'agency_id', 'roles', 'password'] as const;
+const USER_FIELDS = [
+  'username',
+  'display_name',
+  'email',
+  'agency_id',
+  'roles',
+  'password',
+] as const;
 
 export type StatusFilter = 'all' | 'active' | 'locked' | 'disabled';
 const STATUS_FILTERS: readonly StatusFilter[] = ['all', 'active', 'locked', 'disabled'];
@@ -39,7 +54,13 @@ function useRoleName() {
   };
 }
 
-function UserForm({ user, agencies, defaultAgencyId, onSaved, onCancel }: {
+function UserForm({
+  user,
+  agencies,
+  defaultAgencyId,
+  onSaved,
+  onCancel,
+}: {
   user: User | null;
   agencies: Agency[];
   defaultAgencyId: string;
@@ -51,7 +72,9 @@ function UserForm({ user, agencies, defaultAgencyId, onSaved, onCancel }: {
   const [username, setUsername] = useState(user?.username ?? '');
   const [displayName, setDisplayName] = useState(user?.display_name ?? '');
   const [email, setEmail] = useState(user?.email ?? '');
-  const [agencyId, setAgencyId] = useState(user !== null ? String(user.agency_id) : defaultAgencyId);
+  const [agencyId, setAgencyId] = useState(
+    user !== null ? String(user.agency_id) : defaultAgencyId,
+  );
   const [roles, setRoles] = useState<string[]>(user?.roles ?? []);
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -59,7 +82,9 @@ function UserForm({ user, agencies, defaultAgencyId, onSaved, onCancel }: {
   const errors = useErrorText(error, USER_FIELDS);
 
   function toggleRole(role: string, checked: boolean) {
-    setRoles((current) => (checked ? [...current.filter((r) => r !== role), role] : current.filter((r) => r !== role)));
+    setRoles((current) =>
+      checked ? [...current.filter((r) => r !== role), role] : current.filter((r) => r !== role),
+    );
   }
 
   async function submit(event: FormEvent) {
@@ -67,7 +92,9 @@ function UserForm({ user, agencies, defaultAgencyId, onSaved, onCancel }: {
     setBusy(true);
     setError(null);
     const agency = agencies.find((candidate) => String(candidate.id) === agencyId);
-    const agencyValue = agency?.id ?? (user !== null && String(user.agency_id) === agencyId ? user.agency_id : agencyId);
+    const agencyValue =
+      agency?.id ??
+      (user !== null && String(user.agency_id) === agencyId ? user.agency_id : agencyId);
     const orderedRoles = ROLES.filter((role) => roles.includes(role)) as string[];
     try {
       if (user === null) {
@@ -82,12 +109,15 @@ function UserForm({ user, agencies, defaultAgencyId, onSaved, onCancel }: {
         const created = await api.post<User>('/api/v1/users', body);
         onSaved(created, password);
       } else {
-        const updated = await api.patch<User>(`/api/v1/users/${encodeURIComponent(String(user.id))}`, {
-          display_name: displayName.trim(),
-          email: email.trim(),
-          roles: orderedRoles,
-          agency_id: agencyValue,
-        });
+        const updated = await api.patch<User>(
+          `/api/v1/users/${encodeURIComponent(String(user.id))}`,
+          {
+            display_name: displayName.trim(),
+            email: email.trim(),
+            roles: orderedRoles,
+            agency_id: agencyValue,
+          },
+        );
         onSaved(updated, null);
       }
     } catch (failure) {
@@ -99,8 +129,18 @@ function UserForm({ user, agencies, defaultAgencyId, onSaved, onCancel }: {
 
   const rolesError = errors.forField('roles');
   return (
-    <form className="panel" onSubmit={submit} noValidate data-testid="user-form" aria-labelledby="user-form-title">
-      <h2 id="user-form-title">{user === null ? t('admin.users.new_title') : t('admin.users.edit_title', { username: user.username })}</h2>
+    <form
+      className="panel"
+      onSubmit={submit}
+      noValidate
+      data-testid="user-form"
+      aria-labelledby="user-form-title"
+    >
+      <h2 id="user-form-title">
+        {user === null
+          ? t('admin.users.new_title')
+          : t('admin.users.edit_title', { username: user.username })}
+      </h2>
       <div className="form-grid">
         {user === null && (
           <TextField
@@ -134,8 +174,17 @@ function UserForm({ user, agencies, defaultAgencyId, onSaved, onCancel }: {
           error={errors.forField('email')}
           testId="user-email"
         />
-        <SelectField label={t('admin.users.agency')} value={agencyId} onChange={setAgencyId} required error={errors.forField('agency_id')} testId="user-agency">
-          {agencies.length === 0 && <option value={agencyId}>{user?.agency_name ?? agencyId}</option>}
+        <SelectField
+          label={t('admin.users.agency')}
+          value={agencyId}
+          onChange={setAgencyId}
+          required
+          error={errors.forField('agency_id')}
+          testId="user-agency"
+        >
+          {agencies.length === 0 && (
+            <option value={agencyId}>{user?.agency_name ?? agencyId}</option>
+          )}
           {agencies.map((agency) => (
             <option key={String(agency.id)} value={String(agency.id)}>
               {agency.name}
@@ -176,14 +225,24 @@ function UserForm({ user, agencies, defaultAgencyId, onSaved, onCancel }: {
             error={errors.forField('password')}
             testId="user-password"
           />
-          <button type="button" className="button" onClick={() => setPassword(generatePassword())} data-testid="user-password-generate">
+          <button
+            type="button"
+            className="button"
+            onClick={() => setPassword(generatePassword())}
+            data-testid="user-password-generate"
+          >
             {t('admin.users.generate')}
           </button>
         </div>
       )}
       <FormError message={errors.forForm} testId="user-form-error" />
       <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={busy} data-testid="user-save">
+        <button
+          type="submit"
+          className="button button-primary"
+          disabled={busy}
+          data-testid="user-save"
+        >
           {t('common.save')}
         </button>
         <button type="button" className="button" onClick={onCancel} data-testid="user-cancel">
@@ -195,7 +254,13 @@ function UserForm({ user, agencies, defaultAgencyId, onSaved, onCancel }: {
 }
 
 /** A password shown once: after "Done" it is gone from the page. */
-function OneTimePassword({ heading, username, password, testId, onDone }: {
+function OneTimePassword({
+  heading,
+  username,
+  password,
+  testId,
+  onDone,
+}: {
   heading: string;
   username: string;
   password: string;
@@ -216,13 +281,23 @@ function OneTimePassword({ heading, username, password, testId, onDone }: {
           <button
             type="button"
             className="button"
-            onClick={() => void navigator.clipboard.writeText(password).then(() => setCopied(true), () => setCopied(false))}
+            onClick={() =>
+              void navigator.clipboard.writeText(password).then(
+                () => setCopied(true),
+                () => setCopied(false),
+              )
+            }
             data-testid={`${testId}-copy`}
           >
             {copied ? t('common.copied') : t('common.copy')}
           </button>
         )}
-        <button type="button" className="button button-primary" onClick={onDone} data-testid={`${testId}-done`}>
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={onDone}
+          data-testid={`${testId}-done`}
+        >
           {t('common.done')}
         </button>
       </div>
@@ -238,18 +313,28 @@ export function UsersPanel() {
   const canManage = hasPermission(me, 'users.manage');
   const initialStatus = new URLSearchParams(search).get('status');
   const [status, setStatus] = useState<StatusFilter>(
-    STATUS_FILTERS.includes(initialStatus as StatusFilter) ? (initialStatus as StatusFilter) : 'all',
+    STATUS_FILTERS.includes(initialStatus as StatusFilter)
+      ? (initialStatus as StatusFilter)
+      : 'all',
   );
   const [queryInput, setQueryInput] = useState('');
   const [query, setQuery] = useState('');
   const [agencyFilter, setAgencyFilter] = useState('');
-  const agencies = useResource<{ agencies: Agency[] }>(hasPermission(me, 'org.read') ? '/api/v1/agencies' : null);
-  const users = useResource<{ users: User[] }>(`/api/v1/users${buildQuery({ agency_id: agencyFilter, q: query })}`);
+  const agencies = useResource<{ agencies: Agency[] }>(
+    hasPermission(me, 'org.read') ? '/api/v1/agencies' : null,
+  );
+  const users = useResource<{ users: User[] }>(
+    `/api/v1/users${buildQuery({ agency_id: agencyFilter, q: query })}`,
+  );
   const [editing, setEditing] = useState<User | 'new' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [confirmReset, setConfirmReset] = useState<User | null>(null);
-  const [oneTime, setOneTime] = useState<{ kind: 'created' | 'reset'; username: string; password: string } | null>(null);
+  const [oneTime, setOneTime] = useState<{
+    kind: 'created' | 'reset';
+    username: string;
+    password: string;
+  } | null>(null);
   const agencyList = agencies.data?.agencies ?? [];
 
   function startAction() {
@@ -273,7 +358,9 @@ export function UsersPanel() {
     startAction();
     setConfirmReset(null);
     try {
-      const answer = await api.post<{ password: string }>(`/api/v1/users/${encodeURIComponent(String(user.id))}/reset-password`);
+      const answer = await api.post<{ password: string }>(
+        `/api/v1/users/${encodeURIComponent(String(user.id))}/reset-password`,
+      );
       setOneTime({ kind: 'reset', username: user.username, password: answer.password });
       users.reload();
     } catch (failure) {
@@ -295,15 +382,39 @@ export function UsersPanel() {
           {t('admin.tab.users')}
         </h2>
         {canManage && editing === null && (
-          <button type="button" className="button button-primary" onClick={() => { startAction(); setEditing('new'); }} data-testid="user-new">
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => {
+              startAction();
+              setEditing('new');
+            }}
+            data-testid="user-new"
+          >
             {t('admin.users.new')}
           </button>
         )}
       </div>
-      <form className="filters" onSubmit={applySearch} role="search" aria-label={t('admin.users.filters')}>
-        <TextField label={t('admin.users.search')} type="search" value={queryInput} onChange={setQueryInput} testId="users-search" />
+      <form
+        className="filters"
+        onSubmit={applySearch}
+        role="search"
+        aria-label={t('admin.users.filters')}
+      >
+        <TextField
+          label={t('admin.users.search')}
+          type="search"
+          value={queryInput}
+          onChange={setQueryInput}
+          testId="users-search"
+        />
         {agencyList.length > 0 && (
-          <SelectField label={t('admin.users.agency')} value={agencyFilter} onChange={setAgencyFilter} testId="users-filter-agency">
+          <SelectField
+            label={t('admin.users.agency')}
+            value={agencyFilter}
+            onChange={setAgencyFilter}
+            testId="users-filter-agency"
+          >
             <option value="">{t('common.all')}</option>
             {agencyList.map((agency) => (
               <option key={String(agency.id)} value={String(agency.id)}>
@@ -312,7 +423,12 @@ export function UsersPanel() {
             ))}
           </SelectField>
         )}
-        <SelectField label={t('common.status')} value={status} onChange={(value) => setStatus(value as StatusFilter)} testId="users-filter-status">
+        <SelectField
+          label={t('common.status')}
+          value={status}
+          onChange={(value) => setStatus(value as StatusFilter)}
+          testId="users-filter-status"
+        >
           {STATUS_FILTERS.map((filter) => (
             <option key={filter} value={filter}>
               {t(`admin.users.status.${filter}`)}
@@ -326,11 +442,22 @@ export function UsersPanel() {
         </div>
       </form>
 
-      {notice !== null && <Notice testId="admin-saved" tone="success">{notice}</Notice>}
-      <FormError message={actionError === null ? null : errorMessage(t, actionError)} testId="users-action-error" />
+      {notice !== null && (
+        <Notice testId="admin-saved" tone="success">
+          {notice}
+        </Notice>
+      )}
+      <FormError
+        message={actionError === null ? null : errorMessage(t, actionError)}
+        testId="users-action-error"
+      />
       {oneTime !== null && (
         <OneTimePassword
-          heading={oneTime.kind === 'reset' ? t('admin.users.reset_done_title') : t('admin.users.created_title')}
+          heading={
+            oneTime.kind === 'reset'
+              ? t('admin.users.reset_done_title')
+              : t('admin.users.created_title')
+          }
           username={oneTime.username}
           password={oneTime.password}
           testId={oneTime.kind === 'reset' ? 'reset-password' : 'created-password'}
@@ -338,14 +465,32 @@ export function UsersPanel() {
         />
       )}
       {confirmReset !== null && (
-        <section className="panel panel-confirm" role="alertdialog" aria-labelledby="reset-confirm-title" data-testid="reset-confirm">
-          <h2 id="reset-confirm-title">{t('admin.users.reset_confirm_title', { username: confirmReset.username })}</h2>
+        <section
+          className="panel panel-confirm"
+          role="alertdialog"
+          aria-labelledby="reset-confirm-title"
+          data-testid="reset-confirm"
+        >
+          <h2 id="reset-confirm-title">
+            {t('admin.users.reset_confirm_title', { username: confirmReset.username })}
+          </h2>
           <p>{t('admin.users.reset_confirm_text')}</p>
           <div className="form-actions">
-            <button type="button" className="button button-danger" onClick={() => void resetPassword(confirmReset)} data-testid="user-reset-confirm" autoFocus>
+            <button
+              type="button"
+              className="button button-danger"
+              onClick={() => void resetPassword(confirmReset)}
+              data-testid="user-reset-confirm"
+              autoFocus
+            >
               {t('admin.users.reset')}
             </button>
-            <button type="button" className="button" onClick={() => setConfirmReset(null)} data-testid="user-reset-cancel">
+            <button
+              type="button"
+              className="button"
+              onClick={() => setConfirmReset(null)}
+              data-testid="user-reset-cancel"
+            >
               {t('common.cancel')}
             </button>
           </div>
@@ -360,14 +505,17 @@ export function UsersPanel() {
           onCancel={() => setEditing(null)}
           onSaved={(saved, password) => {
             setEditing(null);
-            if (password !== null) setOneTime({ kind: 'created', username: saved.username, password });
+            if (password !== null)
+              setOneTime({ kind: 'created', username: saved.username, password });
             else setNotice(t('admin.saved', { name: saved.username }));
             users.reload();
           }}
         />
       )}
 
-      {users.error !== null && <FormError message={errorMessage(t, users.error)} testId="users-error" />}
+      {users.error !== null && (
+        <FormError message={errorMessage(t, users.error)} testId="users-error" />
+      )}
       {users.data === null && users.error === null && <Loading />}
       {users.data !== null && (
         <div className="table-wrap">
@@ -391,7 +539,12 @@ export function UsersPanel() {
                 </tr>
               )}
               {shown.map((user) => (
-                <tr key={String(user.id)} data-testid={`user-row-${user.username}`} data-locked={user.locked} data-disabled={user.disabled}>
+                <tr
+                  key={String(user.id)}
+                  data-testid={`user-row-${user.username}`}
+                  data-locked={user.locked}
+                  data-disabled={user.disabled}
+                >
                   <td>{user.username}</td>
                   <td>{user.display_name}</td>
                   <td>{user.agency_name}</td>
@@ -399,11 +552,23 @@ export function UsersPanel() {
                   <td>
                     <span className="badges">
                       {user.disabled ? (
-                        <span className="badge badge-muted" data-testid={`user-disabled-${user.username}`}>{t('common.disabled')}</span>
+                        <span
+                          className="badge badge-muted"
+                          data-testid={`user-disabled-${user.username}`}
+                        >
+                          {t('common.disabled')}
+                        </span>
                       ) : (
                         <span className="badge badge-ok">{t('common.active')}</span>
                       )}
-                      {user.locked && <span className="badge badge-warning" data-testid={`user-locked-${user.username}`}>{t('admin.users.locked')}</span>}
+                      {user.locked && (
+                        <span
+                          className="badge badge-warning"
+                          data-testid={`user-locked-${user.username}`}
+                        >
+                          {t('admin.users.locked')}
+                        </span>
+                      )}
                       <span className={user.totp_enabled ? 'badge badge-ok' : 'badge badge-muted'}>
                         {user.totp_enabled ? t('admin.users.totp_on') : t('admin.users.totp_off')}
                       </span>
@@ -412,28 +577,55 @@ export function UsersPanel() {
                   <td>{formatDateTime(user.created_at, locale, me.time_zone)}</td>
                   {canManage && (
                     <td className="actions">
-                      <button type="button" className="button button-small" onClick={() => { startAction(); setEditing(user); }} aria-label={t('admin.edit_named', { name: user.username })} data-testid={`user-edit-${user.username}`}>
+                      <button
+                        type="button"
+                        className="button button-small"
+                        onClick={() => {
+                          startAction();
+                          setEditing(user);
+                        }}
+                        aria-label={t('admin.edit_named', { name: user.username })}
+                        data-testid={`user-edit-${user.username}`}
+                      >
                         {t('common.edit')}
                       </button>
                       {user.locked && (
-                        <button type="button" className="button button-small" onClick={() => void act(user, 'unlock')} aria-label={t('admin.users.unlock_named', { name: user.username })} data-testid={`user-unlock-${user.username}`}>
+                        <button
+                          type="button"
+                          className="button button-small"
+                          onClick={() => void act(user, 'unlock')}
+                          aria-label={t('admin.users.unlock_named', { name: user.username })}
+                          data-testid={`user-unlock-${user.username}`}
+                        >
                           {t('admin.users.unlock')}
                         </button>
                       )}
                       {String(user.id) !== String(me.id) && (
                         <>
-                      <button
-                        type="button"
-                        className="button button-small"
-                        onClick={() => void act(user, user.disabled ? 'enable' : 'disable')}
-                        aria-label={t(user.disabled ? 'admin.enable_named' : 'admin.disable_named', { name: user.username })}
-                        data-testid={`user-toggle-${user.username}`}
-                      >
-                        {user.disabled ? t('common.enable') : t('common.disable')}
-                      </button>
-                      <button type="button" className="button button-small" onClick={() => { startAction(); setConfirmReset(user); }} aria-label={t('admin.users.reset_named', { name: user.username })} data-testid={`user-reset-${user.username}`}>
-                        {t('admin.users.reset')}
-                      </button>
+                          <button
+                            type="button"
+                            className="button button-small"
+                            onClick={() => void act(user, user.disabled ? 'enable' : 'disable')}
+                            aria-label={t(
+                              user.disabled ? 'admin.enable_named' : 'admin.disable_named',
+                              { name: user.username },
+                            )}
+                            data-testid={`user-toggle-${user.username}`}
+                          >
+                            {user.disabled ? t('common.enable') : t('common.disable')}
+                          </button>
+                          <button
+                            type="button"
+                            className="button button-small"
+                            onClick={() => {
+                              startAction();
+                              setConfirmReset(user);
+                            }}
+                            aria-label={t('admin.users.reset_named', { name: user.username })}
+                            data-testid={`user-reset-${user.username}`}
+                          >
+                            {t('admin.users.reset')}
+                          </button>
                         </>
                       )}
                     </td>

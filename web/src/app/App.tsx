@@ -57,7 +57,8 @@ function SignedInRoutes({ pathname }: { pathname: string }): ReactNode {
   if (pathname === '/profile/totp') return <TotpEnrollPage mode="profile" />;
   if (pathname === '/audit') return canReadAudit(user) ? <AuditPage /> : <Forbidden />;
   const adminTab = ADMIN_TABS[pathname];
-  if (adminTab !== undefined) return canAdminister(user) ? <AdminPage tab={adminTab} /> : <Forbidden />;
+  if (adminTab !== undefined)
+    return canAdminister(user) ? <AdminPage tab={adminTab} /> : <Forbidden />;
   return <NotFound />;
 }
 
@@ -70,7 +71,8 @@ function Routes() {
   if (status === 'signed_out' && pathname !== '/signin') redirect = '/signin';
   if (status === 'signed_in' && session !== null) {
     if (session.stage === 'enroll' && pathname !== '/enroll') redirect = '/enroll';
-    if (session.stage === 'full' && (pathname === '/signin' || pathname === '/enroll')) redirect = 'return';
+    if (session.stage === 'full' && (pathname === '/signin' || pathname === '/enroll'))
+      redirect = 'return';
     if (session.stage === 'full' && pathname === '/admin') redirect = '/admin/users';
   }
 

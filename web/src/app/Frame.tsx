@@ -58,7 +58,12 @@ function TopBar({ minimal }: { minimal: boolean }) {
       )}
       <LanguageSwitch />
       {user !== undefined && (
-        <button type="button" className="button button-quiet" onClick={() => void signOut()} data-testid="signout">
+        <button
+          type="button"
+          className="button button-quiet"
+          onClick={() => void signOut()}
+          data-testid="signout"
+        >
           {t('frame.sign_out')}
         </button>
       )}

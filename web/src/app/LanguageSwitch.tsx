@@ -14,7 +14,9 @@ export function LanguageSwitch() {
     if (session === null || session.stage !== 'full' || session.user.language === next) return;
     api
       .patch<Session>('/api/v1/me', { language: next })
-      .then((updated) => acceptSession({ ...updated, csrf_token: updated.csrf_token ?? session.csrf_token }))
+      .then((updated) =>
+        acceptSession({ ...updated, csrf_token: updated.csrf_token ?? session.csrf_token }),
+      )
       .catch(() => {
         // The page is shown in the chosen language anyway; it is only not remembered.
       });
@@ -26,7 +28,9 @@ export function LanguageSwitch() {
         <button
           key={code}
           type="button"
-          className={code === language ? 'language-button language-button-current' : 'language-button'}
+          className={
+            code === language ? 'language-button language-button-current' : 'language-button'
+          }
           aria-pressed={code === language}
           lang={code}
           title={t(`language.name.${code}`)}

@@ -39,11 +39,25 @@ describe('parseError', () => {
 
 describe('isSessionLoss', () => {
   it('is a 401 without a sign-in reason', () => {
-    expect(isSessionLoss(new ApiError(401, { code: 'unauthenticated', message: '', reason: 'session_expired' }))).toBe(true);
+    expect(
+      isSessionLoss(
+        new ApiError(401, { code: 'unauthenticated', message: '', reason: 'session_expired' }),
+      ),
+    ).toBe(true);
     expect(isSessionLoss(new ApiError(401, { code: 'unauthenticated', message: '' }))).toBe(true);
-    expect(isSessionLoss(new ApiError(401, { code: 'unauthenticated', message: '', reason: 'bad_credentials' }))).toBe(false);
-    expect(isSessionLoss(new ApiError(401, { code: 'unauthenticated', message: '', reason: 'bad_totp' }))).toBe(false);
-    expect(isSessionLoss(new ApiError(403, { code: 'permission_denied', message: '' }))).toBe(false);
+    expect(
+      isSessionLoss(
+        new ApiError(401, { code: 'unauthenticated', message: '', reason: 'bad_credentials' }),
+      ),
+    ).toBe(false);
+    expect(
+      isSessionLoss(
+        new ApiError(401, { code: 'unauthenticated', message: '', reason: 'bad_totp' }),
+      ),
+    ).toBe(false);
+    expect(isSessionLoss(new ApiError(403, { code: 'permission_denied', message: '' }))).toBe(
+      false,
+    );
   });
 });
 
@@ -60,7 +74,12 @@ describe('ApiClient', () => {
     const headers = calls.map((call) => call.init.headers as Record<string, string>);
     expect(calls.every((call) => call.init.credentials === 'same-origin')).toBe(true);
     expect(headers[0]?.['X-CSRF-Token']).toBeUndefined();
-    expect(headers.slice(1).map((header) => header['X-CSRF-Token'])).toEqual(['token-1', 'token-1', 'token-1', 'token-1']);
+    expect(headers.slice(1).map((header) => header['X-CSRF-Token'])).toEqual([
+      'token-1',
+      'token-1',
+      'token-1',
+      'token-1',
+    ]);
     expect(calls[1]?.init.body).toBe('{}');
     expect(calls[2]?.init.body).toBe('{"language":"kk"}');
     expect(headers[2]?.['Content-Type']).toBe('application/json');
@@ -75,13 +94,20 @@ describe('ApiClient', () => {
 
   it('throws ApiError and reports a lost session, except on public routes', async () => {
     const client = new ApiClient(async () =>
-      answer(401, { error: { code: 'unauthenticated', message: 'session expired', reason: 'session_expired' } }),
+      answer(401, {
+        error: { code: 'unauthenticated', message: 'session expired', reason: 'session_expired' },
+      }),
     );
     const listener = vi.fn();
     client.onSessionLoss(listener);
-    await expect(client.get('/api/v1/users')).rejects.toMatchObject({ status: 401, reason: 'session_expired' });
+    await expect(client.get('/api/v1/users')).rejects.toMatchObject({
+      status: 401,
+      reason: 'session_expired',
+    });
     expect(listener).toHaveBeenCalledTimes(1);
-    await expect(client.post('/api/v1/auth/login', {}, { public: true })).rejects.toBeInstanceOf(ApiError);
+    await expect(client.post('/api/v1/auth/login', {}, { public: true })).rejects.toBeInstanceOf(
+      ApiError,
+    );
     expect(listener).toHaveBeenCalledTimes(1);
   });
 
@@ -91,7 +117,9 @@ describe('ApiClient', () => {
     );
     const listener = vi.fn();
     client.onSessionLoss(listener);
-    await expect(client.post('/api/v1/me/password', {})).rejects.toMatchObject({ reason: 'bad_credentials' });
+    await expect(client.post('/api/v1/me/password', {})).rejects.toMatchObject({
+      reason: 'bad_credentials',
+    });
     expect(listener).not.toHaveBeenCalled();
   });
 
@@ -99,7 +127,10 @@ describe('ApiClient', () => {
     const client = new ApiClient(async () => {
       throw new TypeError('Failed to fetch');
     });
-    await expect(client.get('/api/v1/session')).rejects.toMatchObject({ code: 'unavailable', reason: 'network' });
+    await expect(client.get('/api/v1/session')).rejects.toMatchObject({
+      code: 'unavailable',
+      reason: 'network',
+    });
   });
 
   it('tells the activity listener about every answer', async () => {
@@ -116,6 +147,8 @@ describe('buildQuery', () => {
   it('skips empty values and encodes the rest', () => {
     expect(buildQuery({})).toBe('');
     expect(buildQuery({ a: '', b: null, c: undefined })).toBe('');
-    expect(buildQuery({ q: 'Әлия Қ', limit: 50, before_id: null })).toBe('?q=%D3%98%D0%BB%D0%B8%D1%8F+%D2%9A&limit=50');
+    expect(buildQuery({ q: 'Әлия Қ', limit: 50, before_id: null })).toBe(
+      '?q=%D3%98%D0%BB%D0%B8%D1%8F+%D2%9A&limit=50',
+    );
   });
 });

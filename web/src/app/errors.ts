@@ -52,7 +52,9 @@ export function errorMessage(t: Translate, error: unknown): string {
   }
   const codeKey = `error.code.${error.code}`;
   const general = t(hasKey(codeKey) ? codeKey : 'error.code.unknown');
-  return error.message === '' ? general : t('error.with_detail', { message: general, detail: error.message });
+  return error.message === ''
+    ? general
+    : t('error.with_detail', { message: general, detail: error.message });
 }
 
 /** The error's field if it is one of `fields`, so it can be shown beside that field. */

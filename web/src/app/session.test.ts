@@ -31,7 +31,9 @@ const session: Session = {
 
 describe('sessionFromAnswer', () => {
   it('takes the session of a sign-in answer', () => {
-    expect(sessionFromAnswer({ status: 'ok', token: 't', csrf_token: 'csrf', session })).toEqual(session);
+    expect(sessionFromAnswer({ status: 'ok', token: 't', csrf_token: 'csrf', session })).toEqual(
+      session,
+    );
   });
   it('takes a bare session (TOTP answer spread with the session)', () => {
     expect(sessionFromAnswer(session)).toEqual(session);

@@ -1,6 +1,14 @@
 // The signed-in session: who the user is, the CSRF token, and what happens when the session ends
 // (signed out, expired by the server, or idle for longer than the server allows).
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import type { ReactNode } from 'react';
 import { api, ApiError } from './api';
 import { useI18n } from './i18n';
@@ -133,7 +141,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (current === null) return;
     const idleMs = Math.max(1, current.idle_timeout_seconds) * 1000 + IDLE_MARGIN_MS;
     const absoluteMs = Date.parse(current.expires_at) - Date.now() + IDLE_MARGIN_MS;
-    const waitMs = Math.min(idleMs, Number.isFinite(absoluteMs) ? absoluteMs : idleMs, MAX_TIMER_MS);
+    const waitMs = Math.min(
+      idleMs,
+      Number.isFinite(absoluteMs) ? absoluteMs : idleMs,
+      MAX_TIMER_MS,
+    );
     timerRef.current = window.setTimeout(
       () => {
         timerRef.current = null;
@@ -175,7 +187,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       })
       .catch((error: unknown) => {
         if (cancelled) return;
-        dropSession(error instanceof ApiError && error.reason === 'session_expired' ? 'session_expired' : null);
+        dropSession(
+          error instanceof ApiError && error.reason === 'session_expired'
+            ? 'session_expired'
+            : null,
+        );
       });
     return () => {
       cancelled = true;
@@ -210,7 +226,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       takeReturnPath,
       clearNotice,
     }),
-    [status, session, notice, acceptSession, signOut, rememberReturnPath, takeReturnPath, clearNotice],
+    [
+      status,
+      session,
+      notice,
+      acceptSession,
+      signOut,
+      rememberReturnPath,
+      takeReturnPath,
+      clearNotice,
+    ],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

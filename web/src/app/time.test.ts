@@ -24,7 +24,9 @@ describe('zonedLocalToUtc', () => {
 
 describe('formatDateTime', () => {
   it('shows the instant in the given zone', () => {
-    expect(formatDateTime('2026-11-27T00:24:38.123Z', 'en-GB', 'Asia/Tokyo')).toBe('27/11/2026, 09:24:38');
+    expect(formatDateTime('2026-11-27T00:24:38.123Z', 'en-GB', 'Asia/Tokyo')).toBe(
+      '27/11/2026, 09:24:38',
+    );
     expect(formatDateTime('2026-11-27T00:24:38.123Z', 'en-GB', 'UTC')).toBe('27/11/2026, 00:24:38');
   });
 

@@ -12,12 +12,23 @@ interface FieldShell {
   hint?: string | undefined;
 }
 
-function describedBy(hintId: string, errorId: string, hint?: string, error?: string | null): string | undefined {
+function describedBy(
+  hintId: string,
+  errorId: string,
+  hint?: string,
+  error?: string | null,
+): string | undefined {
   const ids = [hint !== undefined ? hintId : null, error ? errorId : null].filter(Boolean);
   return ids.length > 0 ? ids.join(' ') : undefined;
 }
 
-function FieldNotes({ hint, error, hintId, errorId, testId }: {
+function FieldNotes({
+  hint,
+  error,
+  hintId,
+  errorId,
+  testId,
+}: {
   hint?: string | undefined;
   error?: string | null | undefined;
   hintId: string;
@@ -82,7 +93,13 @@ export function TextField(props: TextFieldProps) {
         aria-describedby={describedBy(hintId, errorId, props.hint, props.error)}
         data-testid={props.testId}
       />
-      <FieldNotes hint={props.hint} error={props.error} hintId={hintId} errorId={errorId} testId={props.testId} />
+      <FieldNotes
+        hint={props.hint}
+        error={props.error}
+        hintId={hintId}
+        errorId={errorId}
+        testId={props.testId}
+      />
     </div>
   );
 }
@@ -112,7 +129,13 @@ export function SelectField(props: SelectFieldProps) {
       >
         {props.children}
       </select>
-      <FieldNotes hint={props.hint} error={props.error} hintId={hintId} errorId={errorId} testId={props.testId} />
+      <FieldNotes
+        hint={props.hint}
+        error={props.error}
+        hintId={hintId}
+        errorId={errorId}
+        testId={props.testId}
+      />
     </div>
   );
 }
@@ -138,7 +161,13 @@ export function CheckboxField(props: CheckboxFieldProps) {
         data-testid={props.testId}
       />
       <label htmlFor={id}>{props.label}</label>
-      <FieldNotes hint={props.hint} error={props.error} hintId={hintId} errorId={errorId} testId={props.testId} />
+      <FieldNotes
+        hint={props.hint}
+        error={props.error}
+        hintId={hintId}
+        errorId={errorId}
+        testId={props.testId}
+      />
     </div>
   );
 }
@@ -163,7 +192,11 @@ export function FormError({ message, testId }: { message: string | null; testId:
   );
 }
 
-export function Notice({ children, testId, tone = 'info' }: {
+export function Notice({
+  children,
+  testId,
+  tone = 'info',
+}: {
   children: ReactNode;
   testId: string;
   tone?: 'info' | 'success' | 'warning';
@@ -175,7 +208,15 @@ export function Notice({ children, testId, tone = 'info' }: {
   );
 }
 
-export function PageHeader({ title, testId, children }: { title: string; testId: string; children?: ReactNode }) {
+export function PageHeader({
+  title,
+  testId,
+  children,
+}: {
+  title: string;
+  testId: string;
+  children?: ReactNode;
+}) {
   return (
     <div className="page-header">
       <h1 data-testid={testId} tabIndex={-1}>

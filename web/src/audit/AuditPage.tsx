@@ -31,12 +31,42 @@ function FilterForm({ applied, timeZone }: { applied: AuditFilters; timeZone: st
   }
 
   return (
-    <form className="filters panel" onSubmit={apply} role="search" aria-label={t('audit.filters')} data-testid="audit-filters">
+    <form
+      className="filters panel"
+      onSubmit={apply}
+      role="search"
+      aria-label={t('audit.filters')}
+      data-testid="audit-filters"
+    >
       <div className="form-grid">
-        <TextField label={t('audit.actor')} value={form.actor} onChange={set('actor')} spellCheck={false} testId="audit-filter-actor" />
-        <TextField label={t('audit.action')} value={form.action} onChange={set('action')} spellCheck={false} testId="audit-filter-action" />
-        <TextField label={t('audit.object_type')} value={form.object_type} onChange={set('object_type')} spellCheck={false} testId="audit-filter-object-type" />
-        <TextField label={t('audit.object_id')} value={form.object_id} onChange={set('object_id')} spellCheck={false} testId="audit-filter-object-id" />
+        <TextField
+          label={t('audit.actor')}
+          value={form.actor}
+          onChange={set('actor')}
+          spellCheck={false}
+          testId="audit-filter-actor"
+        />
+        <TextField
+          label={t('audit.action')}
+          value={form.action}
+          onChange={set('action')}
+          spellCheck={false}
+          testId="audit-filter-action"
+        />
+        <TextField
+          label={t('audit.object_type')}
+          value={form.object_type}
+          onChange={set('object_type')}
+          spellCheck={false}
+          testId="audit-filter-object-type"
+        />
+        <TextField
+          label={t('audit.object_id')}
+          value={form.object_id}
+          onChange={set('object_id')}
+          spellCheck={false}
+          testId="audit-filter-object-id"
+        />
         <TextField
           label={t('audit.from')}
           type="datetime-local"
@@ -53,7 +83,12 @@ function FilterForm({ applied, timeZone }: { applied: AuditFilters; timeZone: st
           hint={t('audit.zone_hint', { zone: timeZone })}
           testId="audit-filter-to"
         />
-        <SelectField label={t('audit.page_size')} value={String(form.limit)} onChange={set('limit')} testId="audit-filter-limit">
+        <SelectField
+          label={t('audit.page_size')}
+          value={String(form.limit)}
+          onChange={set('limit')}
+          testId="audit-filter-limit"
+        >
           {AUDIT_LIMITS.map((limit) => (
             <option key={limit} value={String(limit)}>
               {limit}
@@ -65,7 +100,12 @@ function FilterForm({ applied, timeZone }: { applied: AuditFilters; timeZone: st
         <button type="submit" className="button button-primary" data-testid="audit-apply">
           {t('audit.apply')}
         </button>
-        <button type="button" className="button" onClick={() => navigate('/audit')} data-testid="audit-reset">
+        <button
+          type="button"
+          className="button"
+          onClick={() => navigate('/audit')}
+          data-testid="audit-reset"
+        >
           {t('audit.reset')}
         </button>
       </div>
@@ -87,11 +127,18 @@ function Results({ filters, timeZone }: { filters: AuditFilters; timeZone: strin
         <h2 id="audit-results-title" className="section-title">
           {t('audit.results')}
         </h2>
-        <a className="button" href={csvPath(filters, timeZone)} download="audit.csv" data-testid="audit-export">
+        <a
+          className="button"
+          href={csvPath(filters, timeZone)}
+          download="audit.csv"
+          data-testid="audit-export"
+        >
           {t('audit.export_csv')}
         </a>
       </div>
-      {page.error !== null && <FormError message={errorMessage(t, page.error)} testId="audit-error" />}
+      {page.error !== null && (
+        <FormError message={errorMessage(t, page.error)} testId="audit-error" />
+      )}
       {page.loading && page.data === null && <Loading />}
       {page.data !== null && (
         <div className="table-wrap">
@@ -118,17 +165,36 @@ function Results({ filters, timeZone }: { filters: AuditFilters; timeZone: strin
                 </tr>
               )}
               {page.data.records.map((record) => (
-                <tr key={record.id} data-testid="audit-row" data-id={record.id} data-action={record.action}>
+                <tr
+                  key={record.id}
+                  data-testid="audit-row"
+                  data-id={record.id}
+                  data-action={record.action}
+                >
                   <td className="nowrap">
                     <time dateTime={record.at}>{formatDateTime(record.at, locale, timeZone)}</time>
                   </td>
-                  <td>{record.actor_name ?? (record.actor_id !== null ? String(record.actor_id) : '')}</td>
-                  <td className="mono" data-testid="audit-action">{record.action}</td>
+                  <td>
+                    {record.actor_name ?? (record.actor_id !== null ? String(record.actor_id) : '')}
+                  </td>
+                  <td className="mono" data-testid="audit-action">
+                    {record.action}
+                  </td>
                   <td className="mono">
-                    {[record.object_type, record.object_id].filter((part) => part !== null && part !== '').join(' ')}
+                    {[record.object_type, record.object_id]
+                      .filter((part) => part !== null && part !== '')
+                      .join(' ')}
                   </td>
                   <td>
-                    <span className={record.outcome === 'ok' || record.outcome === 'success' ? 'badge badge-ok' : 'badge badge-warning'}>{record.outcome}</span>
+                    <span
+                      className={
+                        record.outcome === 'ok' || record.outcome === 'success'
+                          ? 'badge badge-ok'
+                          : 'badge badge-warning'
+                      }
+                    >
+                      {record.outcome}
+                    </span>
                   </td>
                   <td className="mono">{record.client ?? ''}</td>
                   <td className="mono">{record.request_id ?? ''}</td>
@@ -156,7 +222,9 @@ function Results({ filters, timeZone }: { filters: AuditFilters; timeZone: strin
           type="button"
           className="button"
           disabled={nextBeforeId === null || page.loading}
-          onClick={() => setCursors((current) => (nextBeforeId === null ? current : [...current, nextBeforeId]))}
+          onClick={() =>
+            setCursors((current) => (nextBeforeId === null ? current : [...current, nextBeforeId]))
+          }
           data-testid="audit-next"
         >
           {t('audit.next')}

@@ -1,9 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { auditPath, csvPath, DEFAULT_AUDIT_LIMIT, EMPTY_FILTERS, filtersFromSearch, filtersToSearch } from './query';
+import {
+  auditPath,
+  csvPath,
+  DEFAULT_AUDIT_LIMIT,
+  EMPTY_FILTERS,
+  filtersFromSearch,
+  filtersToSearch,
+} from './query';
 
 describe('audit filters', () => {
   it('round-trip through the page URL', () => {
-    const filters = { ...EMPTY_FILTERS, actor: 'admin', action: 'auth.login', from: '2026-11-01T08:00', limit: 100 };
+    const filters = {
+      ...EMPTY_FILTERS,
+      actor: 'admin',
+      action: 'auth.login',
+      from: '2026-11-01T08:00',
+      limit: 100,
+    };
     const search = filtersToSearch(filters);
     expect(search).toBe('?actor=admin&action=auth.login&from=2026-11-01T08%3A00&limit=100');
     expect(filtersFromSearch(search)).toEqual(filters);
@@ -15,7 +28,12 @@ describe('audit filters', () => {
   });
 
   it('send times to the server in UTC, with the page cursor', () => {
-    const filters = { ...EMPTY_FILTERS, object_type: 'user', from: '2026-11-27T09:00', to: '2026-11-27T10:00' };
+    const filters = {
+      ...EMPTY_FILTERS,
+      object_type: 'user',
+      from: '2026-11-27T09:00',
+      to: '2026-11-27T10:00',
+    };
     expect(auditPath(filters, 'Asia/Tokyo', null)).toBe(
       '/api/v1/audit?object_type=user&from=2026-11-27T00%3A00%3A00.000Z&to=2026-11-27T01%3A00%3A00.000Z&limit=50',
     );
@@ -24,6 +42,8 @@ describe('audit filters', () => {
 
   it('export the same selection as CSV, without page size or cursor', () => {
     const filters = { ...EMPTY_FILTERS, actor: 'admin', from: '2026-11-27T09:00', limit: 25 };
-    expect(csvPath(filters, 'UTC')).toBe('/api/v1/audit.csv?actor=admin&from=2026-11-27T09%3A00%3A00.000Z');
+    expect(csvPath(filters, 'UTC')).toBe(
+      '/api/v1/audit.csv?actor=admin&from=2026-11-27T09%3A00%3A00.000Z',
+    );
   });
 });

@@ -63,7 +63,11 @@ function serverFilters(filters: AuditFilters, timeZone: string) {
 }
 
 /** GET /api/v1/audit for one page: `beforeId` null is the newest page. */
-export function auditPath(filters: AuditFilters, timeZone: string, beforeId: number | null): string {
+export function auditPath(
+  filters: AuditFilters,
+  timeZone: string,
+  beforeId: number | null,
+): string {
   return `/api/v1/audit${buildQuery({ ...serverFilters(filters, timeZone), limit: filters.limit, before_id: beforeId })}`;
 }
 

@@ -18,5 +18,7 @@ export function QrCode({ text, label, testId }: { text: string; label: string; t
     };
   }, [text]);
   if (dataUrl === null) return <div className="qr qr-empty" aria-hidden="true" />;
-  return <img className="qr" src={dataUrl} alt={label} width={224} height={224} data-testid={testId} />;
+  return (
+    <img className="qr" src={dataUrl} alt={label} width={224} height={224} data-testid={testId} />
+  );
 }

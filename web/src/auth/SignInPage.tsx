@@ -67,11 +67,15 @@ export function SignInPage() {
     event.preventDefault();
     if (busy) return;
     if (!accepted) {
-      setError(new ApiError(0, { code: 'invalid_argument', message: '', reason: 'banner_not_accepted' }));
+      setError(
+        new ApiError(0, { code: 'invalid_argument', message: '', reason: 'banner_not_accepted' }),
+      );
       return;
     }
     if (username.trim() === '' || password === '') {
-      setError(new ApiError(0, { code: 'invalid_argument', message: '', reason: 'credentials_missing' }));
+      setError(
+        new ApiError(0, { code: 'invalid_argument', message: '', reason: 'credentials_missing' }),
+      );
       return;
     }
     setBusy(true);
@@ -141,7 +145,9 @@ export function SignInPage() {
             {t('signin.notice.session_expired')}
           </Notice>
         )}
-        {notice === 'signed_out' && <Notice testId="login-notice">{t('signin.notice.signed_out')}</Notice>}
+        {notice === 'signed_out' && (
+          <Notice testId="login-notice">{t('signin.notice.signed_out')}</Notice>
+        )}
 
         {step === 'password' ? (
           <form onSubmit={submitPassword} noValidate>
@@ -152,7 +158,9 @@ export function SignInPage() {
                   {banner.banner}
                 </div>
               )}
-              {banner === null && bannerError === null && <p className="loading">{t('common.loading')}</p>}
+              {banner === null && bannerError === null && (
+                <p className="loading">{t('common.loading')}</p>
+              )}
               {bannerError !== null && (
                 <div>
                   <FormError message={errorMessage(t, bannerError)} testId="login-banner-error" />
@@ -196,7 +204,12 @@ export function SignInPage() {
             />
             {errorBox}
             <div className="form-actions">
-              <button type="submit" className="button button-primary" disabled={busy} data-testid="login-submit">
+              <button
+                type="submit"
+                className="button button-primary"
+                disabled={busy}
+                data-testid="login-submit"
+              >
                 {busy ? t('signin.submitting') : t('signin.submit')}
               </button>
             </div>
@@ -220,10 +233,20 @@ export function SignInPage() {
             />
             {errorBox}
             <div className="form-actions">
-              <button type="submit" className="button button-primary" disabled={busy} data-testid="totp-submit">
+              <button
+                type="submit"
+                className="button button-primary"
+                disabled={busy}
+                data-testid="totp-submit"
+              >
                 {t('signin.totp.submit')}
               </button>
-              <button type="button" className="button" onClick={backToPassword} data-testid="totp-back">
+              <button
+                type="button"
+                className="button"
+                onClick={backToPassword}
+                data-testid="totp-back"
+              >
                 {t('common.back')}
               </button>
             </div>

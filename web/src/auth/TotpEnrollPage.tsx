@@ -35,10 +35,7 @@ export function TotpEnrollPage({ mode }: { mode: 'required' | 'profile' }) {
     if (requested.current === attempt) return;
     requested.current = attempt;
     setLoadError(null);
-    api
-      .post<TotpEnrollment>('/api/v1/me/totp/enroll')
-      .then(setEnrollment)
-      .catch(setLoadError);
+    api.post<TotpEnrollment>('/api/v1/me/totp/enroll').then(setEnrollment).catch(setLoadError);
   }, [attempt]);
 
   async function confirm(event: FormEvent) {
@@ -56,7 +53,8 @@ export function TotpEnrollPage({ mode }: { mode: 'required' | 'profile' }) {
       const next = sessionFromAnswer(answer);
       if (mode === 'profile') setDone(true);
       // In the required mode the router now leaves this page for the one the user asked for.
-      if (next !== null) acceptSession({ ...next, csrf_token: next.csrf_token ?? session?.csrf_token ?? '' });
+      if (next !== null)
+        acceptSession({ ...next, csrf_token: next.csrf_token ?? session?.csrf_token ?? '' });
     } catch (failure) {
       setCode('');
       setError(failure);
@@ -68,7 +66,10 @@ export function TotpEnrollPage({ mode }: { mode: 'required' | 'profile' }) {
   // A wrong or missing code is shown beside the field; anything else (network, server) for the form.
   const aboutCode =
     error instanceof ApiError &&
-    (error.reason === 'bad_totp' || error.reason === 'code_missing' || error.field === 'code' || error.code === 'invalid_argument');
+    (error.reason === 'bad_totp' ||
+      error.reason === 'code_missing' ||
+      error.field === 'code' ||
+      error.code === 'invalid_argument');
   const codeError = error !== null && aboutCode ? errorMessage(t, error) : null;
   const formError = error !== null && !aboutCode ? errorMessage(t, error) : null;
 
@@ -94,7 +95,11 @@ export function TotpEnrollPage({ mode }: { mode: 'required' | 'profile' }) {
           {loadError !== null && (
             <div>
               <FormError message={errorMessage(t, loadError)} testId="enroll-load-error" />
-              <button type="button" className="button" onClick={() => setAttempt((value) => value + 1)}>
+              <button
+                type="button"
+                className="button"
+                onClick={() => setAttempt((value) => value + 1)}
+              >
                 {t('common.retry')}
               </button>
             </div>
@@ -107,7 +112,11 @@ export function TotpEnrollPage({ mode }: { mode: 'required' | 'profile' }) {
               </li>
               <li>
                 <p>{t('enroll.step_scan')}</p>
-                <QrCode text={enrollment.otpauth_uri} label={t('enroll.qr_alt')} testId="enroll-qr" />
+                <QrCode
+                  text={enrollment.otpauth_uri}
+                  label={t('enroll.qr_alt')}
+                  testId="enroll-qr"
+                />
                 <p className="enroll-key-label" id="enroll-key-label">
                   {t('enroll.key_label')}
                 </p>
@@ -137,7 +146,12 @@ export function TotpEnrollPage({ mode }: { mode: 'required' | 'profile' }) {
                   />
                   <FormError message={formError} testId="enroll-error" />
                   <div className="form-actions">
-                    <button type="submit" className="button button-primary" disabled={busy} data-testid="enroll-confirm">
+                    <button
+                      type="submit"
+                      className="button button-primary"
+                      disabled={busy}
+                      data-testid="enroll-confirm"
+                    >
                       {t('enroll.confirm')}
                     </button>
                     {mode === 'profile' && (

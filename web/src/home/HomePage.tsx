@@ -9,7 +9,10 @@ export function HomePage() {
   const cards = ATTENTION_CARDS.filter((card) => card.visible(user));
   return (
     <section className="page" data-testid="page-home">
-      <PageHeader title={t('home.title', { name: user.display_name || user.username })} testId="page-title" />
+      <PageHeader
+        title={t('home.title', { name: user.display_name || user.username })}
+        testId="page-title"
+      />
       <section aria-labelledby="home-attention-title">
         <h2 id="home-attention-title" className="section-title">
           {t('home.attention')}

@@ -49,7 +49,11 @@ function SessionCard() {
     return hasKey(key) ? t(key) : role;
   });
   return (
-    <article className="card" data-testid="home-card-session" aria-labelledby="home-card-session-title">
+    <article
+      className="card"
+      data-testid="home-card-session"
+      aria-labelledby="home-card-session-title"
+    >
       <h2 id="home-card-session-title">{t('home.session.title')}</h2>
       <dl className="facts">
         <dt>{t('home.session.user')}</dt>
@@ -61,7 +65,9 @@ function SessionCard() {
         <dt>{t('home.session.roles')}</dt>
         <dd>{roles.length > 0 ? roles.join(', ') : t('common.none')}</dd>
         <dt>{t('home.session.ends')}</dt>
-        <dd data-testid="home-session-ends">{formatDateTime(session.expires_at, locale, user.time_zone)}</dd>
+        <dd data-testid="home-session-ends">
+          {formatDateTime(session.expires_at, locale, user.time_zone)}
+        </dd>
         <dt>{t('home.session.time_zone')}</dt>
         <dd>{user.time_zone}</dd>
       </dl>

@@ -60,18 +60,29 @@ describe('translation files', () => {
 
   it.each(Object.keys(catalogs))('%s has exactly the keys of en.json', (language) => {
     const keys = Object.keys(catalogs[language] as object).sort();
-    expect(keys.filter((key) => !englishKeys.includes(key)), 'keys not in en.json').toEqual([]);
-    expect(englishKeys.filter((key) => !keys.includes(key)), 'keys missing').toEqual([]);
+    expect(
+      keys.filter((key) => !englishKeys.includes(key)),
+      'keys not in en.json',
+    ).toEqual([]);
+    expect(
+      englishKeys.filter((key) => !keys.includes(key)),
+      'keys missing',
+    ).toEqual([]);
   });
 
-  it.each(Object.keys(catalogs))('%s has no empty value and the same placeholders as en', (language) => {
-    const catalog = catalogs[language] as Record<string, string>;
-    for (const key of englishKeys) {
-      const value = catalog[key] ?? '';
-      expect(value.trim(), `${language}: ${key}`).not.toBe('');
-      expect(placeholders(value), `${language}: ${key}`).toEqual(placeholders((en as Record<string, string>)[key] ?? ''));
-    }
-  });
+  it.each(Object.keys(catalogs))(
+    '%s has no empty value and the same placeholders as en',
+    (language) => {
+      const catalog = catalogs[language] as Record<string, string>;
+      for (const key of englishKeys) {
+        const value = catalog[key] ?? '';
+        expect(value.trim(), `${language}: ${key}`).not.toBe('');
+        expect(placeholders(value), `${language}: ${key}`).toEqual(
+          placeholders((en as Record<string, string>)[key] ?? ''),
+        );
+      }
+    },
+  );
 
   it('kk is Kazakh, not Russian copied', () => {
     // Words that are the same in both languages.
@@ -91,7 +102,11 @@ describe('translation files', () => {
       'audit.client',
       'role.prosecutor',
     ]);
-    const copied = englishKeys.filter((key) => !sameWord.has(key) && (kk as Record<string, string>)[key] === (ru as Record<string, string>)[key]);
+    const copied = englishKeys.filter(
+      (key) =>
+        !sameWord.has(key) &&
+        (kk as Record<string, string>)[key] === (ru as Record<string, string>)[key],
+    );
     expect(copied).toEqual([]);
     const kazakhLetters = /[әғқңөұүһі]/i;
     const withKazakhLetters = Object.values(kk).filter((value) => kazakhLetters.test(value)).length;
@@ -116,7 +131,8 @@ describe('keys used in the code', () => {
           literals += 1;
           const key = literal[2] as string;
           for (const language of Object.keys(catalogs)) {
-            if (!(key in (catalogs[language] as object))) missing.push(`${language}: ${key} (${file})`);
+            if (!(key in (catalogs[language] as object)))
+              missing.push(`${language}: ${key} (${file})`);
           }
         }
       }
@@ -135,7 +151,10 @@ describe('keys used in the code', () => {
       ...['all', 'active', 'locked', 'disabled'].map((status) => `admin.users.status.${status}`),
     ];
     for (const language of Object.keys(catalogs)) {
-      expect(built.filter((key) => !(key in (catalogs[language] as object))), language).toEqual([]);
+      expect(
+        built.filter((key) => !(key in (catalogs[language] as object))),
+        language,
+      ).toEqual([]);
     }
   });
 
@@ -149,9 +168,12 @@ describe('keys used in the code', () => {
     const offenders: string[] = [];
     for (const file of files.filter((name) => name.endsWith('.tsx'))) {
       const source = readFileSync(file, 'utf8');
-      for (const match of source.matchAll(/(?<!=)>([^<>{}\n]*[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі][^<>{}\n]*)</g)) {
+      for (const match of source.matchAll(
+        /(?<!=)>([^<>{}\n]*[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі][^<>{}\n]*)</g,
+      )) {
         const text = (match[1] as string).trim();
-        if (text !== '' && !/^[)\];,.]/.test(text) && !/=>|&&|\?\?|\|\||===/.test(text)) offenders.push(`${file}: ${text}`);
+        if (text !== '' && !/^[)\];,.]/.test(text) && !/=>|&&|\?\?|\|\||===/.test(text))
+          offenders.push(`${file}: ${text}`);
       }
     }
     expect(offenders).toEqual([]);
@@ -160,9 +182,8 @@ describe('keys used in the code', () => {
 
 describe('firstArguments', () => {
   it('reads literals, ternaries and nested calls', () => {
-    expect(firstArguments("t('a.b'); t(x ? 'c.d' : 'e.f', { n: g(1, 2) }); set('no'); x.t('no')")).toEqual([
-      "'a.b'",
-      "x ? 'c.d' : 'e.f'",
-    ]);
+    expect(
+      firstArguments("t('a.b'); t(x ? 'c.d' : 'e.f', { n: g(1, 2) }); set('no'); x.t('no')"),
+    ).toEqual(["'a.b'", "x ? 'c.d' : 'e.f'"]);
   });
 });

@@ -20,7 +20,9 @@ function PreferencesForm() {
   const { acceptSession } = useSession();
   const { user } = session;
   const [displayName, setDisplayName] = useState(user.display_name);
-  const [language, setLanguageChoice] = useState<Language>(isLanguage(user.language) ? user.language : 'kk');
+  const [language, setLanguageChoice] = useState<Language>(
+    isLanguage(user.language) ? user.language : 'kk',
+  );
   const [timeZone, setTimeZone] = useState(user.time_zone || DEFAULT_TIME_ZONE);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
@@ -51,9 +53,22 @@ function PreferencesForm() {
   }
 
   return (
-    <form className="panel" onSubmit={submit} noValidate aria-labelledby="profile-preferences-title" data-testid="profile-preferences">
+    <form
+      className="panel"
+      onSubmit={submit}
+      noValidate
+      aria-labelledby="profile-preferences-title"
+      data-testid="profile-preferences"
+    >
       <h2 id="profile-preferences-title">{t('profile.preferences')}</h2>
-      <TextField label={t('profile.display_name')} value={displayName} onChange={setDisplayName} autoComplete="name" error={errors.forField('display_name')} testId="profile-display-name" />
+      <TextField
+        label={t('profile.display_name')}
+        value={displayName}
+        onChange={setDisplayName}
+        autoComplete="name"
+        error={errors.forField('display_name')}
+        testId="profile-display-name"
+      />
       <SelectField
         label={t('profile.language')}
         value={language}
@@ -69,7 +84,13 @@ function PreferencesForm() {
           </option>
         ))}
       </SelectField>
-      <SelectField label={t('profile.time_zone')} value={timeZone} onChange={setTimeZone} error={errors.forField('time_zone')} testId="profile-timezone">
+      <SelectField
+        label={t('profile.time_zone')}
+        value={timeZone}
+        onChange={setTimeZone}
+        error={errors.forField('time_zone')}
+        testId="profile-timezone"
+      >
         <optgroup label={t('profile.time_zone_kazakhstan')}>
           {kazakhstan.map((zone) => (
             <option key={`kz-${zone}`} value={zone}>
@@ -88,9 +109,18 @@ function PreferencesForm() {
         </optgroup>
       </SelectField>
       <FormError message={errors.forForm} testId="profile-error" />
-      {saved && <Notice testId="profile-saved" tone="success">{t('profile.saved')}</Notice>}
+      {saved && (
+        <Notice testId="profile-saved" tone="success">
+          {t('profile.saved')}
+        </Notice>
+      )}
       <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={busy} data-testid="profile-save">
+        <button
+          type="submit"
+          className="button button-primary"
+          disabled={busy}
+          data-testid="profile-save"
+        >
           {t('common.save')}
         </button>
       </div>
@@ -112,25 +142,53 @@ function PasswordForm() {
     event.preventDefault();
     setChanged(false);
     if (next.length < MIN_PASSWORD_LENGTH) {
-      setError(new ApiError(0, { code: 'invalid_argument', message: '', field: 'new_password', reason: 'password_too_short' }));
+      setError(
+        new ApiError(0, {
+          code: 'invalid_argument',
+          message: '',
+          field: 'new_password',
+          reason: 'password_too_short',
+        }),
+      );
       return;
     }
     if (next !== confirm) {
-      setError(new ApiError(0, { code: 'invalid_argument', message: '', field: 'confirm_password', reason: 'passwords_differ' }));
+      setError(
+        new ApiError(0, {
+          code: 'invalid_argument',
+          message: '',
+          field: 'confirm_password',
+          reason: 'passwords_differ',
+        }),
+      );
       return;
     }
     setBusy(true);
     setError(null);
     try {
-      await api.post<void>('/api/v1/me/password', { current_password: current, new_password: next });
+      await api.post<void>('/api/v1/me/password', {
+        current_password: current,
+        new_password: next,
+      });
       setCurrent('');
       setNext('');
       setConfirm('');
       setChanged(true);
     } catch (failure) {
       // A wrong current password is that field's error, whatever the server calls it.
-      if (failure instanceof ApiError && failure.reason === 'bad_credentials' && failure.field === undefined) {
-        setError(new ApiError(failure.status, { code: failure.code, message: '', field: 'current_password', reason: 'bad_current_password' }));
+      if (
+        failure instanceof ApiError &&
+        failure.reason === 'bad_credentials' &&
+        failure.field === undefined
+      ) {
+        setError(
+          new ApiError(failure.status, {
+            code: failure.code,
+            message: '',
+            field: 'current_password',
+            reason: 'bad_current_password',
+          }),
+        );
       } else {
         setError(failure);
       }
@@ -140,9 +198,24 @@ function PasswordForm() {
   }
 
   return (
-    <form className="panel" onSubmit={submit} noValidate aria-labelledby="profile-password-title" data-testid="profile-password">
+    <form
+      className="panel"
+      onSubmit={submit}
+      noValidate
+      aria-labelledby="profile-password-title"
+      data-testid="profile-password"
+    >
       <h2 id="profile-password-title">{t('profile.password.title')}</h2>
-      <TextField label={t('profile.password.current')} type="password" value={current} onChange={setCurrent} autoComplete="current-password" required error={errors.forField('current_password')} testId="password-current" />
+      <TextField
+        label={t('profile.password.current')}
+        type="password"
+        value={current}
+        onChange={setCurrent}
+        autoComplete="current-password"
+        required
+        error={errors.forField('current_password')}
+        testId="password-current"
+      />
       <TextField
         label={t('profile.password.new')}
         type="password"
@@ -154,11 +227,29 @@ function PasswordForm() {
         error={errors.forField('new_password')}
         testId="password-new"
       />
-      <TextField label={t('profile.password.confirm')} type="password" value={confirm} onChange={setConfirm} autoComplete="new-password" required error={errors.forField('confirm_password')} testId="password-confirm" />
+      <TextField
+        label={t('profile.password.confirm')}
+        type="password"
+        value={confirm}
+        onChange={setConfirm}
+        autoComplete="new-password"
+        required
+        error={errors.forField('confirm_password')}
+        testId="password-confirm"
+      />
       <FormError message={errors.forForm} testId="password-error" />
-      {changed && <Notice testId="password-changed" tone="success">{t('profile.password.changed')}</Notice>}
+      {changed && (
+        <Notice testId="password-changed" tone="success">
+          {t('profile.password.changed')}
+        </Notice>
+      )}
       <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={busy} data-testid="password-submit">
+        <button
+          type="submit"
+          className="button button-primary"
+          disabled={busy}
+          data-testid="password-submit"
+        >
           {t('profile.password.submit')}
         </button>
       </div>

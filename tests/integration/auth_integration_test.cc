@@ -1,0 +1,473 @@
+// Sign-in, sessions and CSRF, lockout, TOTP, the audit trail, and route permissions, through the
+// HTTP API of the real server.
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "integration_test.h"
+
+namespace threathub::integration {
+namespace {
+
+class AuthTest : public IntegrationTest {};
+THREATHUB_INSTANTIATE_FOR_ENGINES(AuthTest);
+
+// A user's id from GET /api/v1/users?q=..., or -1.
+int64_t FindUserId(int port, const Auth& auth, const std::string& username) {
+  HttpResponse response = Api(port, "GET", "/api/v1/users?q=" + username, std::nullopt, auth);
+  Json body = response.JsonBody();
+  if (response.status != 200 || !body.contains("users")) return -1;
+  for (const Json& user : body["users"]) {
+    if (user.value("username", "") == username) return user.value("id", int64_t{-1});
+  }
+  return -1;
+}
+
+Json ErrorOf(const HttpResponse& response) {
+  Json body = response.JsonBody();
+  return body.is_object() && body.contains("error") ? body["error"] : Json();
+}
+
+TEST_P(AuthTest, SignInSetsHostCookieAndCookieSessionsNeedCsrf) {
+  TestServer* server = StartServer();
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  const std::string password = server->Password("admin");
+
+  EXPECT_TRUE(IsError(Login(port, "admin", password, /*banner_accepted=*/false), 400,
+                      "invalid_argument", "banner_not_accepted", "banner_accepted"));
+
+  HttpResponse login = Login(port, "admin", password);
+  ASSERT_EQ(login.status, 200) << login.Describe();
+  Json answer = login.JsonBody();
+  EXPECT_EQ(answer.value("status", ""), "ok");
+  const std::string token = answer.value("token", "");
+  const std::string csrf = answer.value("csrf_token", "");
+  ASSERT_FALSE(token.empty());
+  ASSERT_FALSE(csrf.empty());
+  EXPECT_EQ(answer["session"].value("stage", ""), "full");
+  EXPECT_EQ(answer["session"]["user"].value("username", ""), "admin");
+
+  std::vector<std::string> cookies = login.AllHeaders("set-cookie");
+  ASSERT_EQ(cookies.size(), 1u) << login.Describe();
+  const std::string& cookie = cookies[0];
+  EXPECT_EQ(cookie.rfind(std::string(kSessionCookie) + "=" + token + ";", 0), 0u) << cookie;
+  EXPECT_NE(cookie.find("; HttpOnly"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("; Secure"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("; SameSite=Strict"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("; Path=/"), std::string::npos) << cookie;
+  EXPECT_EQ(cookie.find("Domain="), std::string::npos) << "__Host- cookies have no Domain";
+
+  // Reads with the cookie need no CSRF token.
+  HttpResponse session = Api(port, "GET", "/api/v1/session", std::nullopt, Auth::Cookie(token));
+  ASSERT_EQ(session.status, 200) << session.Describe();
+  Json current = session.JsonBody();
+  EXPECT_EQ(current.value("csrf_token", ""), csrf);
+  EXPECT_EQ(current.value("stage", ""), "full");
+  EXPECT_EQ(current["user"].value("username", ""), "admin");
+  EXPECT_GT(current.value("idle_timeout_seconds", 0), 0);
+
+  // State changes with the cookie need the CSRF header, and the right one.
+  const Json change = {{"language", "en"}};
+  EXPECT_TRUE(IsError(Api(port, "PATCH", "/api/v1/me", change, Auth::Cookie(token)), 403,
+                      "permission_denied", "csrf_missing"));
+  EXPECT_TRUE(IsError(Api(port, "PATCH", "/api/v1/me", change, Auth::Cookie(token, "x" + csrf)),
+                      403, "permission_denied", "csrf_missing"));
+  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/auth/logout", std::nullopt, Auth::Cookie(token)),
+                      403, "permission_denied", "csrf_missing"));
+  HttpResponse changed = Api(port, "PATCH", "/api/v1/me", change, Auth::Cookie(token, csrf));
+  ASSERT_EQ(changed.status, 200) << changed.Describe();
+  EXPECT_EQ(changed.JsonBody()["user"].value("language", ""), "en");
+
+  // A bearer token needs no CSRF header.
+  HttpResponse bearer =
+      Api(port, "PATCH", "/api/v1/me", Json{{"language", "kk"}}, Auth::Bearer(token));
+  ASSERT_EQ(bearer.status, 200) << bearer.Describe();
+  EXPECT_EQ(bearer.JsonBody()["user"].value("language", ""), "kk");
+
+  HttpResponse logout =
+      Api(port, "POST", "/api/v1/auth/logout", std::nullopt, Auth::Cookie(token, csrf));
+  ASSERT_EQ(logout.status, 204) << logout.Describe();
+  std::string cleared = logout.Header("set-cookie");
+  EXPECT_EQ(cleared.rfind(std::string(kSessionCookie) + "=;", 0), 0u) << cleared;
+  EXPECT_NE(cleared.find("Max-Age=0"), std::string::npos) << cleared;
+
+  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/session", std::nullopt, Auth::Cookie(token)), 401,
+                      "unauthenticated"));
+  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/session", std::nullopt, Auth::Bearer(token)), 401,
+                      "unauthenticated"));
+  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/auth/logout", std::nullopt, Auth::Bearer(token)),
+                      401, "unauthenticated"));
+}
+
+TEST_P(AuthTest, FailedSignInsLockKnownAndUnknownAccountsAlike) {
+  TestServer* server = StartServer();
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  const std::string password = server->Password("analyst");
+
+  Json wrong_password_error;
+  for (int attempt = 1; attempt <= 4; ++attempt) {
+    HttpResponse response = Login(port, "analyst", "Wrong-Password-" + std::to_string(attempt));
+    ASSERT_TRUE(IsError(response, 401, "unauthenticated", "bad_credentials"))
+        << "attempt " << attempt;
+    wrong_password_error = ErrorOf(response);
+  }
+  HttpResponse fifth = Login(port, "analyst", "Wrong-Password-5");
+  ASSERT_TRUE(IsError(fifth, 401, "unauthenticated", "account_locked"));
+  const Json locked_error = ErrorOf(fifth);
+  // Now even the right password is refused.
+  EXPECT_TRUE(IsError(Login(port, "analyst", password), 401, "unauthenticated", "account_locked"));
+
+  // An unknown name answers exactly like a wrong password, and locks after as many attempts.
+  for (int attempt = 1; attempt <= 4; ++attempt) {
+    HttpResponse response = Login(port, "no-such-officer", "Wrong-Password-" + std::to_string(attempt));
+    EXPECT_EQ(response.status, 401) << response.Describe();
+    EXPECT_EQ(ErrorOf(response), wrong_password_error) << "attempt " << attempt;
+  }
+  HttpResponse unknown_fifth = Login(port, "no-such-officer", "Wrong-Password-5");
+  EXPECT_EQ(unknown_fifth.status, 401) << unknown_fifth.Describe();
+  EXPECT_EQ(ErrorOf(unknown_fifth), locked_error);
+  EXPECT_EQ(ErrorOf(Login(port, "no-such-officer", "Wrong-Password-6")), locked_error);
+
+  // Other accounts are not affected.
+  std::optional<SignedIn> admin = SignInDemo(*server, "admin");
+  ASSERT_TRUE(admin);
+  const Auth as_admin = Auth::Bearer(admin->token);
+  int64_t analyst_id = FindUserId(port, as_admin, "analyst");
+  ASSERT_GT(analyst_id, 0);
+  HttpResponse user =
+      Api(port, "GET", "/api/v1/users/" + std::to_string(analyst_id), std::nullopt, as_admin);
+  ASSERT_EQ(user.status, 200) << user.Describe();
+  EXPECT_EQ(user.JsonBody().value("locked", false), true);
+
+  HttpResponse unlock = Api(port, "POST", "/api/v1/users/" + std::to_string(analyst_id) + "/unlock",
+                            std::nullopt, as_admin);
+  ASSERT_EQ(unlock.status, 200) << unlock.Describe();
+  EXPECT_EQ(unlock.JsonBody().value("locked", true), false);
+  EXPECT_TRUE(SignIn(port, "analyst", password));
+}
+
+TEST_P(AuthTest, TotpEnrolmentThenACodeAtEverySignInUsedOnce) {
+  TestServer* server = StartServer({.env = {{"THREATHUB_TOTP_REQUIRED", "true"}}});
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  std::optional<SignedIn> admin = SignInDemo(*server, "admin");
+  ASSERT_TRUE(admin);
+  const int64_t agency_id = admin->answer["session"]["user"].value("agency_id", int64_t{0});
+
+  const std::string password = "Enrol-Second-Factor-2026";
+  HttpResponse created = Api(port, "POST", "/api/v1/users",
+                             Json{{"username", "totp-officer"},
+                                  {"display_name", "TOTP Officer"},
+                                  {"agency_id", agency_id},
+                                  {"roles", {"investigator"}},
+                                  {"password", password}},
+                             Auth::Bearer(admin->token));
+  ASSERT_EQ(created.status, 201) << created.Describe();
+  EXPECT_EQ(created.JsonBody().value("totp_enabled", true), false);
+
+  // The first sign-in opens an enrolment-only session.
+  HttpResponse login = Login(port, "totp-officer", password);
+  ASSERT_EQ(login.status, 200) << login.Describe();
+  Json answer = login.JsonBody();
+  ASSERT_EQ(answer.value("status", ""), "totp_enrollment_required") << login.body;
+  EXPECT_EQ(answer["session"].value("stage", ""), "enroll");
+  const Auth enrolling = Auth::Bearer(answer.value("token", ""));
+
+  HttpResponse session = Api(port, "GET", "/api/v1/session", std::nullopt, enrolling);
+  ASSERT_EQ(session.status, 200) << session.Describe();
+  EXPECT_EQ(session.JsonBody().value("stage", ""), "enroll");
+  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/regions", std::nullopt, enrolling), 403,
+                      "permission_denied", "totp_enrollment_required"));
+  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/users", std::nullopt, enrolling), 403,
+                      "permission_denied", "totp_enrollment_required"));
+  EXPECT_TRUE(IsError(Api(port, "PATCH", "/api/v1/me", Json{{"language", "en"}}, enrolling), 403,
+                      "permission_denied", "totp_enrollment_required"));
+  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/me/password",
+                          Json{{"current_password", password},
+                               {"new_password", "Another-Long-Password-1"}},
+                          enrolling),
+                      403, "permission_denied", "totp_enrollment_required"));
+  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/me/totp/confirm", Json{{"code", "123456"}},
+                          enrolling),
+                      409, "failed_precondition", "", "code"));
+
+  HttpResponse enroll = Api(port, "POST", "/api/v1/me/totp/enroll", std::nullopt, enrolling);
+  ASSERT_EQ(enroll.status, 200) << enroll.Describe();
+  const std::string secret = enroll.JsonBody().value("secret", "");
+  EXPECT_TRUE(std::regex_match(secret, std::regex("[A-Z2-7]{16,}"))) << secret;
+  const std::string uri = enroll.JsonBody().value("otpauth_uri", "");
+  EXPECT_EQ(uri.rfind("otpauth://totp/", 0), 0u) << uri;
+  EXPECT_NE(uri.find("secret=" + secret), std::string::npos) << uri;
+
+  // A code outside the window is refused.
+  const int64_t step = CurrentTotpStep();
+  std::string wrong = "000000";
+  for (int64_t near = step - 2; near <= step + 2; ++near) {
+    if (TotpCode(secret, near) == wrong) wrong = "999999";
+  }
+  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/me/totp/confirm", Json{{"code", wrong}},
+                          enrolling),
+                      401, "unauthenticated", "bad_totp", "code"));
+
+  HttpResponse confirmed = Api(port, "POST", "/api/v1/me/totp/confirm",
+                               Json{{"code", TotpCode(secret, step)}}, enrolling);
+  ASSERT_EQ(confirmed.status, 200) << confirmed.Describe();
+  EXPECT_EQ(confirmed.JsonBody().value("stage", ""), "full");
+  EXPECT_EQ(confirmed.JsonBody()["user"].value("totp_enabled", false), true);
+  HttpResponse now_full = Api(port, "GET", "/api/v1/regions", std::nullopt, enrolling);
+  EXPECT_EQ(now_full.status, 200) << now_full.Describe();
+
+  // The next sign-in asks for a code; the challenge is no session.
+  HttpResponse second = Login(port, "totp-officer", password);
+  ASSERT_EQ(second.status, 200) << second.Describe();
+  Json challenge_answer = second.JsonBody();
+  ASSERT_EQ(challenge_answer.value("status", ""), "totp_required") << second.body;
+  EXPECT_FALSE(challenge_answer.contains("token"));
+  EXPECT_FALSE(second.HasHeader("set-cookie"));
+  const std::string challenge = challenge_answer.value("challenge", "");
+  ASSERT_FALSE(challenge.empty());
+  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/session", std::nullopt, Auth::Bearer(challenge)),
+                      401, "unauthenticated"));
+
+  // The confirmation used `step`; the next step's code is inside the window (one step ahead).
+  const std::string code = TotpCode(secret, std::max(CurrentTotpStep(), step + 1));
+  HttpResponse verified = Api(port, "POST", "/api/v1/auth/totp",
+                              Json{{"challenge", challenge}, {"code", code}});
+  ASSERT_EQ(verified.status, 200) << verified.Describe();
+  EXPECT_EQ(verified.JsonBody().value("status", ""), "ok");
+  EXPECT_TRUE(verified.HasHeader("set-cookie"));
+  const std::string full_token = verified.JsonBody().value("token", "");
+  HttpResponse full_session =
+      Api(port, "GET", "/api/v1/session", std::nullopt, Auth::Bearer(full_token));
+  ASSERT_EQ(full_session.status, 200) << full_session.Describe();
+  EXPECT_EQ(full_session.JsonBody().value("stage", ""), "full");
+
+  // A challenge is good once.
+  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/auth/totp",
+                          Json{{"challenge", challenge}, {"code", code}}),
+                      401, "unauthenticated"));
+  // And so is a code, even with a new challenge.
+  HttpResponse third = Login(port, "totp-officer", password);
+  ASSERT_EQ(third.JsonBody().value("status", ""), "totp_required") << third.Describe();
+  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/auth/totp",
+                          Json{{"challenge", third.JsonBody().value("challenge", "")},
+                               {"code", code}}),
+                      401, "unauthenticated", "bad_totp"));
+}
+
+TEST_P(AuthTest, AuditTrailRecordsWhoDidWhatWithoutSecrets) {
+  TestServer* server = StartServer();
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  std::vector<std::string> secrets;
+
+  const std::string admin_password = server->Password("admin");
+  secrets.push_back(admin_password);
+  HttpResponse admin_login = Login(port, "admin", admin_password);
+  ASSERT_EQ(admin_login.status, 200) << admin_login.Describe();
+  const std::string login_request_id = admin_login.Header("x-request-id");
+  ASSERT_FALSE(login_request_id.empty());
+  const Json admin_answer = admin_login.JsonBody();
+  const std::string admin_token = admin_answer.value("token", "");
+  const int64_t admin_id = admin_answer["session"]["user"].value("id", int64_t{0});
+  const int64_t agency_id = admin_answer["session"]["user"].value("agency_id", int64_t{0});
+  secrets.push_back(admin_token);
+  secrets.push_back(admin_answer.value("csrf_token", ""));
+  const Auth as_admin = Auth::Bearer(admin_token);
+
+  const std::string wrong_password = "Wrong-Secret-Password-4321";
+  secrets.push_back(wrong_password);
+  EXPECT_EQ(Login(port, "admin", wrong_password).status, 401);
+
+  const std::string officer_password = "Audit-Trail-Officer-Pass-9";
+  secrets.push_back(officer_password);
+  HttpResponse created = Api(port, "POST", "/api/v1/users",
+                             Json{{"username", "audited-officer"},
+                                  {"display_name", "Audited Officer"},
+                                  {"agency_id", agency_id},
+                                  {"roles", {"analyst"}},
+                                  {"password", officer_password}},
+                             as_admin);
+  ASSERT_EQ(created.status, 201) << created.Describe();
+  const std::string create_request_id = created.Header("x-request-id");
+  const std::string officer_id = std::to_string(created.JsonBody().value("id", int64_t{0}));
+
+  HttpResponse officer_login = Login(port, "audited-officer", officer_password);
+  ASSERT_EQ(officer_login.status, 200) << officer_login.Describe();
+  const std::string officer_token = officer_login.JsonBody().value("token", "");
+  secrets.push_back(officer_token);
+  secrets.push_back(officer_login.JsonBody().value("csrf_token", ""));
+  EXPECT_EQ(
+      Api(port, "POST", "/api/v1/auth/logout", std::nullopt, Auth::Bearer(officer_token)).status,
+      204);
+
+  std::optional<SignedIn> trainee = SignInDemo(*server, "trainee");
+  ASSERT_TRUE(trainee);
+  secrets.push_back(trainee->token);
+  secrets.push_back(server->Password("trainee"));
+  EXPECT_EQ(Api(port, "GET", "/api/v1/audit", std::nullopt, Auth::Bearer(trainee->token)).status,
+            403);
+
+  HttpResponse audit = Api(port, "GET", "/api/v1/audit?limit=1000", std::nullopt, as_admin);
+  ASSERT_EQ(audit.status, 200) << audit.Describe();
+  Json records = audit.JsonBody()["records"];
+  ASSERT_TRUE(records.is_array());
+  const std::regex utc_millis(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
+  std::set<std::string> actions;
+  bool admin_login_found = false, failure_found = false, create_found = false,
+       denied_found = false, logout_found = false;
+  for (const Json& record : records) {
+    for (const char* key : {"id", "at", "actor_id", "actor_name", "agency_id", "action",
+                            "object_type", "object_id", "client", "outcome", "request_id",
+                            "detail"}) {
+      EXPECT_TRUE(record.contains(key)) << key << " missing in " << record.dump();
+    }
+    EXPECT_TRUE(std::regex_match(record.value("at", ""), utc_millis)) << record.dump();
+    const std::string action = record.value("action", "");
+    actions.insert(action);
+    const std::string actor = record.value("actor_name", "");
+    if (action.rfind("auth.", 0) == 0 || action == "user.create" || action == "access.denied") {
+      EXPECT_EQ(record.value("client", ""), "127.0.0.1") << record.dump();
+      EXPECT_FALSE(record.value("request_id", "").empty()) << record.dump();
+    }
+    if (action == "auth.login" && actor == "admin" && record.value("outcome", "") == "success" &&
+        record.value("request_id", "") == login_request_id) {
+      admin_login_found = true;
+      EXPECT_EQ(record["actor_id"], admin_id);
+    }
+    if (action == "auth.login" && actor == "admin" && record.value("outcome", "") == "failure") {
+      failure_found = true;
+    }
+    if (action == "user.create" && actor == "admin" && record.value("object_id", "") == officer_id) {
+      create_found = true;
+      EXPECT_EQ(record.value("request_id", ""), create_request_id);
+      EXPECT_EQ(record["actor_id"], admin_id);
+    }
+    if (action == "access.denied" && actor == "trainee") {
+      denied_found = true;
+      EXPECT_EQ(record.value("outcome", ""), "denied");
+    }
+    if (action == "auth.logout" && actor == "audited-officer") logout_found = true;
+  }
+  EXPECT_TRUE(admin_login_found) << "no auth.login of admin with request id " << login_request_id;
+  EXPECT_TRUE(failure_found) << "no failed auth.login of admin";
+  EXPECT_TRUE(create_found) << "no user.create of user " << officer_id;
+  EXPECT_TRUE(denied_found) << "no access.denied of trainee";
+  EXPECT_TRUE(logout_found) << "no auth.logout";
+
+  HttpResponse csv = Api(port, "GET", "/api/v1/audit.csv", std::nullopt, as_admin);
+  ASSERT_EQ(csv.status, 200) << csv.Describe();
+  EXPECT_EQ(csv.Header("content-type").rfind("text/csv", 0), 0u) << csv.Header("content-type");
+  EXPECT_EQ(csv.body.rfind("id,at,actor_id,actor_name,agency_id,action,object_type,object_id,"
+                           "client,outcome,request_id,detail\r\n",
+                           0),
+            0u)
+      << csv.body.substr(0, 200);
+  EXPECT_NE(csv.body.find("\"user.create\""), std::string::npos);
+  EXPECT_NE(csv.body.find(login_request_id), std::string::npos);
+
+  for (const std::string& secret : secrets) {
+    ASSERT_FALSE(secret.empty());
+    EXPECT_EQ(audit.body.find(secret), std::string::npos) << "the audit trail holds a secret";
+    EXPECT_EQ(csv.body.find(secret), std::string::npos) << "the CSV export holds a secret";
+  }
+
+  HttpResponse filtered =
+      Api(port, "GET", "/api/v1/audit?action=user.create", std::nullopt, as_admin);
+  ASSERT_EQ(filtered.status, 200) << filtered.Describe();
+  ASSERT_FALSE(filtered.JsonBody()["records"].empty());
+  for (const Json& record : filtered.JsonBody()["records"]) {
+    EXPECT_EQ(record.value("action", ""), "user.create");
+  }
+  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/audit?colour=red", std::nullopt, as_admin), 400,
+                      "invalid_argument", "", "colour"));
+  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/audit?limit=0", std::nullopt, as_admin), 400,
+                      "invalid_argument", "", "limit"));
+}
+
+struct DocumentedRoute {
+  std::string method;
+  std::string path;
+  std::string permission;  // the first word of the permission column
+};
+
+// The route table of docs/api.md.
+std::vector<DocumentedRoute> DocumentedRoutes() {
+  const char* source = std::getenv("THREATHUB_SOURCE_DIR");
+  std::ifstream file(std::string(source == nullptr ? "." : source) + "/docs/api.md");
+  std::vector<DocumentedRoute> routes;
+  std::string line;
+  const std::regex row(R"(^\|\s*(GET|POST|PUT|PATCH|DELETE)\s+(/\S+)\s*\|\s*([a-z_.]+)[^|]*\|)");
+  while (std::getline(file, line)) {
+    std::smatch match;
+    if (std::regex_search(line, match, row)) {
+      routes.push_back({match[1], match[2], match[3]});
+    }
+  }
+  return routes;
+}
+
+std::string Concrete(std::string path) {
+  for (size_t brace; (brace = path.find('{')) != std::string::npos;) {
+    path.replace(brace, path.find('}', brace) - brace + 1, "1");
+  }
+  return path;
+}
+
+std::string BodyFor(const std::string& method) {
+  return method == "POST" || method == "PATCH" || method == "PUT" ? "{}" : "";
+}
+
+TEST_P(AuthTest, EveryProtectedRouteRefusesAnonymousCalls) {
+  TestServer* server = StartServer();
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  std::vector<DocumentedRoute> routes = DocumentedRoutes();
+  int protected_routes = 0;
+  for (const DocumentedRoute& route : routes) {
+    if (route.permission == "public") continue;
+    ++protected_routes;
+    const std::string target = Concrete(route.path);
+    EXPECT_TRUE(IsError(ApiRaw(port, route.method, target, BodyFor(route.method)), 401,
+                        "unauthenticated"))
+        << route.method << " " << target;
+    EXPECT_TRUE(IsError(ApiRaw(port, route.method, target, BodyFor(route.method),
+                               Auth::Bearer("not-a-session-token")),
+                        401, "unauthenticated"))
+        << route.method << " " << target << " with a made-up token";
+  }
+  EXPECT_GE(protected_routes, 22) << "docs/api.md lists fewer routes than expected";
+  EXPECT_TRUE(Healthy(port));
+}
+
+TEST_P(AuthTest, TraineeIsRefusedAdministrativeRoutes) {
+  TestServer* server = StartServer();
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  std::optional<SignedIn> trainee = SignInDemo(*server, "trainee");
+  ASSERT_TRUE(trainee);
+  const Auth as_trainee = Auth::Bearer(trainee->token);
+  const std::set<std::string> administrative = {"org.read",   "org.manage", "org.manage_all",
+                                                "users.read", "users.manage", "audit.read"};
+  int checked = 0;
+  for (const DocumentedRoute& route : DocumentedRoutes()) {
+    if (!administrative.contains(route.permission)) continue;
+    ++checked;
+    const std::string target = Concrete(route.path);
+    EXPECT_TRUE(IsError(ApiRaw(port, route.method, target, BodyFor(route.method), as_trainee), 403,
+                        "permission_denied"))
+        << route.method << " " << target;
+  }
+  EXPECT_GE(checked, 16);
+  // Still signed in, and the own-account routes work.
+  EXPECT_EQ(Api(port, "GET", "/api/v1/session", std::nullopt, as_trainee).status, 200);
+  EXPECT_EQ(Api(port, "PATCH", "/api/v1/me", Json{{"time_zone", "Asia/Almaty"}}, as_trainee).status,
+            200);
+}
+
+}  // namespace
+}  // namespace threathub::integration
