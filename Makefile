@@ -6,7 +6,7 @@ BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 NPM_STAMP := web/node_modules/.package-lock.json
 
-.PHONY: all run test deps build web unit browser bench fuzz format clean
+.PHONY: all run test deps build web bench fuzz format clean
 
 all: build
 
@@ -43,3 +43,12 @@ format:
 
 clean:
 	rm -rf $(BUILD) web/dist
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build-fuzz
+	for target in json_body target; do \
+	  mkdir -p build-fuzz/corpus-$$target && \
+	  build-fuzz/$${target}_fuzzer -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$target fuzz/corpus/$$target || exit 1; \
+	done

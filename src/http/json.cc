@@ -25,6 +25,8 @@ absl::StatusOr<JsonObject> JsonObject::Parse(std::string_view text) {
     } catch (const Json::parse_error& error) {
       return absl::InvalidArgumentError(
           base::StrCat("malformed JSON at byte ", error.byte, ": ", error.what()));
+    } catch (const Json::exception& error) {  // e.g. out_of_range: a number too large
+      return absl::InvalidArgumentError(base::StrCat("malformed JSON: ", error.what()));
     }
     return absl::InvalidArgumentError("malformed JSON");
   }

@@ -270,8 +270,10 @@ HttpResponse HttpConnection::ReadResponse(bool head) {
 
 HttpResponse HttpConnection::Send(const HttpRequest& request) {
   if (!SendRaw(Serialize(request))) {
-    HttpResponse response;
-    response.error = error_;
+    // The server may have answered (e.g. 413) and closed before reading everything we sent.
+    std::string send_error = error_;
+    HttpResponse response = ReadResponse(request.method == "HEAD");
+    if (response.status == 0) response.error = send_error + "; then " + response.error;
     return response;
   }
   return ReadResponse(request.method == "HEAD");

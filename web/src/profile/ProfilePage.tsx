@@ -1,5 +1,5 @@
 // Profile: display name, language and time zone; password change; two-factor sign-in.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { FormEvent } from 'react';
 import { api, ApiError } from '../app/api';
 import { hasKey, useI18n } from '../app/i18n';
@@ -29,6 +29,11 @@ function PreferencesForm() {
   const [busy, setBusy] = useState(false);
   const errors = useErrorText(error, PREFERENCE_FIELDS);
   const zones = useMemo(() => listTimeZones(timeZone), [timeZone]);
+
+  // The language may also change from the top bar's switch while this form is open.
+  useEffect(() => {
+    if (isLanguage(user.language)) setLanguageChoice(user.language);
+  }, [user.language]);
   const kazakhstan = KAZAKHSTAN_TIME_ZONES as readonly string[];
 
   async function submit(event: FormEvent) {
