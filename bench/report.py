@@ -71,15 +71,16 @@ def summarize(rows, layout):
     auth_healthz = ratios("auth", "healthz", "rps")
     idle_rps = ratios("auth_idle", "auth", "rps")
     idle_p99 = ratios("auth_idle", "auth", "p99_ms")
-    idle_rss_kb = [by[("auth_idle", r)]["rss_kb"] - by[("auth", r)]["rss_kb"] for r in rounds
-                   if ("auth_idle", r) in by and ("auth", r) in by]
+    auth_healthz_cpu = ratios("auth", "healthz", "cpu_us_per_request")
+    idle_cpu = ratios("auth_idle", "auth", "cpu_us_per_request")
     return {
         "rounds": len(rounds),
         "scenarios": scenarios,
         "auth_healthz": (median(auth_healthz), auth_healthz),
         "idle_rps": (median(idle_rps), idle_rps),
         "idle_p99": (median(idle_p99), idle_p99),
-        "idle_rss_kb": median(idle_rss_kb),
+        "auth_healthz_cpu": (median(auth_healthz_cpu), auth_healthz_cpu),
+        "idle_cpu": (median(idle_cpu), idle_cpu),
     }
 
 
@@ -101,7 +102,7 @@ def rounds_text(values):
     return ", ".join(f"{value:.2f}" for value in values)
 
 
-def render(arguments, summaries, idle_checks):
+def render(arguments, summaries, idle_checks, idle_memory):
     lines = [
         f"Run of {arguments.date} on {arguments.machine}; CPUs {arguments.cpus} used; server "
         f"with {arguments.server_threads} threads. Command: `{arguments.command}`; each wrk run: "
@@ -122,19 +123,22 @@ def render(arguments, summaries, idle_checks):
                 f"| {layout} | {name} | {s['rps']:,.0f} ({s['rps_min']:,.0f}–{s['rps_max']:,.0f}) "
                 f"| {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | {s['p999_ms']:.2f} "
                 f"| {s['cpu_us_per_request']:.0f} | {s['rss_kb'] / 1024:.0f} |")
-    lines += ["", "| layout | auth / healthz req/s | idle / no idle req/s | idle / no idle p99 "
-              "| RSS per idle connection | ≥ 20,000 req/s | p99 < 20 ms | idle: no slowdown |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += ["", "| layout | auth / healthz: req/s | CPU/request | idle / no idle: req/s | p99 "
+              "| CPU/request | ≥ 20,000 req/s | p99 < 20 ms | idle: no slowdown |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for layout, summary in summaries.items():
         v = verdicts(summary)
-        per_idle_kib = summary["idle_rss_kb"] / arguments.idle if arguments.idle else 0
-        lines.append(
-            f"| {layout} | {summary['auth_healthz'][0]:.2f} [{rounds_text(summary['auth_healthz'][1])}] "
-            f"| {summary['idle_rps'][0]:.2f} [{rounds_text(summary['idle_rps'][1])}] "
-            f"| {summary['idle_p99'][0]:.2f} [{rounds_text(summary['idle_p99'][1])}] "
-            f"| {per_idle_kib:.1f} KiB | {yes(v['rps'])} | {yes(v['p99'])} | {yes(v['idle'])} |")
+        cells = [f"{summary[key][0]:.2f} [{rounds_text(summary[key][1])}]"
+                 for key in ("auth_healthz", "auth_healthz_cpu", "idle_rps", "idle_p99", "idle_cpu")]
+        lines.append(f"| {layout} | " + " | ".join(cells) +
+                     f" | {yes(v['rps'])} | {yes(v['p99'])} | {yes(v['idle'])} |")
     lines += ["", "Idle connections after each run with them held (still open, and each answers "
               "a second request): " + "; ".join(idle_checks) + "."]
+    if idle_memory:
+        name, before, after = idle_memory[0]
+        lines += [f"Server memory for {arguments.idle} idle connections (first opening, {name}): "
+                  f"RSS {before / 1024:.0f} → {after / 1024:.0f} MiB, "
+                  f"{(after - before) / arguments.idle:.1f} KiB per connection."]
     return lines
 
 
@@ -185,7 +189,7 @@ def main():
     parser.add_argument("results")
     parser.add_argument("--doc")
     for name in ("date", "machine", "cpus", "server-threads", "command", "wrk", "idle-checks",
-                 "session-bytes"):
+                 "idle-memory", "session-bytes"):
         parser.add_argument("--" + name, required=True)
     parser.add_argument("--idle", type=int, required=True)
     arguments = parser.parse_args()
@@ -198,7 +202,15 @@ def main():
             idle_checks = [line.strip().replace("\t", ": ") for line in checks if line.strip()]
     except FileNotFoundError:
         idle_checks = ["none"]
-    latest = render(arguments, summaries, idle_checks)
+    idle_memory = []
+    try:
+        with open(arguments.idle_memory) as memory:
+            for line in memory:
+                name, before, after = line.split()
+                idle_memory.append((name, float(before), float(after)))
+    except FileNotFoundError:
+        pass
+    latest = render(arguments, summaries, idle_checks, idle_memory)
     print("\n".join(latest))
     if arguments.doc:
         update_doc(arguments.doc, latest, history_rows(arguments, summaries))

@@ -22,7 +22,7 @@ bool CanAccess(const Principal& principal, const ObjectScope& scope, AccessMode 
   bool supervises = same_agency && HasRole(principal, Role::kSupervisor);
   if (mode == AccessMode::kWrite) return supervises;
   if (Contains(scope.shared_with_user_ids, principal.user_id)) return true;
-  if (supervises || (same_agency && HasRole(principal, Role::kAdmin))) return true;
+  if (supervises) return true;
   return same_agency && scope.agency_wide;
 }
 

@@ -18,10 +18,13 @@ const std::vector<RoleInfo>& RoleTable() {
         Permission::kUsersManage, Permission::kAuditRead}},
       {Role::kSupervisor,
        "supervisor",
-       {Permission::kOrgRead, Permission::kUsersRead, Permission::kAuditRead}},
-      {Role::kInvestigator, "investigator", {Permission::kOrgRead}},
-      {Role::kAnalyst, "analyst", {Permission::kOrgRead}},
-      {Role::kProsecutor, "prosecutor", {Permission::kOrgRead}},
+       {Permission::kOrgRead, Permission::kUsersRead, Permission::kAuditRead,
+        Permission::kCasesRead, Permission::kCasesCreate}},
+      {Role::kInvestigator,
+       "investigator",
+       {Permission::kOrgRead, Permission::kCasesRead, Permission::kCasesCreate}},
+      {Role::kAnalyst, "analyst", {Permission::kOrgRead, Permission::kCasesRead}},
+      {Role::kProsecutor, "prosecutor", {Permission::kOrgRead, Permission::kCasesRead}},
       {Role::kTrainer, "trainer", {Permission::kOrgRead}},
       {Role::kTrainee, "trainee", {}},
   };
@@ -64,6 +67,10 @@ std::string_view PermissionName(Permission permission) {
       return "users.manage";
     case Permission::kAuditRead:
       return "audit.read";
+    case Permission::kCasesRead:
+      return "cases.read";
+    case Permission::kCasesCreate:
+      return "cases.create";
     case Permission::kCount:
       break;
   }

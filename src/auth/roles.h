@@ -29,6 +29,8 @@ enum class Permission {
   kUsersRead,      // see the users of one's agency (all, with kOrgManageAll)
   kUsersManage,    // create, edit, disable, unlock users of one's agency (all, with kOrgManageAll)
   kAuditRead,      // search the audit trail of one's agency (all, with kOrgManageAll)
+  kCasesRead,      // see cases (each one still subject to need-to-know)
+  kCasesCreate,    // open cases in one's agency
   kCount,
 };
 

@@ -4,6 +4,8 @@
 #include "base/strings.h"
 #include "store/migrations.h"
 
+#include <algorithm>
+
 namespace threathub::store {
 namespace {
 
@@ -51,15 +53,17 @@ absl::StatusOr<int> Migrate(Database& database, const std::vector<Migration>& mi
                                                       latest, "; run a newer threathub binary"));
   }
   for (const Migration& migration : migrations) {
-    if (migration.version <= current) continue;
+    // Each version is applied unless it is recorded, so a migration that was merged below an
+    // already applied one (two branches developed side by side) still runs.
     absl::Status status = database.Transact(TxMode::kWrite, [&](Transaction& tx) -> absl::Status {
       if (database.engine() == Engine::kPostgres) {
         // Several instances may start at once: one migrates, the others wait and then skip.
         RETURN_IF_ERROR(tx.Execute(kPostgresSchemaLock).status());
       }
-      ASSIGN_OR_RETURN(Result again,
-                       tx.Execute("SELECT COALESCE(MAX(version), 0) FROM schema_version"));
-      if (again.rows.at(0).Int(0) >= migration.version) return absl::OkStatus();
+      ASSIGN_OR_RETURN(Result applied,
+                       tx.Execute("SELECT COUNT(*) FROM schema_version WHERE version = $1",
+                                  {int64_t{migration.version}}));
+      if (applied.rows.at(0).Int(0) > 0) return absl::OkStatus();
       std::string script = migration.sql;
       script +=
           database.engine() == Engine::kSqlite ? migration.sqlite_sql : migration.postgres_sql;
@@ -74,7 +78,7 @@ absl::StatusOr<int> Migrate(Database& database, const std::vector<Migration>& mi
       return absl::Status(status.code(), base::StrCat("migration ", migration.version, " (",
                                                       migration.name, "): ", status.message()));
     }
-    current = migration.version;
+    current = std::max(current, migration.version);
   }
   return current;
 }

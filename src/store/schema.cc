@@ -2,10 +2,12 @@
 // migration is never edited; a change is a new migration.
 #include "store/migrations.h"
 
+#include <algorithm>
+
 namespace threathub::store {
 
 const std::vector<Migration>& SchemaMigrations() {
-  static const auto* migrations = new std::vector<Migration>{
+  static auto* migrations = new std::vector<Migration>{
       {1, "auth: regions, agencies, users, roles, sessions",
        R"sql(
 CREATE TABLE regions (
@@ -97,7 +99,76 @@ FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
 FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 )sql"},
+      {4, "cases: cases, members, shares, notes, tasks",
+       R"sql(
+ALTER TABLE agencies ADD COLUMN case_number_format TEXT NOT NULL DEFAULT '{code}-{year}-{seq}';
+CREATE TABLE case_counters (
+  agency_id BIGINT NOT NULL REFERENCES agencies(id),
+  year INTEGER NOT NULL,
+  next_value BIGINT NOT NULL,
+  PRIMARY KEY (agency_id, year)
+);
+CREATE TABLE cases (
+  id {{id}},
+  agency_id BIGINT NOT NULL REFERENCES agencies(id),
+  number TEXT NOT NULL,
+  title TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  articles TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  lead_user_id BIGINT NOT NULL REFERENCES users(id),
+  created_by BIGINT NOT NULL REFERENCES users(id),
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (agency_id, number)
+);
+CREATE INDEX cases_agency ON cases(agency_id, updated_at);
+CREATE TABLE case_members (
+  case_id BIGINT NOT NULL REFERENCES cases(id),
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  role TEXT NOT NULL,
+  added_at BIGINT NOT NULL,
+  PRIMARY KEY (case_id, user_id)
+);
+CREATE INDEX case_members_user ON case_members(user_id);
+CREATE TABLE case_shares (
+  case_id BIGINT NOT NULL REFERENCES cases(id),
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  added_at BIGINT NOT NULL,
+  PRIMARY KEY (case_id, user_id)
+);
+CREATE INDEX case_shares_user ON case_shares(user_id);
+CREATE TABLE case_notes (
+  id {{id}},
+  case_id BIGINT NOT NULL REFERENCES cases(id),
+  author_id BIGINT NOT NULL REFERENCES users(id),
+  text TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX case_notes_case ON case_notes(case_id);
+CREATE TABLE case_tasks (
+  id {{id}},
+  case_id BIGINT NOT NULL REFERENCES cases(id),
+  title TEXT NOT NULL,
+  assignee_id BIGINT REFERENCES users(id),
+  due_at BIGINT,
+  done INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX case_tasks_case ON case_tasks(case_id);
+)sql",
+       "", ""},
   };
+  // Kept in version order whatever order the blocks above are in.
+  static const bool sorted = [] {
+    std::sort(migrations->begin(), migrations->end(),
+              [](const Migration& left, const Migration& right) {
+                return left.version < right.version;
+              });
+    return true;
+  }();
+  (void)sorted;
   return *migrations;
 }
 

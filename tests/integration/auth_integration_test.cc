@@ -330,7 +330,9 @@ TEST_P(AuthTest, AuditTrailRecordsWhoDidWhatWithoutSecrets) {
     const std::string action = record.value("action", "");
     actions.insert(action);
     const std::string actor = record.value("actor_name", "");
-    if (action.rfind("auth.", 0) == 0 || action == "user.create" || action == "access.denied") {
+    // Records of API requests (not of the demo seeding at start-up) name the client and request.
+    if (actor != "demo-seed" && (action.rfind("auth.", 0) == 0 || action == "user.create" ||
+                                 action == "access.denied")) {
       EXPECT_EQ(record.value("client", ""), "127.0.0.1") << record.dump();
       EXPECT_FALSE(record.value("request_id", "").empty()) << record.dump();
     }
@@ -379,8 +381,9 @@ TEST_P(AuthTest, AuditTrailRecordsWhoDidWhatWithoutSecrets) {
   HttpResponse filtered =
       Api(port, "GET", "/api/v1/audit?action=user.create", std::nullopt, as_admin);
   ASSERT_EQ(filtered.status, 200) << filtered.Describe();
-  ASSERT_FALSE(filtered.JsonBody()["records"].empty());
-  for (const Json& record : filtered.JsonBody()["records"]) {
+  const Json filtered_records = filtered.JsonBody()["records"];
+  ASSERT_FALSE(filtered_records.empty());
+  for (const Json& record : filtered_records) {
     EXPECT_EQ(record.value("action", ""), "user.create");
   }
   EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/audit?colour=red", std::nullopt, as_admin), 400,

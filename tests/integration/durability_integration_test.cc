@@ -125,7 +125,8 @@ TEST_P(DurabilityTest, AcknowledgedAccountsSurviveKill9) {
                            std::nullopt, Auth::Bearer(again->token));
   ASSERT_EQ(audit.status, 200) << audit.Describe();
   std::set<std::string> audited;
-  for (const Json& record : audit.JsonBody()["records"]) {
+  const Json records = audit.JsonBody()["records"];
+  for (const Json& record : records) {
     std::string detail = record.value("detail", "");
     audited.insert(detail.substr(0, detail.find(' ')));
   }

@@ -32,9 +32,10 @@ TEST_P(HttpTest, MalformedJsonIsAClearBadRequest) {
   TestServer* server = StartServer();
   ASSERT_NE(server, nullptr);
   const int port = server->port();
-  for (const std::string body :
-       {"{bad", "{\"username\": \"admin\",", "[1, 2, 3]", "\"a string\"", "null", "{} {}",
-        "{\"username\": 'single quotes'}", std::string("{\"a\":1}\0", 8)}) {
+  const std::vector<std::string> bodies = {
+      "{bad", "{\"username\": \"admin\",", "[1, 2, 3]", "\"a string\"", "null", "{} {}",
+        "{\"username\": 'single quotes'}", std::string("{\"a\":1}\0", 8)};
+  for (const std::string& body : bodies) {
     HttpResponse response = ApiRaw(port, "POST", "/api/v1/auth/login", body);
     EXPECT_TRUE(IsError(response, 400, "invalid_argument")) << "body: " << body;
     EXPECT_TRUE(Healthy(port));

@@ -6,7 +6,10 @@
 //   THREATHUB_IDLE_URL                  a second server started with session_idle_minutes=1
 //   THREATHUB_ARTIFACTS                 directory for screenshots (default: a new temp dir)
 //   THREATHUB_DEMO_ADMIN_USER / _PASSWORD / _TOTP_SECRET   a national-agency administrator
-//   THREATHUB_DEMO_USER / _PASSWORD / _TOTP_SECRET         a demo user without admin rights
+//   THREATHUB_DEMO_USER / THREATHUB_DEMO_PASSWORD (or THREATHUB_DEMO_USER_PASSWORD) /
+//     THREATHUB_DEMO_USER_TOTP_SECRET                     a demo user without admin rights
+//   THREATHUB_IDLE_USER / THREATHUB_IDLE_PASSWORD          an account on the idle server
+//                                                        (default: the administrator's)
 //   THREATHUB_E2E_STATE                 JSON file keeping the TOTP secrets the tests enrolled, so
 //                                       that a rerun against the same server still signs in
 //                                       (default: e2e-totp-secrets.json in THREATHUB_ARTIFACTS)
@@ -24,19 +27,28 @@ function trimSlash(url) {
   return url === undefined || url === '' ? undefined : url.replace(/\/+$/, '');
 }
 
-function account(prefix) {
-  const username = process.env[`${prefix}_USER`];
-  const password = process.env[`${prefix}_PASSWORD`];
+function account(userVariable, passwordVariables, secretVariable) {
+  const username = process.env[userVariable];
+  const password = passwordVariables.map((name) => process.env[name]).find(Boolean);
   if (!username || !password) return undefined;
-  return { username, password, totpSecret: process.env[`${prefix}_TOTP_SECRET`] || undefined };
+  return { username, password, totpSecret: process.env[secretVariable] || undefined };
 }
 
 export const config = {
   url: trimSlash(process.env.THREATHUB_URL),
   idleUrl: trimSlash(process.env.THREATHUB_IDLE_URL),
   artifacts: process.env.THREATHUB_ARTIFACTS || mkdtempSync(join(tmpdir(), 'threathub-e2e-')),
-  admin: account('THREATHUB_DEMO_ADMIN'),
-  user: account('THREATHUB_DEMO_USER'),
+  admin: account(
+    'THREATHUB_DEMO_ADMIN_USER',
+    ['THREATHUB_DEMO_ADMIN_PASSWORD'],
+    'THREATHUB_DEMO_ADMIN_TOTP_SECRET',
+  ),
+  user: account(
+    'THREATHUB_DEMO_USER',
+    ['THREATHUB_DEMO_PASSWORD', 'THREATHUB_DEMO_USER_PASSWORD'],
+    'THREATHUB_DEMO_USER_TOTP_SECRET',
+  ),
+  idle: account('THREATHUB_IDLE_USER', ['THREATHUB_IDLE_PASSWORD'], 'THREATHUB_IDLE_TOTP_SECRET'),
   chromiumPath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
 };
 mkdirSync(config.artifacts, { recursive: true });
