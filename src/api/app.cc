@@ -40,11 +40,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
       std::make_unique<auth::Authenticator>(*app->database_, *app->trail_, clock, policy);
   app->org_ = std::make_unique<auth::OrgService>(*app->database_, *app->trail_, *app->sessions_,
                                                  clock, policy.cost);
+  app->cases_ = std::make_unique<cases::CaseService>(*app->database_, *app->trail_, clock);
   app->services_ = std::make_unique<Services>(Services{app->config_, clock, *app->database_,
-                                                       *app->trail_, *app->sessions_, *app->org_});
+                                                       *app->trail_, *app->sessions_, *app->org_,
+                                                       *app->cases_});
   AddAuthRoutes(app->router_, *app->services_);
   AddOrgRoutes(app->router_, *app->services_);
   AddAuditRoutes(app->router_, *app->services_);
+  AddCaseRoutes(app->router_, *app->services_);
   http::DispatcherOptions options;
   options.web_root = config.web_root;
   options.max_json_body_bytes = config.max_json_body_bytes;

@@ -40,6 +40,7 @@ class App {
   auth::OrgService& org() { return *org_; }
   auth::Authenticator& sessions() { return *sessions_; }
   audit::AuditTrail& trail() { return *trail_; }
+  cases::CaseService& cases() { return *cases_; }
 
  private:
   App(const base::Config& config, const base::Clock& clock);
@@ -50,6 +51,7 @@ class App {
   std::unique_ptr<audit::AuditTrail> trail_;
   std::unique_ptr<auth::Authenticator> sessions_;
   std::unique_ptr<auth::OrgService> org_;
+  std::unique_ptr<cases::CaseService> cases_;
   std::unique_ptr<Services> services_;
   http::Router router_;
   std::unique_ptr<http::Dispatcher> dispatcher_;

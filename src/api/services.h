@@ -5,6 +5,7 @@
 #include "auth/org.h"
 #include "auth/sessions.h"
 #include "base/clock.h"
+#include "cases/cases.h"
 #include "base/config.h"
 #include "http/router.h"
 #include "store/database.h"
@@ -18,12 +19,14 @@ struct Services {
   audit::AuditTrail& trail;
   auth::Authenticator& sessions;
   auth::OrgService& org;
+  cases::CaseService& cases;
 };
 
 // Each module's routes; app.cc calls them all.
 void AddAuthRoutes(http::Router& router, Services& services);
 void AddOrgRoutes(http::Router& router, Services& services);
 void AddAuditRoutes(http::Router& router, Services& services);
+void AddCaseRoutes(http::Router& router, Services& services);
 
 // The actor of an HTTP request (a route that needs sign-in has a principal).
 auth::Actor ActorOf(const http::Request& request);

@@ -150,7 +150,9 @@ TEST_F(StaticFilesTest, RefusesTraversalDotFilesAndLinksOut) {
                           "/link.txt"}) {
     absl::StatusOr<Response> response = files.Serve(bad);
     EXPECT_FALSE(response.ok()) << bad;
-    if (response.ok()) EXPECT_NE(response->body, "outside");
+    if (response.ok()) {
+      EXPECT_NE(response->body, "outside");
+    }
   }
   std::string with_nul("/index.html\0.js", 15);
   EXPECT_FALSE(files.Serve(with_nul).ok());

@@ -36,6 +36,8 @@ class JsonObject {
   absl::StatusOr<std::optional<bool>> OptionalBool(const std::string& field);
   absl::StatusOr<std::optional<std::vector<std::string>>> OptionalStringList(
       const std::string& field, size_t max_items = 100);
+  // True when the field is present, even as null (PATCH bodies clear a value with null).
+  bool Contains(const std::string& field) const { return object_.contains(field); }
   absl::Status Finish() const;
 
  private:

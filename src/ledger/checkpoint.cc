@@ -84,11 +84,17 @@ struct KeyText {
 };
 
 absl::StatusOr<KeyText> ParseKeyText(std::string_view text, std::string_view what) {
-  std::vector<std::string_view> parts = base::StrSplit(text, '+');
-  if (parts.size() != 3) {
+  // The name and the key ID hold no '+'; the base64 key may.
+  size_t first_plus = text.find('+');
+  size_t second_plus =
+      first_plus == std::string_view::npos ? first_plus : text.find('+', first_plus + 1);
+  if (second_plus == std::string_view::npos) {
     return absl::InvalidArgumentError(
         base::StrCat("the ", what, " is not <name>+<key ID>+<base64 key>"));
   }
+  const std::string_view parts[] = {text.substr(0, first_plus),
+                                    text.substr(first_plus + 1, second_plus - first_plus - 1),
+                                    text.substr(second_plus + 1)};
   KeyText key;
   key.name = std::string(parts[0]);
   if (!IsValidKeyName(key.name)) {
@@ -277,11 +283,11 @@ absl::StatusOr<std::string> NoteSigner::PublicKeyPem() const { return PemOf(publ
 
 absl::StatusOr<std::string> NoteSigner::Sign(std::string_view text) const {
   if (text.empty() || !base::EndsWith(text, "\n")) {
-    return absl::InvalidArgumentError("a note's text is not empty and ends in a newline");
+    return absl::InvalidArgumentError("a note's text must be non-empty and end in a newline");
   }
   RETURN_IF_ERROR(CheckNoteCharacters(text));
   if (base::StrContains(text, "\n\n")) {
-    return absl::InvalidArgumentError("a note's text has no blank line");
+    return absl::InvalidArgumentError("a note's text must not hold a blank line");
   }
   PkeyPtr key(
       EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, Bytes(seed_), seed_.size()));

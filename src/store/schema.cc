@@ -99,6 +99,56 @@ FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
 FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 )sql"},
+      // The ledger (src/ledger, docs/formats/ledger.md). ledger_head's one row counts the leaves
+      // and checkpoints; appending locks it, which orders leaf indexes by commit. Leaves and
+      // checkpoints are append-only, as the audit log is.
+      {3, "ledger: leaves and checkpoints",
+       R"sql(
+CREATE TABLE ledger_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  size BIGINT NOT NULL,
+  checkpoints BIGINT NOT NULL
+);
+INSERT INTO ledger_head(id, size, checkpoints) VALUES (1, 0, 0);
+CREATE TABLE ledger_leaves (
+  idx BIGINT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  appended_at BIGINT NOT NULL,
+  data {{blob}} NOT NULL,
+  leaf_hash {{blob}} NOT NULL,
+  UNIQUE (kind, ref)
+);
+CREATE TABLE ledger_checkpoints (
+  seq BIGINT PRIMARY KEY,
+  tree_size BIGINT NOT NULL,
+  root_hash {{blob}} NOT NULL,
+  note TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+)sql",
+       R"sql(
+CREATE TRIGGER ledger_leaves_no_update BEFORE UPDATE ON ledger_leaves
+BEGIN SELECT RAISE(ABORT, 'ledger_leaves is append-only'); END;
+CREATE TRIGGER ledger_leaves_no_delete BEFORE DELETE ON ledger_leaves
+BEGIN SELECT RAISE(ABORT, 'ledger_leaves is append-only'); END;
+CREATE TRIGGER ledger_checkpoints_no_update BEFORE UPDATE ON ledger_checkpoints
+BEGIN SELECT RAISE(ABORT, 'ledger_checkpoints is append-only'); END;
+CREATE TRIGGER ledger_checkpoints_no_delete BEFORE DELETE ON ledger_checkpoints
+BEGIN SELECT RAISE(ABORT, 'ledger_checkpoints is append-only'); END;
+)sql",
+       R"sql(
+CREATE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;
+CREATE TRIGGER ledger_leaves_no_change BEFORE UPDATE OR DELETE ON ledger_leaves
+FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
+CREATE TRIGGER ledger_leaves_no_truncate BEFORE TRUNCATE ON ledger_leaves
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only();
+CREATE TRIGGER ledger_checkpoints_no_change BEFORE UPDATE OR DELETE ON ledger_checkpoints
+FOR EACH ROW EXECUTE FUNCTION ledger_append_only();
+CREATE TRIGGER ledger_checkpoints_no_truncate BEFORE TRUNCATE ON ledger_checkpoints
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only();
+)sql"},
       {4, "cases: cases, members, shares, notes, tasks",
        R"sql(
 ALTER TABLE agencies ADD COLUMN case_number_format TEXT NOT NULL DEFAULT '{code}-{year}-{seq}';

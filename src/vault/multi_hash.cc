@@ -92,8 +92,7 @@ absl::Status MultiHasher::ResetContexts() {
       return absl::FailedPreconditionError(
           base::StrCat("OpenSSL does not provide ", kAlgorithmNames[idx]));
     }
-    if (contexts_[idx] == nullptr ||
-        EVP_DigestInit_ex2(contexts_[idx], algorithm, nullptr) != 1) {
+    if (contexts_[idx] == nullptr || EVP_DigestInit_ex2(contexts_[idx], algorithm, nullptr) != 1) {
       return absl::InternalError(
           base::StrCat("OpenSSL cannot start a ", kAlgorithmNames[idx], " digest"));
     }
@@ -283,8 +282,7 @@ absl::StatusOr<Digests> HashBytes(std::string_view bytes) {
     unsigned int length = 0;
     if (algorithm == nullptr ||
         EVP_Digest(bytes.data(), bytes.size(), digest, &length, algorithm, nullptr) != 1) {
-      return absl::InternalError(
-          base::StrCat("OpenSSL cannot compute ", kAlgorithmNames[idx]));
+      return absl::InternalError(base::StrCat("OpenSSL cannot compute ", kAlgorithmNames[idx]));
     }
     outputs[idx]->assign(reinterpret_cast<const char*>(digest), length);
   }

@@ -118,12 +118,12 @@ class MultiHasher {
   // Sequence numbers count chunks modulo 2^32; at most ring_chunks apart, so differences are
   // exact. The producer publishes chunk `n` by storing n + 1 into published_.
   std::atomic<uint32_t> published_{0};
-  uint32_t filling_ = 0;       // the chunk the caller is filling
-  size_t filling_slot_ = 0;    // its slot in the ring (kept apart: ring_chunks need not divide 2^32)
-  size_t filled_ = 0;          // bytes in it so far
+  uint32_t filling_ = 0;     // the chunk the caller is filling
+  size_t filling_slot_ = 0;  // its slot in the ring (kept apart: ring_chunks need not divide 2^32)
+  size_t filled_ = 0;        // bytes in it so far
   bool slot_acquired_ = true;  // whether the slot of `filling_` is free to write
   bool workers_running_ = false;
-  bool inline_only_ = false;   // thread start failed or kInline
+  bool inline_only_ = false;  // thread start failed or kInline
   uint64_t total_bytes_ = 0;
 };
 

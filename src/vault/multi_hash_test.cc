@@ -5,23 +5,18 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <random>
 #include <string>
 #include <tuple>
 
 #include "base/encoding.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "vault/internal/test_files.h"
 
 namespace threathub::vault {
 namespace {
 
-std::string PseudoRandomBytes(size_t size, uint32_t seed) {
-  std::mt19937_64 generator(seed);
-  std::string bytes(size, '\0');
-  for (size_t idx = 0; idx < size; ++idx) bytes[idx] = static_cast<char>(generator() & 0xff);
-  return bytes;
-}
+using testing::PseudoRandomBytes;
 
 // The reference: OpenSSL's one-shot digest on one thread, independent of MultiHasher.
 std::string OneShotHex(const char* algorithm, std::string_view bytes) {
@@ -103,7 +98,7 @@ class SplitTest : public ::testing::TestWithParam<SplitParam> {};
 TEST_P(SplitTest, PseudoRandomInputMatchesOneShot) {
   auto [threads, chunk_bytes, ring_chunks, piece_bytes] = GetParam();
   // Tiny chunks publish once per byte or so; keep those inputs small enough to stay quick.
-  size_t size = chunk_bytes < 1024 ? 200'000 : 10'000'000;
+  size_t size = chunk_bytes < 1024 ? 30'000 : 10'000'000;
   std::string input = PseudoRandomBytes(size, static_cast<uint32_t>(chunk_bytes + piece_bytes));
   MultiHasher hasher({.chunk_bytes = chunk_bytes, .ring_chunks = ring_chunks, .threads = threads});
   for (size_t offset = 0; offset < input.size(); offset += piece_bytes) {
@@ -131,7 +126,8 @@ TEST(MultiHasherTest, WritableSpanAndCommitAvoidTheCopy) {
     std::span<char> buffer = hasher.WritableSpan();
     ASSERT_FALSE(buffer.empty());
     // Fill only part of what is offered now and then, as a short read would.
-    size_t count = std::min({buffer.size(), input.size() - offset, offset % 3 == 0 ? 1000 : buffer.size()});
+    size_t count =
+        std::min({buffer.size(), input.size() - offset, offset % 3 == 0 ? 1000 : buffer.size()});
     std::copy_n(input.data() + offset, count, buffer.data());
     hasher.Commit(count);
     offset += count;
@@ -161,20 +157,15 @@ TEST(MultiHasherTest, DestroyingWithoutFinishStopsTheWorkers) {
   }  // Must neither hang nor crash.
 }
 
+// A file with `contents` in its own temporary directory.
 class TemporaryFile {
  public:
-  explicit TemporaryFile(std::string_view contents) {
-    path_ = ::testing::TempDir() + "/multi_hash_test.XXXXXX";
-    int fd = ::mkstemp(path_.data());
-    EXPECT_GE(fd, 0);
-    EXPECT_EQ(::write(fd, contents.data(), contents.size()),
-              static_cast<ssize_t>(contents.size()));
-    ::close(fd);
-  }
-  ~TemporaryFile() { ::unlink(path_.c_str()); }
+  explicit TemporaryFile(std::string_view contents)
+      : path_(directory_.WriteFile("input", contents)) {}
   const std::string& path() const { return path_; }
 
  private:
+  testing::TemporaryDirectory directory_;
   std::string path_;
 };
 

@@ -2,9 +2,11 @@
 // HTTP API of the real server.
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "integration_test.h"
 
@@ -102,6 +104,30 @@ TEST_P(AuthTest, SignInSetsHostCookieAndCookieSessionsNeedCsrf) {
                       401, "unauthenticated"));
 }
 
+TEST_P(AuthTest, IdleSessionsExpireAndActivityKeepsThemAlive) {
+  TestServer* server = StartServer({.env = {{"THREATHUB_SESSION_IDLE_SECONDS", "2"}}});
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  std::optional<SignedIn> active = SignInDemo(*server, "analyst");
+  std::optional<SignedIn> idle = SignInDemo(*server, "investigator");
+  ASSERT_TRUE(active && idle);
+  HttpResponse session = Api(port, "GET", "/api/v1/session", std::nullopt, Auth::Bearer(idle->token));
+  ASSERT_EQ(session.status, 200) << session.Describe();
+  EXPECT_EQ(session.JsonBody().value("idle_timeout_seconds", 0), 2);
+  // One session keeps busy for longer than the idle timeout, the other says nothing.
+  for (int tick = 0; tick < 6; ++tick) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    HttpResponse busy =
+        Api(port, "GET", "/api/v1/session", std::nullopt, Auth::Bearer(active->token));
+    ASSERT_EQ(busy.status, 200) << "tick " << tick << ": " << busy.Describe();
+  }
+  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/session", std::nullopt, Auth::Bearer(idle->token)),
+                      401, "unauthenticated", "session_expired"));
+  // Expired for good, not only until the next request.
+  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/regions", std::nullopt, Auth::Bearer(idle->token)),
+                      401, "unauthenticated", "session_expired"));
+}
+
 TEST_P(AuthTest, FailedSignInsLockKnownAndUnknownAccountsAlike) {
   TestServer* server = StartServer();
   ASSERT_NE(server, nullptr);
@@ -148,6 +174,173 @@ TEST_P(AuthTest, FailedSignInsLockKnownAndUnknownAccountsAlike) {
   ASSERT_EQ(unlock.status, 200) << unlock.Describe();
   EXPECT_EQ(unlock.JsonBody().value("locked", true), false);
   EXPECT_TRUE(SignIn(port, "analyst", password));
+}
+
+// Known accounts keep their lock in the database; an unknown name must not answer differently
+// after a restart, or the restart tells which names exist.
+TEST_P(AuthTest, UnknownNameLocksOutLikeAKnownOneAcrossARestart) {
+  TestServer* server = StartServer();
+  ASSERT_NE(server, nullptr);
+  // Not a demo account: a --demo start resets those.
+  std::optional<SignedIn> admin = SignInDemo(*server, "admin");
+  ASSERT_TRUE(admin);
+  HttpResponse created = Api(
+      server->port(), "POST", "/api/v1/users",
+      Json{{"username", "real-officer"},
+           {"display_name", "Real Officer"},
+           {"agency_id", admin->answer["session"]["user"].value("agency_id", int64_t{0})},
+           {"roles", {"analyst"}},
+           {"password", "Locked-Out-Password-3"}},
+      Auth::Bearer(admin->token));
+  ASSERT_EQ(created.status, 201) << created.Describe();
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    Login(server->port(), "real-officer", "Wrong-Password-" + std::to_string(attempt));
+    Login(server->port(), "no-such-officer", "Wrong-Password-" + std::to_string(attempt));
+  }
+  HttpResponse known = Login(server->port(), "real-officer", "Wrong-Password-6");
+  HttpResponse unknown = Login(server->port(), "no-such-officer", "Wrong-Password-6");
+  ASSERT_TRUE(IsError(known, 401, "unauthenticated", "account_locked"));
+  ASSERT_EQ(ErrorOf(unknown), ErrorOf(known));
+
+  server->Kill(SIGTERM);
+  std::string error;
+  ASSERT_TRUE(server->Start(error)) << error;
+  known = Login(server->port(), "real-officer", "Wrong-Password-7");
+  unknown = Login(server->port(), "no-such-officer", "Wrong-Password-7");
+  EXPECT_TRUE(IsError(known, 401, "unauthenticated", "account_locked"));
+  EXPECT_EQ(ErrorOf(unknown), ErrorOf(known))
+      << "after a restart an unknown name answers differently from a locked account";
+}
+
+TEST_P(AuthTest, DisablingOrResettingAnAccountEndsItsSessionsAtOnce) {
+  TestServer* server = StartServer();
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  std::optional<SignedIn> admin = SignInDemo(*server, "admin");
+  ASSERT_TRUE(admin);
+  const Auth as_admin = Auth::Bearer(admin->token);
+  std::optional<SignedIn> officer = SignInDemo(*server, "investigator");
+  ASSERT_TRUE(officer);
+  const std::string id = std::to_string(FindUserId(port, as_admin, "investigator"));
+  ASSERT_NE(id, "-1");
+  ASSERT_EQ(Api(port, "GET", "/api/v1/session", std::nullopt, Auth::Bearer(officer->token)).status,
+            200);
+
+  HttpResponse disabled =
+      Api(port, "POST", "/api/v1/users/" + id + "/disable", std::nullopt, as_admin);
+  ASSERT_EQ(disabled.status, 200) << disabled.Describe();
+  EXPECT_EQ(disabled.JsonBody().value("disabled", false), true);
+  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/session", std::nullopt,
+                          Auth::Bearer(officer->token)),
+                      401, "unauthenticated"));
+  EXPECT_TRUE(IsError(Login(port, "investigator", server->Password("investigator")), 401,
+                      "unauthenticated", "account_disabled"));
+
+  ASSERT_EQ(Api(port, "POST", "/api/v1/users/" + id + "/enable", std::nullopt, as_admin).status,
+            200);
+  officer = SignInDemo(*server, "investigator");
+  ASSERT_TRUE(officer);
+  HttpResponse reset =
+      Api(port, "POST", "/api/v1/users/" + id + "/reset-password", std::nullopt, as_admin);
+  ASSERT_EQ(reset.status, 200) << reset.Describe();
+  const std::string new_password = reset.JsonBody().value("password", "");
+  EXPECT_GE(new_password.size(), 12u);
+  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/session", std::nullopt,
+                          Auth::Bearer(officer->token)),
+                      401, "unauthenticated"));
+  EXPECT_TRUE(IsError(Login(port, "investigator", server->Password("investigator")), 401,
+                      "unauthenticated", "bad_credentials"));
+  EXPECT_TRUE(SignIn(port, "investigator", new_password));
+
+  // Nobody disables their own account.
+  const std::string admin_id =
+      std::to_string(admin->answer["session"]["user"].value("id", int64_t{0}));
+  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/users/" + admin_id + "/disable", std::nullopt,
+                          as_admin),
+                      409, "failed_precondition"));
+}
+
+TEST_P(AuthTest, AgencyAdminIsConfinedToItsAgency) {
+  TestServer* server = StartServer({.env = {{"THREATHUB_TOTP_REQUIRED", "false"}}});
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  std::optional<SignedIn> national = SignInDemo(*server, "admin");
+  ASSERT_TRUE(national);
+  const Auth as_national = Auth::Bearer(national->token);
+  HttpResponse agencies = Api(port, "GET", "/api/v1/agencies", std::nullopt, as_national);
+  ASSERT_EQ(agencies.status, 200) << agencies.Describe();
+  std::map<std::string, int64_t> agency_ids;
+  const Json agency_list = agencies.JsonBody()["agencies"];
+  for (const Json& agency : agency_list) {
+    agency_ids[agency.value("code", "")] = agency.value("id", int64_t{0});
+  }
+  ASSERT_TRUE(agency_ids.contains("almaty-cyber") && agency_ids.contains("astana-cyber"));
+  const int64_t almaty = agency_ids["almaty-cyber"];
+  const int64_t astana = agency_ids["astana-cyber"];
+
+  const std::string password = "Almaty-Unit-Admin-Pass-5";
+  HttpResponse created = Api(port, "POST", "/api/v1/users",
+                             Json{{"username", "almaty-admin"},
+                                  {"display_name", "Almaty Admin"},
+                                  {"agency_id", almaty},
+                                  {"roles", {"admin"}},
+                                  {"password", password}},
+                             as_national);
+  ASSERT_EQ(created.status, 201) << created.Describe();
+  std::optional<SignedIn> local = SignIn(port, "almaty-admin", password);
+  ASSERT_TRUE(local);
+  const Auth as_local = Auth::Bearer(local->token);
+
+  // Its own agency: yes.
+  HttpResponse own = Api(port, "GET", "/api/v1/users", std::nullopt, as_local);
+  ASSERT_EQ(own.status, 200) << own.Describe();
+  const Json own_users = own.JsonBody()["users"];
+  EXPECT_FALSE(own_users.empty());
+  for (const Json& user : own_users) {
+    EXPECT_EQ(user.value("agency_id", int64_t{0}), almaty) << user.dump();
+  }
+  HttpResponse local_user = Api(port, "POST", "/api/v1/users",
+                                Json{{"username", "almaty-analyst"},
+                                     {"display_name", "Almaty Analyst"},
+                                     {"agency_id", almaty},
+                                     {"roles", {"analyst"}},
+                                     {"password", "Regional-Unit-Pass-66"}},
+                                as_local);
+  EXPECT_EQ(local_user.status, 201) << local_user.Describe();
+
+  // Another agency, or the whole country: no.
+  const int64_t trainee_id = FindUserId(port, as_national, "trainee");  // in Astana
+  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/users/" + std::to_string(trainee_id),
+                          std::nullopt, as_local),
+                      403, "permission_denied"));
+  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/users/" + std::to_string(trainee_id) + "/disable",
+                          std::nullopt, as_local),
+                      403, "permission_denied"));
+  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/users?agency_id=" + std::to_string(astana),
+                          std::nullopt, as_local),
+                      403, "permission_denied"));
+  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/users",
+                          Json{{"username", "astana-spy"},
+                               {"display_name", "Astana Spy"},
+                               {"agency_id", astana},
+                               {"roles", {"admin"}},
+                               {"password", "Foreign-Unit-Password-7"}},
+                          as_local),
+                      403, "permission_denied"));
+  EXPECT_TRUE(IsError(Api(port, "PATCH", "/api/v1/agencies/" + std::to_string(astana),
+                          Json{{"name", "Renamed"}}, as_local),
+                      403, "permission_denied"));
+  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/regions", Json{{"code", "r"}, {"name", "R"}},
+                          as_local),
+                      403, "permission_denied"));
+  // The audit trail it reads is its agency's.
+  HttpResponse audit = Api(port, "GET", "/api/v1/audit?limit=1000", std::nullopt, as_local);
+  ASSERT_EQ(audit.status, 200) << audit.Describe();
+  const Json records = audit.JsonBody()["records"];
+  EXPECT_FALSE(records.empty());
+  for (const Json& record : records) {
+    EXPECT_EQ(record.value("agency_id", Json(nullptr)), Json(almaty)) << record.dump();
+  }
 }
 
 TEST_P(AuthTest, TotpEnrolmentThenACodeAtEverySignInUsedOnce) {
@@ -257,6 +450,23 @@ TEST_P(AuthTest, TotpEnrolmentThenACodeAtEverySignInUsedOnce) {
                           Json{{"challenge", third.JsonBody().value("challenge", "")},
                                {"code", code}}),
                       401, "unauthenticated", "bad_totp"));
+
+  // Guessing codes locks the account like guessing passwords.
+  HttpResponse fourth = Login(port, "totp-officer", password);
+  const std::string guessed_challenge = fourth.JsonBody().value("challenge", "");
+  ASSERT_FALSE(guessed_challenge.empty()) << fourth.Describe();
+  bool locked = false;
+  for (int guess = 0; guess < 5 && !locked; ++guess) {
+    std::string guess_code = std::to_string(100000 + guess * 7919);
+    if (guess_code == TotpCode(secret, CurrentTotpStep())) continue;
+    HttpResponse answer = Api(port, "POST", "/api/v1/auth/totp",
+                              Json{{"challenge", guessed_challenge}, {"code", guess_code}});
+    ASSERT_EQ(answer.status, 401) << answer.Describe();
+    locked = ErrorOf(answer).value("reason", "") == "account_locked";
+  }
+  EXPECT_TRUE(locked) << "five wrong codes do not lock the account";
+  EXPECT_TRUE(IsError(Login(port, "totp-officer", password), 401, "unauthenticated",
+                      "account_locked"));
 }
 
 TEST_P(AuthTest, AuditTrailRecordsWhoDidWhatWithoutSecrets) {

@@ -102,6 +102,7 @@ TEST_P(DurabilityTest, AcknowledgedAccountsSurviveKill9) {
   }
   server->Kill(SIGKILL);  // in the middle of the writes
   writer.join();
+  RecordProperty("acknowledged_before_kill", static_cast<int>(acknowledged.size()));
   EXPECT_TRUE(unexpected.empty()) << unexpected;
   ASSERT_GE(acknowledged.size(), 5u) << "too few accounts were created to test anything";
 
@@ -136,6 +137,45 @@ TEST_P(DurabilityTest, AcknowledgedAccountsSurviveKill9) {
   // A created account signs in after the restart.
   HttpResponse login = Login(server->port(), acknowledged.back(), kCrashPassword);
   EXPECT_EQ(login.status, 200) << login.Describe();
+}
+
+TEST_P(DurabilityTest, ConcurrentWritesAreAllAcknowledgedAndKept) {
+  TestServer* server = StartServer();
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  std::optional<SignedIn> admin = SignInDemo(*server, "admin");
+  ASSERT_TRUE(admin);
+  const int64_t agency_id = admin->answer["session"]["user"].value("agency_id", int64_t{0});
+  const Auth as_admin = Auth::Bearer(admin->token);
+  constexpr int kWriters = 4;
+  constexpr int kAccountsPerWriter = 10;
+  std::vector<std::string> failures(kWriters);
+  std::vector<std::thread> writers;
+  for (int writer_idx = 0; writer_idx < kWriters; ++writer_idx) {
+    writers.emplace_back([&, writer_idx] {
+      for (int account_idx = 0; account_idx < kAccountsPerWriter; ++account_idx) {
+        std::string username =
+            "writer-" + std::to_string(writer_idx) + "-" + std::to_string(account_idx);
+        HttpResponse created = Api(port, "POST", "/api/v1/users",
+                                   Json{{"username", username},
+                                        {"display_name", "Concurrent " + username},
+                                        {"agency_id", agency_id},
+                                        {"roles", {"analyst"}},
+                                        {"password", kCrashPassword}},
+                                   as_admin);
+        HttpResponse read = Api(port, "GET", "/api/v1/session", std::nullopt, as_admin);
+        if (created.status != 201 || read.status != 200) {
+          failures[writer_idx] = username + ": " + created.Describe() + " / " + read.Describe();
+          return;
+        }
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  for (const std::string& failure : failures) EXPECT_TRUE(failure.empty()) << failure;
+  HttpResponse listed = Api(port, "GET", "/api/v1/users?q=writer-", std::nullopt, as_admin);
+  ASSERT_EQ(listed.status, 200) << listed.Describe();
+  EXPECT_EQ(listed.JsonBody()["users"].size(), static_cast<size_t>(kWriters * kAccountsPerWriter));
 }
 
 std::string FirstMatch(const std::string& text, const std::string& pattern) {

@@ -43,6 +43,47 @@ TEST_P(HttpTest, MalformedJsonIsAClearBadRequest) {
   EXPECT_TRUE(IsError(ApiRaw(port, "POST", "/api/v1/auth/login", ""), 400, "invalid_argument"));
 }
 
+TEST_P(HttpTest, DeeplyNestedJsonIsRefusedWithoutHarm) {
+  TestServer* server = StartServer();
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  constexpr size_t kDepth = 400'000;  // stays under the 1 MiB body limit
+  const std::string arrays = std::string(kDepth, '[') + std::string(kDepth, ']');
+  EXPECT_TRUE(IsError(ApiRaw(port, "POST", "/api/v1/auth/login", arrays), 400,
+                      "invalid_argument"));
+  EXPECT_TRUE(Healthy(port));
+  const std::string in_field =
+      "{\"username\":" + std::string(kDepth, '[') + std::string(kDepth, ']') + "}";
+  EXPECT_TRUE(IsError(ApiRaw(port, "POST", "/api/v1/auth/login", in_field), 400,
+                      "invalid_argument", "", "username"));
+  EXPECT_TRUE(Healthy(port));
+  std::string objects = "{\"username\":";
+  for (size_t level = 0; level < 100'000; ++level) objects += "{\"a\":";
+  objects += "1" + std::string(100'000, '}') + "}";
+  EXPECT_TRUE(IsError(ApiRaw(port, "POST", "/api/v1/auth/login", objects), 400,
+                      "invalid_argument", "", "username"));
+  EXPECT_TRUE(Healthy(port));
+}
+
+TEST_P(HttpTest, SlowRequestsAreCutOff) {
+  TestServer* server = StartServer({.env = {{"THREATHUB_REQUEST_TIMEOUT_SECONDS", "1"}}});
+  ASSERT_NE(server, nullptr);
+  const int port = server->port();
+  // Headers that never end, and a body that never comes: the server hangs up.
+  const std::string partial_requests[] = {
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ",
+      "POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{\"user",
+  };
+  for (const std::string& partial : partial_requests) {
+    auto started = std::chrono::steady_clock::now();
+    HttpConnection connection(port, std::chrono::seconds(10));
+    ASSERT_TRUE(connection.SendRaw(partial));
+    EXPECT_TRUE(connection.WaitForClose()) << "a slow request holds its connection: " << partial;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(8));
+    EXPECT_TRUE(Healthy(port));
+  }
+}
+
 TEST_P(HttpTest, WrongTypesNameTheField) {
   TestServer* server = StartServer();
   ASSERT_NE(server, nullptr);

@@ -8,6 +8,12 @@
 //   THREATHUB_DEMO_ADMIN_USER / _PASSWORD / _TOTP_SECRET   a national-agency administrator
 //   THREATHUB_DEMO_USER / THREATHUB_DEMO_PASSWORD (or THREATHUB_DEMO_USER_PASSWORD) /
 //     THREATHUB_DEMO_USER_TOTP_SECRET                     a demo user without admin rights
+//   THREATHUB_DEMO_SUPERVISOR_USER (default supervisor) / THREATHUB_DEMO_SUPERVISOR_PASSWORD /
+//     THREATHUB_DEMO_SUPERVISOR_TOTP_SECRET               the supervisor of THREATHUB_DEMO_USER's
+//                                                        agency (the cases scenarios)
+//   THREATHUB_DEMO_TRAINEE_USER (default trainee) / THREATHUB_DEMO_TRAINEE_PASSWORD /
+//     THREATHUB_DEMO_TRAINEE_TOTP_SECRET                  a user without cases.read, of another
+//                                                        agency (optional)
 //   THREATHUB_IDLE_USER / THREATHUB_IDLE_PASSWORD          an account on the idle server
 //                                                        (default: the administrator's)
 //   THREATHUB_E2E_STATE                 JSON file keeping the TOTP secrets the tests enrolled, so
@@ -27,8 +33,8 @@ function trimSlash(url) {
   return url === undefined || url === '' ? undefined : url.replace(/\/+$/, '');
 }
 
-function account(userVariable, passwordVariables, secretVariable) {
-  const username = process.env[userVariable];
+function account(userVariable, passwordVariables, secretVariable, defaultUser) {
+  const username = process.env[userVariable] || defaultUser;
   const password = passwordVariables.map((name) => process.env[name]).find(Boolean);
   if (!username || !password) return undefined;
   return { username, password, totpSecret: process.env[secretVariable] || undefined };
@@ -47,6 +53,18 @@ export const config = {
     'THREATHUB_DEMO_USER',
     ['THREATHUB_DEMO_PASSWORD', 'THREATHUB_DEMO_USER_PASSWORD'],
     'THREATHUB_DEMO_USER_TOTP_SECRET',
+  ),
+  supervisor: account(
+    'THREATHUB_DEMO_SUPERVISOR_USER',
+    ['THREATHUB_DEMO_SUPERVISOR_PASSWORD'],
+    'THREATHUB_DEMO_SUPERVISOR_TOTP_SECRET',
+    'supervisor',
+  ),
+  trainee: account(
+    'THREATHUB_DEMO_TRAINEE_USER',
+    ['THREATHUB_DEMO_TRAINEE_PASSWORD'],
+    'THREATHUB_DEMO_TRAINEE_TOTP_SECRET',
+    'trainee',
   ),
   idle: account('THREATHUB_IDLE_USER', ['THREATHUB_IDLE_PASSWORD'], 'THREATHUB_IDLE_TOTP_SECRET'),
   chromiumPath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',

@@ -6,7 +6,8 @@
 //   node e2e/mock_server.mjs [--port 8090] [--idle-seconds 1800] [--dist dist] [--no-totp]
 //
 // Demo accounts (printed at start): admin (national administrator), aliya (investigator),
-// serik (supervisor). Each must enrol TOTP at first sign-in unless --no-totp is given.
+// serik (supervisor) and erlan (prosecutor) of the Almaty agency, timur (trainee, Astana). Each
+// must enrol TOTP at first sign-in unless --no-totp is given.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -30,11 +31,11 @@ const CSP =
 
 const PERMISSIONS_BY_ROLE = {
   admin: ['org.read', 'org.manage', 'users.read', 'users.manage', 'audit.read'],
-  supervisor: ['org.read', 'users.read', 'audit.read'],
-  investigator: [],
-  analyst: [],
-  prosecutor: [],
-  trainer: [],
+  supervisor: ['org.read', 'users.read', 'audit.read', 'cases.read', 'cases.create'],
+  investigator: ['org.read', 'cases.read', 'cases.create'],
+  analyst: ['org.read', 'cases.read'],
+  prosecutor: ['org.read', 'cases.read'],
+  trainer: ['org.read'],
   trainee: [],
 };
 const ROLES = Object.keys(PERMISSIONS_BY_ROLE);
@@ -97,10 +98,13 @@ const astana = addRegion('AST', 'Астана қаласы');
 addRegion('KAR', 'Қарағанды облысы');
 const national = addAgency(astana, 'NCC', 'Киберқылмысқа қарсы республикалық орталық', true);
 const almatyPolice = addAgency(almaty, 'ALA-CYB', 'Алматы қ. ПД киберполиция басқармасы');
+const astanaPolice = addAgency(astana, 'AST-CYB', 'Астана қ. ПД киберполиция басқармасы');
 export const DEMO = {
   admin: 'admin-demo-password-1',
   aliya: 'aliya-demo-password-1',
   serik: 'serik-demo-password-1',
+  erlan: 'erlan-demo-password-1',
+  timur: 'timur-demo-password-1',
 };
 addUser({
   username: 'admin',
@@ -122,6 +126,20 @@ addUser({
   agency: almatyPolice,
   roles: ['supervisor'],
   password: DEMO.serik,
+});
+addUser({
+  username: 'erlan',
+  display_name: 'Ерлан Сәрсенбаев',
+  agency: almatyPolice,
+  roles: ['prosecutor'],
+  password: DEMO.erlan,
+});
+addUser({
+  username: 'timur',
+  display_name: 'Тимур Бекұлы',
+  agency: astanaPolice,
+  roles: ['trainee'],
+  password: DEMO.timur,
 });
 
 // ---- helpers ----
@@ -698,6 +716,395 @@ route('GET', '/api/v1/audit.csv', ({ request, url }) => {
   ];
   record(request, user, 'audit.export', 'audit', null);
   return { text: `${lines.join('\n')}\n`, contentType: 'text/csv; charset=utf-8' };
+});
+
+// ---- cases (docs/api.md, "Cases") ----
+// Need-to-know: members, supervisors of the case's agency and prosecutors it is shared with see
+// a case (others get 404); the lead, members and supervisors change it; status, lead, members
+// and shares belong to the lead and supervisors (403).
+const cases = [];
+const caseNotes = [];
+const caseTasks = [];
+const caseCounters = new Map(); // "agencyId|year" -> next value
+const CASE_STATUSES = ['open', 'suspended', 'sent_to_court', 'closed'];
+const ARTICLE =
+  /^[0-9]{1,3}(-[0-9]{1,2})?( (ч\.|part |[0-9]{1,2}-б\.) ?[0-9]{0,2})?( (п\.|para |[0-9]{1,2}-т\.) ?[0-9]{0,2})?$/;
+
+function person(user) {
+  return { user_id: user.id, username: user.username, display_name: user.display_name };
+}
+function userById(userId) {
+  return users.find((candidate) => candidate.id === userId);
+}
+function supervises(actor, opened) {
+  return actor.agency_id === opened.agency_id && actor.roles.includes('supervisor');
+}
+function roleIn(actor, opened) {
+  return opened.members.find((member) => member.user_id === actor.id)?.role ?? null;
+}
+function canRead(actor, opened) {
+  return (
+    roleIn(actor, opened) !== null || supervises(actor, opened) || opened.shared.includes(actor.id)
+  );
+}
+function canWrite(actor, opened) {
+  const role = roleIn(actor, opened);
+  return role === 'lead' || role === 'member' || supervises(actor, opened);
+}
+function manages(actor, opened) {
+  return opened.lead_user_id === actor.id || supervises(actor, opened);
+}
+function publicCase(opened) {
+  return {
+    id: opened.id,
+    agency_id: opened.agency_id,
+    number: opened.number,
+    title: opened.title,
+    description: opened.description,
+    articles: opened.articles,
+    status: opened.status,
+    lead_user_id: opened.lead_user_id,
+    members: opened.members.map((member) => ({
+      ...person(userById(member.user_id)),
+      role: member.role,
+    })),
+    shared_with: opened.shared.map((userId) => person(userById(userId))),
+    created_at: opened.created_at,
+    updated_at: opened.updated_at,
+  };
+}
+function publicTask(task) {
+  const assignee = task.assignee_id === null ? null : userById(task.assignee_id);
+  return {
+    id: task.id,
+    case_id: task.case_id,
+    title: task.title,
+    assignee: assignee ? person(assignee) : null,
+    due_at: task.due_at,
+    done: task.done,
+    created_at: task.created_at,
+    updated_at: task.updated_at,
+  };
+}
+/** The case `idText` if `actor` may see it (404 otherwise); 403 when `need` is not met. */
+function findCase(actor, idText, need = 'read') {
+  const opened = cases.find((candidate) => String(candidate.id) === idText);
+  if (!opened || !canRead(actor, opened)) throw new HttpError(404, 'not_found', 'case not found');
+  if (need === 'write' && !canWrite(actor, opened))
+    throw new HttpError(403, 'permission_denied', 'you may read this case but not change it');
+  if (need === 'manage' && !manages(actor, opened))
+    throw new HttpError(
+      403,
+      'permission_denied',
+      'only the lead investigator or a supervisor may do this',
+    );
+  return opened;
+}
+function checkArticles(articles) {
+  if (!Array.isArray(articles) || articles.some((article) => typeof article !== 'string'))
+    throw bad('articles: a list of strings', 'articles');
+  if (articles.length > 30) throw bad('too many articles', 'articles');
+  for (const article of articles) {
+    if (article.length > 40 || !ARTICLE.test(article))
+      throw bad(
+        `"${article.slice(0, 40)}" is not an article reference such as 205 or 190 ч.2`,
+        'articles',
+      );
+  }
+  return articles;
+}
+function activeAgencyUser(userId, agencyId, field) {
+  const found = userById(userId);
+  if (!found || found.disabled || found.agency_id !== agencyId)
+    throw bad(`${field}: must be an active user of the case's agency`, field);
+  return found;
+}
+function touch(opened) {
+  opened.updated_at = now();
+}
+
+route('GET', '/api/v1/cases', ({ request, url }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  for (const key of url.searchParams.keys())
+    if (!['status', 'q', 'article', 'limit'].includes(key))
+      throw bad(`${key}: unknown parameter`, key);
+  const status = url.searchParams.get('status') ?? '';
+  if (status !== '' && !CASE_STATUSES.includes(status))
+    throw bad('expected open, suspended, sent_to_court or closed', 'status');
+  const q = (url.searchParams.get('q') ?? '').toLowerCase();
+  const article = url.searchParams.get('article') ?? '';
+  const limit = Number(url.searchParams.get('limit') ?? 200);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw bad('limit: 1..1000', 'limit');
+  const list = cases
+    .filter((opened) => canRead(user, opened))
+    .filter((opened) => status === '' || opened.status === status)
+    .filter(
+      (opened) =>
+        q === '' ||
+        opened.number.toLowerCase().includes(q) ||
+        opened.title.toLowerCase().includes(q),
+    )
+    .filter((opened) => article === '' || opened.articles.some((a) => a.startsWith(article)))
+    .sort((a, b) => b.updated_at.localeCompare(a.updated_at) || b.id - a.id)
+    .slice(0, limit);
+  record(request, user, 'case.list', 'case', null);
+  return { body: { cases: list.map(publicCase) } };
+});
+
+route('POST', '/api/v1/cases', ({ request, body }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.create');
+  checkFields(body, ['title', 'number', 'description', 'articles', 'lead_user_id']);
+  const title = requireText(body, 'title');
+  const articles = checkArticles(body.articles ?? []);
+  const leadId = body.lead_user_id ?? user.id;
+  activeAgencyUser(leadId, user.agency_id, 'lead_user_id');
+  let number = typeof body.number === 'string' ? body.number.trim() : '';
+  if (number === '') {
+    const year = new Date().getUTCFullYear();
+    const key = `${user.agency_id}|${year}`;
+    const next = caseCounters.get(key) ?? 1;
+    caseCounters.set(key, next + 1);
+    number = `${agencyOf(user).code}-${year}-${String(next).padStart(5, '0')}`;
+  } else if (cases.some((c) => c.agency_id === user.agency_id && c.number === number)) {
+    throw new HttpError(409, 'already_exists', 'your agency already has a case with this number', {
+      field: 'number',
+    });
+  }
+  const opened = {
+    id: id(),
+    agency_id: user.agency_id,
+    number,
+    title,
+    description: typeof body.description === 'string' ? body.description : '',
+    articles,
+    status: 'open',
+    lead_user_id: leadId,
+    members: [{ user_id: leadId, role: 'lead' }],
+    shared: [],
+    created_at: now(),
+    updated_at: now(),
+  };
+  if (leadId !== user.id && !user.roles.includes('supervisor'))
+    opened.members.push({ user_id: user.id, role: 'member' });
+  cases.push(opened);
+  record(request, user, 'case.create', 'case', opened.id, 'ok', number);
+  return { status: 201, body: publicCase(opened) };
+});
+
+route('GET', '/api/v1/cases/{id}', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const opened = findCase(user, params.id);
+  record(request, user, 'case.read', 'case', opened.id);
+  return { body: publicCase(opened) };
+});
+
+route('PATCH', '/api/v1/cases/{id}', ({ request, body, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  checkFields(body, ['title', 'description', 'articles', 'status', 'lead_user_id']);
+  const managing = body.status !== undefined || body.lead_user_id !== undefined;
+  const opened = findCase(user, params.id, managing ? 'manage' : 'write');
+  if (body.title !== undefined) requireText(body, 'title');
+  if (body.articles !== undefined) checkArticles(body.articles);
+  if (body.status !== undefined && !CASE_STATUSES.includes(body.status))
+    throw bad('expected open, suspended, sent_to_court or closed', 'status');
+  if (body.lead_user_id !== undefined)
+    activeAgencyUser(body.lead_user_id, opened.agency_id, 'lead_user_id');
+  if (body.title !== undefined) opened.title = body.title.trim();
+  if (body.description !== undefined) opened.description = body.description;
+  if (body.articles !== undefined) opened.articles = body.articles;
+  if (body.status !== undefined) opened.status = body.status;
+  if (body.lead_user_id !== undefined) {
+    for (const member of opened.members) if (member.role === 'lead') member.role = 'member';
+    opened.members = opened.members.filter((member) => member.user_id !== body.lead_user_id);
+    opened.members.push({ user_id: body.lead_user_id, role: 'lead' });
+    opened.lead_user_id = body.lead_user_id;
+  }
+  touch(opened);
+  record(request, user, 'case.update', 'case', opened.id);
+  return { body: publicCase(opened) };
+});
+
+route('PUT', '/api/v1/cases/{id}/members/{user_id}', ({ request, body, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  checkFields(body, ['role']);
+  const opened = findCase(user, params.id, 'manage');
+  if (!['member', 'viewer'].includes(body.role)) throw bad('expected member or viewer', 'role');
+  const target = Number(params.user_id);
+  if (target === opened.lead_user_id) throw bad('this user leads the case', 'user_id');
+  activeAgencyUser(target, opened.agency_id, 'user_id');
+  opened.members = opened.members.filter((member) => member.user_id !== target);
+  opened.members.push({ user_id: target, role: body.role });
+  touch(opened);
+  record(request, user, 'case.member_set', 'case', opened.id);
+  return { body: publicCase(opened) };
+});
+
+route('DELETE', '/api/v1/cases/{id}/members/{user_id}', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const opened = findCase(user, params.id, 'manage');
+  const target = Number(params.user_id);
+  if (target === opened.lead_user_id) throw bad('choose another lead first', 'user_id');
+  if (!opened.members.some((member) => member.user_id === target))
+    throw new HttpError(404, 'not_found', 'this user is not a member of the case');
+  opened.members = opened.members.filter((member) => member.user_id !== target);
+  touch(opened);
+  record(request, user, 'case.member_remove', 'case', opened.id);
+  return { body: publicCase(opened) };
+});
+
+route('PUT', '/api/v1/cases/{id}/shares/{user_id}', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const opened = findCase(user, params.id, 'manage');
+  const target = userById(Number(params.user_id));
+  if (!target || target.disabled || !target.roles.includes('prosecutor'))
+    throw bad('cases are shared with active prosecutors only', 'user_id');
+  if (!opened.shared.includes(target.id)) opened.shared.push(target.id);
+  touch(opened);
+  record(request, user, 'case.share', 'case', opened.id);
+  return { body: publicCase(opened) };
+});
+
+route('DELETE', '/api/v1/cases/{id}/shares/{user_id}', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const opened = findCase(user, params.id, 'manage');
+  opened.shared = opened.shared.filter((userId) => String(userId) !== params.user_id);
+  touch(opened);
+  record(request, user, 'case.unshare', 'case', opened.id);
+  return { body: publicCase(opened) };
+});
+
+route('GET', '/api/v1/cases/{id}/candidates', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const opened = findCase(user, params.id);
+  const active = users
+    .filter((candidate) => !candidate.disabled)
+    .sort((a, b) => a.display_name.localeCompare(b.display_name));
+  return {
+    body: {
+      members: active.filter((c) => c.agency_id === opened.agency_id).map(person),
+      prosecutors: active.filter((c) => c.roles.includes('prosecutor')).map(person),
+    },
+  };
+});
+
+route('GET', '/api/v1/cases/{id}/notes', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const opened = findCase(user, params.id);
+  record(request, user, 'case.notes_read', 'case', opened.id);
+  return {
+    body: {
+      notes: caseNotes
+        .filter((note) => note.case_id === opened.id)
+        .map((note) => ({
+          ...note,
+          author: person(userById(note.author_id)),
+          author_id: undefined,
+        })),
+    },
+  };
+});
+
+route('POST', '/api/v1/cases/{id}/notes', ({ request, body, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  checkFields(body, ['text']);
+  const opened = findCase(user, params.id, 'write');
+  if (typeof body.text !== 'string' || body.text.trim() === '')
+    throw bad('text: required', 'text', 'required');
+  const note = {
+    id: id(),
+    case_id: opened.id,
+    author_id: user.id,
+    text: body.text,
+    created_at: now(),
+  };
+  caseNotes.push(note);
+  record(request, user, 'case.note_add', 'case', opened.id);
+  return {
+    status: 201,
+    body: {
+      id: note.id,
+      case_id: note.case_id,
+      author: person(user),
+      text: note.text,
+      created_at: note.created_at,
+    },
+  };
+});
+
+function checkAssignee(opened, assigneeId) {
+  const role = opened.members.find((member) => member.user_id === assigneeId)?.role;
+  if (role !== 'lead' && role !== 'member')
+    throw bad('assign tasks to case members', 'assignee_user_id');
+}
+function checkDue(value) {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+    throw bad('expected a time such as 2026-12-01T09:00:00Z', 'due_at');
+  return new Date(value).toISOString();
+}
+
+route('GET', '/api/v1/cases/{id}/tasks', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const opened = findCase(user, params.id);
+  record(request, user, 'case.tasks_read', 'case', opened.id);
+  const list = caseTasks
+    .filter((task) => task.case_id === opened.id)
+    .sort((a, b) => Number(a.done) - Number(b.done) || a.id - b.id);
+  return { body: { tasks: list.map(publicTask) } };
+});
+
+route('POST', '/api/v1/cases/{id}/tasks', ({ request, body, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  checkFields(body, ['title', 'assignee_user_id', 'due_at']);
+  const opened = findCase(user, params.id, 'write');
+  const title = requireText(body, 'title');
+  const assigneeId = body.assignee_user_id ?? null;
+  if (assigneeId !== null) checkAssignee(opened, assigneeId);
+  const task = {
+    id: id(),
+    case_id: opened.id,
+    title,
+    assignee_id: assigneeId,
+    due_at: checkDue(body.due_at),
+    done: false,
+    created_at: now(),
+    updated_at: now(),
+  };
+  caseTasks.push(task);
+  record(request, user, 'case.task_add', 'case', opened.id);
+  return { status: 201, body: publicTask(task) };
+});
+
+route('PATCH', '/api/v1/cases/{id}/tasks/{task_id}', ({ request, body, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  checkFields(body, ['title', 'assignee_user_id', 'due_at', 'done']);
+  const opened = findCase(user, params.id, 'write');
+  const task = caseTasks.find((t) => t.case_id === opened.id && String(t.id) === params.task_id);
+  if (!task) throw new HttpError(404, 'not_found', 'task not found');
+  if (body.title !== undefined) task.title = requireText(body, 'title');
+  if (body.assignee_user_id !== undefined) {
+    if (body.assignee_user_id !== null) checkAssignee(opened, body.assignee_user_id);
+    task.assignee_id = body.assignee_user_id;
+  }
+  if (body.due_at !== undefined) task.due_at = checkDue(body.due_at);
+  if (body.done !== undefined) task.done = body.done === true;
+  task.updated_at = now();
+  record(request, user, 'case.task_update', 'case', opened.id);
+  return { body: publicTask(task) };
 });
 
 // ---- static files ----

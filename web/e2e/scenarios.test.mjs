@@ -17,6 +17,7 @@ import {
   shot,
   signIn,
   signOut,
+  uniqueName,
 } from './lib.mjs';
 
 const skip = missingConfig();
@@ -212,6 +213,266 @@ test('five wrong passwords lock the account; an administrator unlocks it', { ski
   await finish(page);
 });
 
+// ---- Cases ----------------------------------------------------------------------------------
+/** The case opened by the investigator, reused by the later cases and Kazakh scenarios. */
+let createdCase;
+
+/** Tomorrow at 10:00 as a datetime-local value. */
+function tomorrowAtTen() {
+  const date = new Date(Date.now() + 24 * 3600 * 1000);
+  const pad = (value) => String(value).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T10:00`;
+}
+
+function taskRow(page, title, done) {
+  const selector =
+    done === undefined
+      ? '[data-testid="task-row"]'
+      : `[data-testid="task-row"][data-done="${done ? 'true' : 'false'}"]`;
+  return page.locator(selector).filter({ hasText: title });
+}
+
+/** On the case list: searches for `text` and returns the rows' numbers. */
+async function searchCases(page, text) {
+  await page.getByTestId('cases-search').fill(text);
+  await page.getByTestId('cases-search-submit').click();
+  await page.waitForURL(/\/cases\?.*q=/);
+  return casesShown(page);
+}
+
+/** The numbers in the case list once it shows the filters of the page's address. */
+async function casesShown(page) {
+  const search = new URL(page.url()).search;
+  await page.locator(`[data-testid="cases-table"][data-filters="${search}"]`).waitFor();
+  return page.getByTestId('case-row').evaluateAll((rows) => rows.map((row) => row.dataset.number));
+}
+
+test(
+  'an investigator opens a case with articles, adds a note and a task, completes the task',
+  { skip: skip || (!config.user && 'THREATHUB_DEMO_USER is not set') },
+  async () => {
+    const scenario = 'case-create';
+    const page = await openPage(browser);
+    const result = await signIn(page, base, config.user, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    const me = (await page.getByTestId('topbar-user').textContent()).trim();
+    await openFromNav(page, 'nav-cases', 'page-cases', scenario);
+    await page.getByTestId('cases-table').waitFor();
+    await page.getByTestId('cases-new').click();
+    await page.getByTestId('page-case-new').waitFor();
+    await page.getByTestId('case-form').waitFor();
+
+    const title = `E2E ${uniqueName('case')}`;
+    await page.getByTestId('case-form-title').fill(title);
+    await page
+      .getByTestId('case-form-description')
+      .fill('Фишинговые SMS от имени банка.\nЖәбірленушілер: 3.');
+    // The lead is the investigator unless changed.
+    assert.equal(
+      (await page.getByTestId('case-form-lead').locator('option:checked').textContent()).trim(),
+      me,
+    );
+
+    // A reference the server refuses: its error is shown beside the articles.
+    await page.getByTestId('case-form-article').fill('статья 190');
+    await page.getByTestId('case-form-article-add').click();
+    await page.getByTestId('case-form-save').click();
+    await page.getByTestId('case-form-articles-error').waitFor();
+    await shot(page, scenario, 'article-refused');
+    await page
+      .locator('[data-testid="case-form-article-remove"][data-article="статья 190"]')
+      .click();
+    // One article by the button, one by Enter.
+    await page.getByTestId('case-form-article').fill('190 ч.2');
+    await page.getByTestId('case-form-article-add').click();
+    await page.getByTestId('case-form-article').fill('205');
+    await page.getByTestId('case-form-article').press('Enter');
+    assert.deepEqual(
+      await page
+        .getByTestId('case-form-article-item')
+        .evaluateAll((items) => items.map((item) => item.querySelector('.article').textContent)),
+      ['190 ч.2', '205'],
+    );
+    await shot(page, scenario, 'form');
+    await page.getByTestId('case-form-save').click();
+
+    // The case page: generated number, title, status, articles, lead.
+    await page.getByTestId('case-header').waitFor();
+    assert.match(await page.getByTestId('page-title').textContent(), new RegExp(title));
+    const number = (await page.getByTestId('case-number').textContent()).trim();
+    assert.ok(number.length > 0, 'a number was generated');
+    assert.equal(await page.getByTestId('case-status').getAttribute('data-status'), 'open');
+    assert.deepEqual(await page.getByTestId('case-article').allTextContents(), ['190 ч.2', '205']);
+    assert.equal((await page.getByTestId('case-lead').textContent()).trim(), me);
+    createdCase = { url: page.url(), number, title };
+    await shot(page, scenario, 'case');
+
+    // A note, with its author and time.
+    const noteText = `Запрошены сведения у оператора связи (${uniqueName('n')})`;
+    await page.getByTestId('note-new').fill(noteText);
+    await page.getByTestId('note-add').click();
+    const note = page.getByTestId('note-item').filter({ hasText: noteText });
+    await note.waitFor();
+    assert.equal((await note.getByTestId('note-author').textContent()).trim(), me);
+    assert.ok((await note.getByTestId('note-time').textContent()).trim().length > 0);
+    createdCase.note = noteText;
+
+    // A task assigned to the investigator, due tomorrow.
+    const taskTitle = `Запрос в банк ${uniqueName('t')}`;
+    await page.getByTestId('task-new-title').fill(taskTitle);
+    await page.getByTestId('task-new-assignee').selectOption({ label: me });
+    await page.getByTestId('task-new-due').fill(tomorrowAtTen());
+    await page.getByTestId('task-add').click();
+    const open = taskRow(page, taskTitle, false);
+    await open.waitFor();
+    assert.equal((await open.getByTestId('task-assignee').textContent()).trim(), me);
+    assert.ok((await open.getByTestId('task-due').textContent()).trim().length > 0);
+    await shot(page, scenario, 'note-and-task');
+
+    // Done, not done, done again; then the assignee is cleared.
+    await open.getByTestId('task-toggle').click();
+    await taskRow(page, taskTitle, true).waitFor();
+    await taskRow(page, taskTitle, true).getByTestId('task-toggle').click();
+    await taskRow(page, taskTitle, false).waitFor();
+    await taskRow(page, taskTitle, false).getByTestId('task-toggle').click();
+    const done = taskRow(page, taskTitle, true);
+    await done.waitFor();
+    await done.getByTestId('task-clear-assignee').click();
+    await done.getByTestId('task-assignee').filter({ hasText: en['cases.tasks.nobody'] }).waitFor();
+    createdCase.task = taskTitle;
+    await shot(page, scenario, 'task-done');
+
+    // The list finds it by title and by article; the home page counts it.
+    await openFromNav(page, 'nav-cases', 'page-cases', scenario);
+    assert.ok((await searchCases(page, title)).includes(number), 'the list finds the case');
+    await page.getByTestId('cases-filter-article').fill('190');
+    await page.getByTestId('cases-search-submit').click();
+    await page.waitForURL(/article=190/);
+    await page.locator(`[data-testid="case-row"][data-number="${number}"]`).waitFor();
+    await shot(page, scenario, 'list');
+    await page.getByTestId('nav-home').click();
+    const card = page.getByTestId('home-card-cases');
+    await card.and(page.locator('[data-state="some"]')).waitFor();
+    await shot(page, scenario, 'home-card');
+    await page.getByTestId('home-cases-link').click();
+    await page.waitForURL(/\/cases\?.*mine=1/);
+    await page.locator(`[data-testid="case-row"][data-number="${number}"]`).waitFor();
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);
+
+test(
+  "the agency's supervisor sees the case and manages it",
+  {
+    skip:
+      skip ||
+      (!config.user && 'THREATHUB_DEMO_USER is not set') ||
+      (!config.supervisor && 'THREATHUB_DEMO_SUPERVISOR_PASSWORD is not set'),
+  },
+  async () => {
+    const scenario = 'case-supervisor';
+    assert.ok(createdCase, 'needs the case of the previous scenario');
+    const page = await openPage(browser);
+    const result = await signIn(page, base, config.supervisor, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    await openFromNav(page, 'nav-cases', 'page-cases', scenario);
+    await page.locator(`[data-testid="case-row"][data-number="${createdCase.number}"]`).waitFor();
+    assert.deepEqual(await searchCases(page, createdCase.title), [createdCase.number]);
+    await page.getByTestId('case-link').click();
+    await page.getByTestId('case-header').waitFor();
+    await page.getByTestId('note-item').filter({ hasText: createdCase.note }).waitFor();
+    await taskRow(page, createdCase.task, true).waitFor();
+    await shot(page, scenario, 'case');
+
+    // Status: suspended.
+    await page.getByTestId('case-status-select').selectOption('suspended');
+    await page.getByTestId('case-status-save').click();
+    await page.getByTestId('case-saved').waitFor();
+    await page.locator('[data-testid="case-status"][data-status="suspended"]').waitFor();
+
+    // A colleague joins as a viewer and leaves again.
+    const colleague = page.getByTestId('member-add-user');
+    await colleague.waitFor();
+    const username = /\(([^()]+)\)$/.exec(
+      await colleague.locator('option:checked').textContent(),
+    )?.[1];
+    assert.ok(username, 'a colleague to add');
+    await page.getByTestId('member-add-role').selectOption('viewer');
+    await page.getByTestId('member-add').click();
+    const row = page.getByTestId(`member-row-${username}`);
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-role'), 'viewer');
+    await shot(page, scenario, 'member-added');
+    await page.getByTestId(`member-remove-${username}`).click();
+    await row.waitFor({ state: 'detached' });
+
+    // Shared with a prosecutor, then not.
+    const prosecutor = page.getByTestId('share-add-user');
+    if ((await prosecutor.count()) > 0) {
+      const name = /\(([^()]+)\)$/.exec(
+        await prosecutor.locator('option:checked').textContent(),
+      )?.[1];
+      await page.getByTestId('share-add').click();
+      await page.getByTestId(`share-row-${name}`).waitFor();
+      await shot(page, scenario, 'shared');
+      await page.getByTestId(`share-remove-${name}`).click();
+      await page.getByTestId('shares-empty').waitFor();
+    }
+
+    // Back to open, for the later scenarios.
+    await page.getByTestId('case-status-select').selectOption('open');
+    await page.getByTestId('case-status-save').click();
+    await page.locator('[data-testid="case-status"][data-status="open"]').waitFor();
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);
+
+test('users without need-to-know see neither the case nor the Cases entry', { skip }, async () => {
+  const scenario = 'case-need-to-know';
+  // Administrators manage accounts, not cases.
+  const admin = await signedInAdmin(scenario);
+  assert.equal(await admin.getByTestId('nav-cases').count(), 0, 'no Cases entry for admin');
+  await admin.goto(`${base}/cases`);
+  await admin.getByTestId('page-forbidden').waitFor();
+  await shot(admin, scenario, 'admin-forbidden');
+  await signOut(admin, scenario);
+  await finish(admin);
+
+  // The trainee (another agency, no cases.read) has no Cases entry either.
+  if (config.trainee) {
+    const page = await openPage(browser);
+    const result = await signIn(page, base, config.trainee, scenario);
+    assert.equal(result.outcome, 'signed_in', `trainee sign-in: ${result.reason}`);
+    assert.equal(await page.getByTestId('nav-cases').count(), 0, 'no Cases entry for trainee');
+    assert.equal(await page.getByTestId('home-card-cases').count(), 0);
+    await shot(page, scenario, 'trainee-home');
+    await signOut(page, scenario);
+    await finish(page);
+  }
+
+  // An investigator of another agency (created by the administrator) may use cases but does
+  // not see this one: not in the list, and its address answers "not found".
+  if (createdUser && createdCase) {
+    const page = await openPage(browser);
+    const result = await signIn(page, base, createdUser, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    await openFromNav(page, 'nav-cases', 'page-cases', scenario);
+    assert.deepEqual(await searchCases(page, createdCase.title), []);
+    await page.getByTestId('cases-empty').waitFor();
+    await page.goto(createdCase.url);
+    await page.getByTestId('case-error').waitFor();
+    assert.equal(
+      (await page.getByTestId('page-title').textContent()).trim(),
+      en['cases.not_found.title'],
+    );
+    await shot(page, scenario, 'other-agency-not-found');
+    await signOut(page, scenario);
+    await finish(page);
+  }
+});
+
 // Every visible label, heading, button and navigation entry must be a value of kk.json (a value
 // with {placeholders} matches any text in their place).
 function kazakhMatcher() {
@@ -328,6 +589,46 @@ test('switching to Kazakh shows Kazakh labels on every page', { skip }, async ()
   await page.getByTestId('nav-home').filter({ hasText: en['nav.home'] }).waitFor();
   await signOut(page, scenario);
   await finish(page);
+
+  // The cases pages, as the investigator (administrators do not see cases).
+  if (!config.user) return;
+  const investigator = await openPage(browser);
+  const signedIn = await signIn(investigator, base, config.user, scenario);
+  assert.equal(signedIn.outcome, 'signed_in', `investigator sign-in: ${signedIn.reason}`);
+  await investigator.getByTestId('lang-kk').click();
+  await investigator
+    .getByTestId('lang-kk')
+    .and(investigator.locator('[aria-pressed="true"]'))
+    .waitFor();
+  await investigator
+    .getByTestId('home-card-cases')
+    .and(investigator.locator(':not([data-state="loading"])'))
+    .waitFor();
+  await assertKazakh(investigator, scenario, 'home-investigator');
+  await investigator.getByTestId('nav-cases').click();
+  await investigator.getByTestId('cases-table').waitFor();
+  await assertKazakh(investigator, scenario, 'cases');
+  await investigator.getByTestId('cases-new').click();
+  await investigator.getByTestId('case-form').waitFor();
+  await assertKazakh(investigator, scenario, 'case-new');
+  await investigator.getByTestId('case-form-cancel').click();
+  await investigator.getByTestId('cases-table').waitFor();
+  if ((await investigator.getByTestId('case-link').count()) > 0) {
+    await investigator.getByTestId('case-link').first().click();
+    await investigator.getByTestId('case-header').waitFor();
+    await investigator.getByTestId('tasks-table').waitFor();
+    await investigator.locator('[data-testid="notes-list"], [data-testid="notes-empty"]').waitFor();
+    await assertKazakh(investigator, scenario, 'case');
+    await investigator.getByTestId('case-edit').click();
+    await investigator.getByTestId('case-form').waitFor();
+    await assertKazakh(investigator, scenario, 'case-edit');
+    await investigator.getByTestId('case-form-cancel').click();
+    await investigator.getByTestId('case-header').waitFor();
+  }
+  await investigator.getByTestId('lang-en').click();
+  await investigator.getByTestId('nav-home').filter({ hasText: en['nav.home'] }).waitFor();
+  await signOut(investigator, scenario);
+  await finish(investigator);
 });
 
 test('the audit viewer lists the actions just done', { skip }, async () => {

@@ -13,8 +13,8 @@ namespace threathub::vault::internal {
 absl::Status ErrnoStatus(int error, std::string_view what, std::string_view path) {
   if (error == ENOSPC || error == EDQUOT) {
     return base::WithReason(
-        absl::ResourceExhaustedError(base::StrCat("not enough disk space: ", what, " ", path,
-                                                  ": ", std::strerror(error))),
+        absl::ResourceExhaustedError(
+            base::StrCat("not enough disk space: ", what, " ", path, ": ", std::strerror(error))),
         "disk_full");
   }
   std::string message = base::StrCat(what, " ", path, ": ", std::strerror(error));

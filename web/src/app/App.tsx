@@ -5,13 +5,16 @@ import type { ReactNode } from 'react';
 import { AdminPage } from '../admin/AdminPage';
 import type { AdminTab } from '../admin/AdminPage';
 import { AuditPage } from '../audit/AuditPage';
+import { CasePage } from '../cases/CasePage';
+import { CasesPage } from '../cases/CasesPage';
+import { NewCasePage } from '../cases/NewCasePage';
 import { SignInPage } from '../auth/SignInPage';
 import { TotpEnrollPage } from '../auth/TotpEnrollPage';
 import { HomePage } from '../home/HomePage';
 import { ProfilePage } from '../profile/ProfilePage';
 import { Frame, PublicFrame } from './Frame';
 import { I18nProvider, useI18n } from './i18n';
-import { canAdminister, canReadAudit } from './permissions';
+import { canAdminister, canCreateCases, canReadAudit, canReadCases } from './permissions';
 import { Link, navigate, useLocation } from './router';
 import { SessionProvider, useSession } from './session';
 import { Loading, PageHeader } from './ui';
@@ -48,6 +51,8 @@ const ADMIN_TABS: Record<string, AdminTab> = {
   '/admin/users': 'users',
 };
 
+const CASE_PATH = /^\/cases\/(\d+)$/;
+
 function SignedInRoutes({ pathname }: { pathname: string }): ReactNode {
   const { session } = useSession();
   if (session === null) return null;
@@ -56,6 +61,11 @@ function SignedInRoutes({ pathname }: { pathname: string }): ReactNode {
   if (pathname === '/profile') return <ProfilePage />;
   if (pathname === '/profile/totp') return <TotpEnrollPage mode="profile" />;
   if (pathname === '/audit') return canReadAudit(user) ? <AuditPage /> : <Forbidden />;
+  if (pathname === '/cases') return canReadCases(user) ? <CasesPage /> : <Forbidden />;
+  if (pathname === '/cases/new') return canCreateCases(user) ? <NewCasePage /> : <Forbidden />;
+  const caseId = CASE_PATH.exec(pathname)?.[1];
+  if (caseId !== undefined)
+    return canReadCases(user) ? <CasePage key={caseId} caseId={caseId} /> : <Forbidden />;
   const adminTab = ADMIN_TABS[pathname];
   if (adminTab !== undefined)
     return canAdminister(user) ? <AdminPage tab={adminTab} /> : <Forbidden />;

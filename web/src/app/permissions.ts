@@ -9,6 +9,8 @@ const ROLE_FALLBACK: Record<string, readonly string[]> = {
   'users.read': ['admin', 'supervisor'],
   'users.manage': ['admin'],
   'audit.read': ['admin', 'supervisor'],
+  'cases.read': ['supervisor', 'investigator', 'analyst', 'prosecutor'],
+  'cases.create': ['supervisor', 'investigator'],
 };
 
 /** The session's permission list when the server sent one, else a guess from the roles. */
@@ -28,4 +30,12 @@ export function canAdminister(user: SessionUser): boolean {
 
 export function canReadAudit(user: SessionUser): boolean {
   return hasPermission(user, 'audit.read');
+}
+
+export function canReadCases(user: SessionUser): boolean {
+  return hasPermission(user, 'cases.read');
+}
+
+export function canCreateCases(user: SessionUser): boolean {
+  return hasPermission(user, 'cases.read') && hasPermission(user, 'cases.create');
 }

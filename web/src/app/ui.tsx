@@ -1,7 +1,7 @@
 // Small form and page pieces shared by every module: a label for every control, errors tied
 // to their field with aria-describedby, and stable data-testid names (web/TESTIDS.md).
 import { useId } from 'react';
-import type { ChangeEvent, ReactNode } from 'react';
+import type { ChangeEvent, KeyboardEvent, ReactNode } from 'react';
 import { errorField, errorMessage } from './errors';
 import { useI18n } from './i18n';
 
@@ -65,6 +65,7 @@ export interface TextFieldProps extends FieldShell {
   spellCheck?: boolean;
   name?: string;
   inputClassName?: string;
+  onKeyDown?: (event: KeyboardEvent<HTMLInputElement>) => void;
 }
 
 export function TextField(props: TextFieldProps) {
@@ -89,6 +90,46 @@ export function TextField(props: TextFieldProps) {
         autoFocus={props.autoFocus}
         readOnly={props.readOnly}
         spellCheck={props.spellCheck}
+        onKeyDown={props.onKeyDown}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={describedBy(hintId, errorId, props.hint, props.error)}
+        data-testid={props.testId}
+      />
+      <FieldNotes
+        hint={props.hint}
+        error={props.error}
+        hintId={hintId}
+        errorId={errorId}
+        testId={props.testId}
+      />
+    </div>
+  );
+}
+
+export interface TextAreaFieldProps extends FieldShell {
+  value: string;
+  onChange: (value: string) => void;
+  required?: boolean;
+  maxLength?: number;
+  rows?: number;
+  autoFocus?: boolean;
+}
+
+export function TextAreaField(props: TextAreaFieldProps) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  return (
+    <div className={props.error ? 'field field-invalid' : 'field'}>
+      <label htmlFor={id}>{props.label}</label>
+      <textarea
+        id={id}
+        value={props.value}
+        onChange={(event: ChangeEvent<HTMLTextAreaElement>) => props.onChange(event.target.value)}
+        required={props.required}
+        maxLength={props.maxLength}
+        rows={props.rows ?? 4}
+        autoFocus={props.autoFocus}
         aria-invalid={props.error ? true : undefined}
         aria-describedby={describedBy(hintId, errorId, props.hint, props.error)}
         data-testid={props.testId}

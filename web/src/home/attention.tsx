@@ -5,12 +5,13 @@ import type { ComponentType } from 'react';
 import { api } from '../app/api';
 import { errorMessage } from '../app/errors';
 import { useI18n } from '../app/i18n';
-import { hasPermission } from '../app/permissions';
+import { canReadCases, hasPermission } from '../app/permissions';
 import { Link } from '../app/router';
 import { useSignedIn } from '../app/session';
 import { formatDateTime } from '../app/time';
 import { hasKey } from '../app/i18n';
 import type { SessionUser, User } from '../app/types';
+import { MyCasesCard } from '../cases/MyCasesCard';
 
 export interface AttentionCard {
   id: string;
@@ -119,6 +120,7 @@ function LockedAccountsCard() {
 
 export const ATTENTION_CARDS: readonly AttentionCard[] = [
   { id: 'security', visible: () => true, Component: SecurityCard },
+  { id: 'cases', visible: canReadCases, Component: MyCasesCard },
   {
     id: 'locked',
     visible: (user) => hasPermission(user, 'users.manage') && hasPermission(user, 'users.read'),
