@@ -23,7 +23,12 @@ bool IsValidKey(std::string_view key) {
 void AppendCanonicalString(std::string& out, std::string_view text) {
   static constexpr char kHexDigits[] = "0123456789abcdef";
   out += '"';
-  for (char symbol : text) {
+  size_t run_start = 0;  // characters that need no escape are copied a run at a time
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    const auto symbol = static_cast<unsigned char>(text[pos]);
+    if (symbol >= 0x20 && symbol != '"' && symbol != '\\') continue;
+    out.append(text, run_start, pos - run_start);
+    run_start = pos + 1;
     switch (symbol) {
       case '"':
         out += "\\\"";
@@ -47,15 +52,12 @@ void AppendCanonicalString(std::string& out, std::string_view text) {
         out += "\\r";
         break;
       default:
-        if (static_cast<unsigned char>(symbol) < 0x20) {
-          out += "\\u00";
-          out += kHexDigits[static_cast<unsigned char>(symbol) >> 4];
-          out += kHexDigits[static_cast<unsigned char>(symbol) & 15];
-        } else {
-          out += symbol;
-        }
+        out += "\\u00";
+        out += kHexDigits[symbol >> 4];
+        out += kHexDigits[symbol & 15];
     }
   }
+  out.append(text, run_start, text.size() - run_start);
   out += '"';
 }
 

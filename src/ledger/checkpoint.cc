@@ -371,7 +371,9 @@ absl::StatusOr<OpenedNote> OpenNote(std::string_view note,
     size_t space = line.find(' ');
     std::string_view name = line.substr(0, space);
     std::string_view encoded = space == std::string_view::npos ? "" : line.substr(space + 1);
-    std::optional<std::string> signature = base::Base64Decode(encoded);
+    // Canonical base64 only, so that no changed character (even in the unused low bits of the
+    // last one) leaves a signature valid.
+    std::optional<std::string> signature = DecodeCanonicalBase64(encoded);
     if (!IsValidKeyName(name) || encoded.empty() || !signature ||
         signature->size() < kKeyIdSize + 1) {
       return absl::InvalidArgumentError("a signature line is malformed");

@@ -36,16 +36,9 @@ absl::Status GroupCommitter::Transact(absl::FunctionRef<absl::Status(store::Tran
   Waiter waiter{.body = body};
   mutex_.Lock();
   queue_.push_back(&waiter);
-  struct Turn {
-    GroupCommitter* committer;
-    Waiter* waiter;
-  } turn{this, &waiter};
-  // Wait until a leader has committed this body, or until this caller is first in line and leads.
-  mutex_.Await(absl::Condition(
-      +[](Turn* turn) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        return turn->waiter->done || turn->committer->queue_.front() == turn->waiter;
-      },
-      &turn));
+  // Until a leader has committed this body, or this caller is first in line and leads. Each
+  // waiter has a condition variable of its own, so a wake-up costs nothing to the others.
+  while (!waiter.done && queue_.front() != &waiter) waiter.turn.Wait(&mutex_);
   if (waiter.done) {
     mutex_.Unlock();
     return waiter.status;
@@ -58,10 +51,12 @@ absl::Status GroupCommitter::Transact(absl::FunctionRef<absl::Status(store::Tran
   Commit(group);
 
   mutex_.Lock();
-  for (size_t waiter_idx = 0; waiter_idx < count; ++waiter_idx) {
-    queue_.front()->done = true;
-    queue_.pop_front();
+  queue_.erase(queue_.begin(), queue_.begin() + count);
+  for (Waiter* member : group) {
+    member->done = true;
+    member->turn.Signal();
   }
+  if (!queue_.empty()) queue_.front()->turn.Signal();  // the next group's leader
   mutex_.Unlock();
   return waiter.status;
 }

@@ -45,6 +45,7 @@ class GroupCommitter {
     absl::FunctionRef<absl::Status(store::Transaction&)> body;
     absl::Status status;
     bool done = false;
+    absl::CondVar turn;  // signalled when done, or when this waiter comes first in line
   };
 
   // Runs the group's bodies until they are committed or each has its error.

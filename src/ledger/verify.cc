@@ -26,8 +26,15 @@ struct RecordDigest {
   bool seen = false;
 };
 
-std::string IndexRange(uint64_t first, uint64_t last) {
-  return first == last ? base::StrCat("leaf ", first) : base::StrCat("leaves ", first, " to ", last);
+// "leaf 5 is" or "leaves 5 to 7 are".
+std::string Leaves(uint64_t first, uint64_t last) {
+  return first == last ? base::StrCat("leaf ", first, " is")
+                       : base::StrCat("leaves ", first, " to ", last, " are");
+}
+
+std::string Checkpoints(int64_t first, int64_t last) {
+  return first == last ? base::StrCat("checkpoint ", first, " is")
+                       : base::StrCat("checkpoints ", first, " to ", last, " are");
 }
 
 // The "index" member of a leaf's data, when it can be read: to say where a moved leaf came from.
@@ -107,8 +114,8 @@ class Verification {
     const auto stored_size = static_cast<int64_t>(next_index_);
     if (head_size > stored_size) {
       Bad(next_index_, "", "",
-          base::StrCat(IndexRange(next_index_, head_size - 1),
-                       " are missing: the ledger counts ", head_size,
+          base::StrCat(Leaves(next_index_, head_size - 1),
+                       " missing: the ledger counts ", head_size,
                        " leaves, so the log was truncated"));
     } else if (head_size < stored_size) {
       Problem(base::StrCat("the ledger counts ", head_size, " leaves but ", stored_size,
@@ -126,8 +133,8 @@ class Verification {
       const int64_t sequence = row.Int(0);
       if (sequence != expected) {
         Problem(sequence > expected
-                    ? base::StrCat("checkpoints ", expected, " to ", sequence - 1,
-                                   " are missing: they were deleted")
+                    ? base::StrCat(Checkpoints(expected, sequence - 1),
+                                   " missing: deleted")
                     : base::StrCat("checkpoint ", sequence, " is out of sequence"));
       }
       expected = sequence + 1;
@@ -145,8 +152,8 @@ class Verification {
       stored_.push_back({std::move(label), *std::move(checkpoint)});
     }
     if (head_checkpoints > expected - 1) {
-      Problem(base::StrCat("checkpoints ", expected, " to ", head_checkpoints,
-                           " are missing: the ledger counts ", head_checkpoints));
+      Problem(base::StrCat(Checkpoints(expected, head_checkpoints),
+                           " missing: the ledger counts ", head_checkpoints));
     } else if (head_checkpoints < expected - 1) {
       Problem(base::StrCat("the ledger counts ", head_checkpoints, " checkpoints but ",
                            expected - 1, " are stored: checkpoints were added around it"));
@@ -181,7 +188,7 @@ class Verification {
     const auto index = static_cast<uint64_t>(stored_index);
     if (index > next_index_) {
       Bad(next_index_, "", "",
-          base::StrCat(IndexRange(next_index_, index - 1), " are missing: they were deleted"));
+          base::StrCat(Leaves(next_index_, index - 1), " missing: deleted"));
     }
     next_index_ = index + 1;
 

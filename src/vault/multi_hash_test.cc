@@ -35,6 +35,18 @@ void ExpectMatchesOneShot(const Digests& digests, std::string_view bytes) {
   EXPECT_EQ(digests.size, bytes.size());
 }
 
+std::string LayoutName(HashThreads threads) {
+  switch (threads) {
+    case HashThreads::kInline:
+      return "Inline";
+    case HashThreads::kPerAlgorithm:
+      return "PerAlgorithm";
+    case HashThreads::kBalanced:
+      return "Balanced";
+  }
+  return "Unknown";
+}
+
 struct KnownVector {
   std::string input;
   std::string md5;
@@ -71,7 +83,8 @@ TEST_P(KnownVectorTest, MatchesPublishedDigests) {
 
 INSTANTIATE_TEST_SUITE_P(Layouts, KnownVectorTest,
                          ::testing::Values(HashThreads::kInline, HashThreads::kPerAlgorithm,
-                                           HashThreads::kBalanced));
+                                           HashThreads::kBalanced),
+                         [](const auto& info) { return LayoutName(info.param); });
 
 TEST(MultiHasherTest, HashBytesMatchesKnownVectors) {
   for (const KnownVector& vector : kKnownVectors) {
@@ -93,6 +106,12 @@ TEST(MultiHasherTest, RawDigestsHaveTheirLengths) {
 
 // (layout, chunk bytes, ring chunks, update piece bytes)
 using SplitParam = std::tuple<HashThreads, size_t, size_t, size_t>;
+
+std::string SplitName(const ::testing::TestParamInfo<SplitParam>& info) {
+  auto [threads, chunk_bytes, ring_chunks, piece_bytes] = info.param;
+  return LayoutName(threads) + "_Chunk" + std::to_string(chunk_bytes) + "_Ring" +
+         std::to_string(ring_chunks) + "_Piece" + std::to_string(piece_bytes);
+}
 class SplitTest : public ::testing::TestWithParam<SplitParam> {};
 
 TEST_P(SplitTest, PseudoRandomInputMatchesOneShot) {
@@ -116,7 +135,8 @@ INSTANTIATE_TEST_SUITE_P(
                                          HashThreads::kBalanced),
                        ::testing::Values(size_t{1}, size_t{7}, size_t{65536}, size_t{1} << 20),
                        ::testing::Values(size_t{2}, size_t{5}),
-                       ::testing::Values(size_t{1}, size_t{3}, size_t{4096}, size_t{1'048'579})));
+                       ::testing::Values(size_t{1}, size_t{3}, size_t{4096}, size_t{1'048'579})),
+    SplitName);
 
 TEST(MultiHasherTest, WritableSpanAndCommitAvoidTheCopy) {
   std::string input = PseudoRandomBytes(3'000'001, 7);

@@ -587,6 +587,12 @@ TEST_P(AuthTest, AuditTrailRecordsWhoDidWhatWithoutSecrets) {
     EXPECT_EQ(audit.body.find(secret), std::string::npos) << "the audit trail holds a secret";
     EXPECT_EQ(csv.body.find(secret), std::string::npos) << "the CSV export holds a secret";
   }
+  // Nor does the server's log (which lists the demo passwords at start-up, by design).
+  const std::string logs = server->Logs();
+  for (const std::string& secret : secrets) {
+    if (secret == admin_password || secret == server->Password("trainee")) continue;
+    EXPECT_EQ(logs.find(secret), std::string::npos) << "the server log holds a secret";
+  }
 
   HttpResponse filtered =
       Api(port, "GET", "/api/v1/audit?action=user.create", std::nullopt, as_admin);
@@ -600,6 +606,42 @@ TEST_P(AuthTest, AuditTrailRecordsWhoDidWhatWithoutSecrets) {
                       "invalid_argument", "", "colour"));
   EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/audit?limit=0", std::nullopt, as_admin), 400,
                       "invalid_argument", "", "limit"));
+}
+
+// Attacker-chosen text (here a user name typed at sign-in) lands in the CSV export; a spreadsheet
+// must not run it as a formula. Each name is tried at sign-in, then must appear in the export
+// only behind the ' prefix.
+void ExpectCsvNeutralises(TestServer& server, const std::vector<std::string>& formulas,
+                          const std::string& admin_token) {
+  const int port = server.port();
+  for (const std::string& formula : formulas) {
+    EXPECT_EQ(Login(port, formula, "Wrong-Password-1").status, 401);
+  }
+  HttpResponse csv = Api(port, "GET", "/api/v1/audit.csv", std::nullopt, Auth::Bearer(admin_token));
+  ASSERT_EQ(csv.status, 200) << csv.Describe();
+  for (const std::string& formula : formulas) {
+    EXPECT_EQ(csv.body.find("\"" + formula), std::string::npos)
+        << "a field starts with a formula: " << Json(formula).dump();
+    EXPECT_NE(csv.body.find("\"'" + formula), std::string::npos)
+        << "the formula is not prefixed with ': " << Json(formula).dump();
+  }
+}
+
+TEST_P(AuthTest, AuditCsvNeutralisesSpreadsheetFormulas) {
+  TestServer* server = StartServer();
+  ASSERT_NE(server, nullptr);
+  std::optional<SignedIn> admin = SignInDemo(*server, "admin");
+  ASSERT_TRUE(admin);
+  ExpectCsvNeutralises(*server, {"=cmd|' /C calc'!A0", "+1+2", "-2+3", "@SUM(1)"}, admin->token);
+}
+
+// OWASP's list of formula starts also has the tab and the carriage return.
+TEST_P(AuthTest, AuditCsvNeutralisesFormulasBehindTabOrCarriageReturn) {
+  TestServer* server = StartServer();
+  ASSERT_NE(server, nullptr);
+  std::optional<SignedIn> admin = SignInDemo(*server, "admin");
+  ASSERT_TRUE(admin);
+  ExpectCsvNeutralises(*server, {"\t=1+2", "\r=1+2"}, admin->token);
 }
 
 struct DocumentedRoute {

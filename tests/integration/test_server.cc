@@ -122,6 +122,10 @@ std::string TestServer::Output() const {
          Tail(ReadFileOrEmpty(log_dir_ + "/stderr"));
 }
 
+std::string TestServer::Logs() const {
+  return ReadFileOrEmpty(log_dir_ + "/stdout") + ReadFileOrEmpty(log_dir_ + "/stderr");
+}
+
 std::string WithDatabaseName(const std::string& uri, const std::string& name) {
   size_t scheme = uri.find("://");
   size_t start = scheme == std::string::npos ? 0 : scheme + 3;

@@ -56,6 +56,8 @@ class TestServer {
   std::vector<std::string> DatabaseFlags() const;
   // The end of the server's stdout and stderr, for failure messages.
   std::string Output() const;
+  // All of the server's stdout and stderr so far.
+  std::string Logs() const;
 
  private:
   std::string binary_;

@@ -213,6 +213,59 @@ test('five wrong passwords lock the account; an administrator unlocks it', { ski
   await finish(page);
 });
 
+test('the audit viewer lists the actions just done', { skip }, async () => {
+  const scenario = 'audit';
+  const page = await signedInAdmin(scenario);
+  await openFromNav(page, 'nav-audit', 'page-audit', scenario);
+  await page.getByTestId('audit-table').waitFor();
+  const actions = await page.getByTestId('audit-action').allTextContents();
+  assert.ok(actions.length > 0, 'the audit trail has records');
+  for (const expected of [/login|sign.?in/i, /unlock/i, /creat/i]) {
+    assert.ok(
+      actions.some((action) => expected.test(action)),
+      `an action matching ${expected} among: ${[...new Set(actions)].join(', ')}`,
+    );
+  }
+
+  // Filter by the administrator as actor.
+  await page.getByTestId('audit-filter-actor').fill(config.admin.username);
+  await page.getByTestId('audit-filter-limit').selectOption('25');
+  await page.getByTestId('audit-apply').click();
+  await page.waitForURL(/\/audit\?.*actor=/);
+  await page.getByTestId('audit-table').waitFor();
+  assert.ok((await page.getByTestId('audit-row').count()) > 0, 'records by the administrator');
+  await shot(page, scenario, 'filtered');
+
+  // Pages: "Next page" then "Previous", when there is a second page.
+  if (await page.getByTestId('audit-next').isEnabled()) {
+    const firstId = await page.getByTestId('audit-row').first().getAttribute('data-id');
+    await page.getByTestId('audit-next').click();
+    await page.getByTestId('audit-prev').and(page.locator(':enabled')).waitFor();
+    const secondId = await page.getByTestId('audit-row').first().getAttribute('data-id');
+    assert.ok(Number(secondId) < Number(firstId), 'the next page holds older records');
+    await shot(page, scenario, 'page-2');
+    await page.getByTestId('audit-prev').click();
+    // Back on the newest page (reading the audit trail is itself audited, so it may have grown).
+    await page.getByTestId('audit-prev').and(page.locator(':disabled')).waitFor();
+    await page.getByTestId('audit-row').first().waitFor();
+    assert.ok(
+      Number(await page.getByTestId('audit-row').first().getAttribute('data-id')) >=
+        Number(firstId),
+    );
+  }
+
+  // CSV export of the same selection.
+  const href = await page.getByTestId('audit-export').getAttribute('href');
+  assert.match(href, /^\/api\/v1\/audit\.csv\?/);
+  assert.match(href, new RegExp(`actor=${encodeURIComponent(config.admin.username)}`));
+  const csv = await page.request.get(`${base}${href}`);
+  assert.equal(csv.status(), 200);
+  assert.match(csv.headers()['content-type'] ?? '', /text\/csv/);
+  assert.ok((await csv.text()).split('\n').length > 1, 'the CSV has a header and records');
+  await signOut(page, scenario);
+  await finish(page);
+});
+
 // ---- Cases ----------------------------------------------------------------------------------
 /** The case opened by the investigator, reused by the later cases and Kazakh scenarios. */
 let createdCase;
@@ -337,8 +390,9 @@ test(
     await taskRow(page, taskTitle, false).getByTestId('task-toggle').click();
     const done = taskRow(page, taskTitle, true);
     await done.waitFor();
+    assert.notEqual(await done.getAttribute('data-assignee'), '');
     await done.getByTestId('task-clear-assignee').click();
-    await done.getByTestId('task-assignee').filter({ hasText: en['cases.tasks.nobody'] }).waitFor();
+    await taskRow(page, taskTitle, true).and(page.locator('[data-assignee=""]')).waitFor();
     createdCase.task = taskTitle;
     await shot(page, scenario, 'task-done');
 
@@ -463,10 +517,7 @@ test('users without need-to-know see neither the case nor the Cases entry', { sk
     await page.getByTestId('cases-empty').waitFor();
     await page.goto(createdCase.url);
     await page.getByTestId('case-error').waitFor();
-    assert.equal(
-      (await page.getByTestId('page-title').textContent()).trim(),
-      en['cases.not_found.title'],
-    );
+    assert.equal(await page.getByTestId('page-case').getAttribute('data-state'), 'not-found');
     await shot(page, scenario, 'other-agency-not-found');
     await signOut(page, scenario);
     await finish(page);
@@ -629,59 +680,6 @@ test('switching to Kazakh shows Kazakh labels on every page', { skip }, async ()
   await investigator.getByTestId('nav-home').filter({ hasText: en['nav.home'] }).waitFor();
   await signOut(investigator, scenario);
   await finish(investigator);
-});
-
-test('the audit viewer lists the actions just done', { skip }, async () => {
-  const scenario = 'audit';
-  const page = await signedInAdmin(scenario);
-  await openFromNav(page, 'nav-audit', 'page-audit', scenario);
-  await page.getByTestId('audit-table').waitFor();
-  const actions = await page.getByTestId('audit-action').allTextContents();
-  assert.ok(actions.length > 0, 'the audit trail has records');
-  for (const expected of [/login|sign.?in/i, /unlock/i, /creat/i]) {
-    assert.ok(
-      actions.some((action) => expected.test(action)),
-      `an action matching ${expected} among: ${[...new Set(actions)].join(', ')}`,
-    );
-  }
-
-  // Filter by the administrator as actor.
-  await page.getByTestId('audit-filter-actor').fill(config.admin.username);
-  await page.getByTestId('audit-filter-limit').selectOption('25');
-  await page.getByTestId('audit-apply').click();
-  await page.waitForURL(/\/audit\?.*actor=/);
-  await page.getByTestId('audit-table').waitFor();
-  assert.ok((await page.getByTestId('audit-row').count()) > 0, 'records by the administrator');
-  await shot(page, scenario, 'filtered');
-
-  // Pages: "Next page" then "Previous", when there is a second page.
-  if (await page.getByTestId('audit-next').isEnabled()) {
-    const firstId = await page.getByTestId('audit-row').first().getAttribute('data-id');
-    await page.getByTestId('audit-next').click();
-    await page.getByTestId('audit-prev').and(page.locator(':enabled')).waitFor();
-    const secondId = await page.getByTestId('audit-row').first().getAttribute('data-id');
-    assert.ok(Number(secondId) < Number(firstId), 'the next page holds older records');
-    await shot(page, scenario, 'page-2');
-    await page.getByTestId('audit-prev').click();
-    // Back on the newest page (reading the audit trail is itself audited, so it may have grown).
-    await page.getByTestId('audit-prev').and(page.locator(':disabled')).waitFor();
-    await page.getByTestId('audit-row').first().waitFor();
-    assert.ok(
-      Number(await page.getByTestId('audit-row').first().getAttribute('data-id')) >=
-        Number(firstId),
-    );
-  }
-
-  // CSV export of the same selection.
-  const href = await page.getByTestId('audit-export').getAttribute('href');
-  assert.match(href, /^\/api\/v1\/audit\.csv\?/);
-  assert.match(href, new RegExp(`actor=${encodeURIComponent(config.admin.username)}`));
-  const csv = await page.request.get(`${base}${href}`);
-  assert.equal(csv.status(), 200);
-  assert.match(csv.headers()['content-type'] ?? '', /text\/csv/);
-  assert.ok((await csv.text()).split('\n').length > 1, 'the CSV has a header and records');
-  await signOut(page, scenario);
-  await finish(page);
 });
 
 test(

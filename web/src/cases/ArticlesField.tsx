@@ -82,13 +82,7 @@ export function ArticlesField({
           maxLength={40}
           testId="case-form-article"
         />
-        <button
-          type="button"
-          className="button"
-          onClick={add}
-          disabled={pending.trim() === ''}
-          data-testid="case-form-article-add"
-        >
+        <button type="button" className="button" onClick={add} data-testid="case-form-article-add">
           {t('cases.articles.add')}
         </button>
       </div>

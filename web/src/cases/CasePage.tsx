@@ -216,7 +216,11 @@ export function CasePage({ caseId }: { caseId: string }) {
   if (loaded.error !== null && opened === null) {
     const notFound = loaded.error instanceof ApiError && loaded.error.status === 404;
     return (
-      <section className="page" data-testid="page-case">
+      <section
+        className="page"
+        data-testid="page-case"
+        data-state={notFound ? 'not-found' : 'error'}
+      >
         <PageHeader
           title={notFound ? t('cases.not_found.title') : t('cases.title')}
           testId="page-title"
@@ -233,14 +237,20 @@ export function CasePage({ caseId }: { caseId: string }) {
   }
   if (opened === null) {
     return (
-      <section className="page" data-testid="page-case">
+      <section className="page" data-testid="page-case" data-state="loading">
+        <PageHeader title={t('cases.case')} testId="page-title" />
         <Loading />
       </section>
     );
   }
 
   return (
-    <section className="page" data-testid="page-case" data-id={String(opened.id)}>
+    <section
+      className="page"
+      data-testid="page-case"
+      data-state="loaded"
+      data-id={String(opened.id)}
+    >
       <p className="breadcrumb">
         <Link to="/cases" data-testid="case-back">
           {t('cases.back_to_list')}

@@ -31,6 +31,7 @@ export function NotesSection({
 
   async function add(event: FormEvent) {
     event.preventDefault();
+    if (busy) return;
     setBusy(true);
     setError(null);
     try {
@@ -95,7 +96,7 @@ export function NotesSection({
             <button
               type="submit"
               className="button button-primary"
-              disabled={busy || text.trim() === ''}
+              aria-disabled={busy || undefined}
               data-testid="note-add"
             >
               {t('cases.notes.add')}

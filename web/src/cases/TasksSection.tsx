@@ -30,6 +30,7 @@ function TaskForm({ opened, onAdded }: { opened: Case; onAdded: () => void }) {
 
   async function add(event: FormEvent) {
     event.preventDefault();
+    if (busy) return;
     setError(null);
     setLocalError(null);
     const body: Record<string, unknown> = { title: title.trim() };
@@ -105,7 +106,7 @@ function TaskForm({ opened, onAdded }: { opened: Case; onAdded: () => void }) {
         <button
           type="submit"
           className="button button-primary"
-          disabled={busy || title.trim() === ''}
+          aria-disabled={busy || undefined}
           data-testid="task-add"
         >
           {t('cases.tasks.add')}
@@ -131,6 +132,7 @@ export function TasksSection({
   const [busyTask, setBusyTask] = useState<string | null>(null);
 
   async function change(task: CaseTask, body: Record<string, unknown>, message: string) {
+    if (busyTask !== null) return;
     setActionError(null);
     setBusyTask(String(task.id));
     try {
@@ -187,6 +189,7 @@ export function TasksSection({
                   data-testid="task-row"
                   data-id={String(task.id)}
                   data-done={task.done ? 'true' : 'false'}
+                  data-assignee={task.assignee?.username ?? ''}
                 >
                   <td data-testid="task-title">{task.title}</td>
                   <td data-testid="task-assignee">
@@ -221,7 +224,7 @@ export function TasksSection({
                       <button
                         type="button"
                         className="button button-small"
-                        disabled={busyTask === String(task.id)}
+                        aria-disabled={busyTask === String(task.id) || undefined}
                         onClick={() =>
                           void change(
                             task,
@@ -244,7 +247,7 @@ export function TasksSection({
                         <button
                           type="button"
                           className="button button-small"
-                          disabled={busyTask === String(task.id)}
+                          aria-disabled={busyTask === String(task.id) || undefined}
                           onClick={() =>
                             void change(
                               task,
