@@ -318,26 +318,16 @@ void AddCaseRoutes(http::Router& router, Services& services) {
   router.Add({.method = Method::kGet,
               .pattern = "/api/v1/cases/{id}/candidates",
               .permission = Permission::kCasesRead,
-              .handler = [&cases, &services](Request& request) -> absl::StatusOr<Response> {
-                // Who can be added: active users of the case's agency, and prosecutors.
+              .handler = [&cases](Request& request) -> absl::StatusOr<Response> {
                 ASSIGN_OR_RETURN(int64_t id, Param(request, "id"));
-                ASSIGN_OR_RETURN(cases::Case opened, cases.Get(*request.principal, id));
-                ASSIGN_OR_RETURN(
-                    store::Result rows,
-                    services.database.Execute(
-                        "SELECT u.id, u.username, u.display_name, u.agency_id, "
-                        "EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND "
-                        "r.role = 'prosecutor') FROM users u WHERE u.disabled = 0 AND "
-                        "(u.agency_id = $1 OR EXISTS (SELECT 1 FROM user_roles r WHERE "
-                        "r.user_id = u.id AND r.role = 'prosecutor')) ORDER BY u.display_name",
-                        {opened.agency_id}, store::TxMode::kRead));
+                ASSIGN_OR_RETURN(cases::CaseService::Candidates candidates,
+                                 cases.ListCandidates(*request.principal, id));
                 Json members = Json::array(), prosecutors = Json::array();
-                for (const store::Row& row : rows.rows) {
-                  Json person = {{"user_id", row.Int(0)},
-                                 {"username", row.Text(1)},
-                                 {"display_name", row.Text(2)}};
-                  if (row.Int(3) == opened.agency_id) members.push_back(person);
-                  if (row.Int(4) != 0) prosecutors.push_back(person);
+                for (const cases::Person& person : candidates.members) {
+                  members.push_back(RenderPerson(person));
+                }
+                for (const cases::Person& person : candidates.prosecutors) {
+                  prosecutors.push_back(RenderPerson(person));
                 }
                 return http::JsonResponse(Json{{"members", members}, {"prosecutors", prosecutors}});
               }});

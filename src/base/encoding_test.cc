@@ -1,4 +1,5 @@
 #include "base/encoding.h"
+#include "base/strings.h"
 
 #include <gtest/gtest.h>
 
@@ -40,6 +41,11 @@ TEST(Utf8, AcceptsKazakhAndRefusesMalformed) {
   EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
   EXPECT_FALSE(IsValidUtf8("abc\xE2\x82"));       // truncated
   EXPECT_FALSE(IsValidUtf8("\xFF"));
+}
+
+TEST(Utf8ToLower, FoldsLatinCyrillicAndKazakhLetters) {
+  EXPECT_EQ(Utf8ToLower("ABC Мошенничество ҚАРЖЫ ӘҒҢӨҰҮҺІ Ёж"), "abc мошенничество қаржы әғңөұүһі ёж");
+  EXPECT_EQ(Utf8ToLower("x\xff"), "x\xff");  // not UTF-8: bytes pass through
 }
 
 TEST(Sha256, MatchesKnownDigest) {

@@ -89,3 +89,12 @@ std::string StrReplaceAll(std::string_view text,
                           const std::vector<std::pair<std::string_view, std::string_view>>& pairs);
 
 }  // namespace threathub::base
+
+namespace threathub::base {
+
+// Lower-cases ASCII, Cyrillic (Russian and Kazakh letters) and Latin-1 letters of UTF-8 text;
+// other characters pass through. For case-insensitive search where the database cannot do it
+// (SQLite's lower() is ASCII only). Full Unicode case folding is ICU's job.
+std::string Utf8ToLower(std::string_view text);
+
+}  // namespace threathub::base

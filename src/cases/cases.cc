@@ -57,6 +57,32 @@ bool IsSupervisorOf(const auth::Principal& who, int64_t agency_id) {
 
 absl::Status NotFound() { return absl::NotFoundError("case not found"); }
 
+// Roles that work on cases from the inside (prosecutors are shared with, never members).
+constexpr char kCaseWorkerRoles[] = "('investigator', 'analyst', 'supervisor')";
+constexpr char kCaseLeadRoles[] = "('investigator', 'supervisor')";
+
+// An active user of `agency_id` holding one of `roles` (an SQL list above).
+absl::StatusOr<bool> IsActiveWithRole(store::Transaction& tx, int64_t user_id, int64_t agency_id,
+                                      std::string_view roles) {
+  ASSIGN_OR_RETURN(store::Result found,
+                   tx.Execute(base::StrCat("SELECT 1 FROM users u WHERE u.id = $1 AND "
+                                           "u.agency_id = $2 AND u.disabled = 0 AND EXISTS "
+                                           "(SELECT 1 FROM user_roles r WHERE r.user_id = u.id "
+                                           "AND r.role IN ",
+                                           roles, ")"),
+                              {user_id, agency_id}));
+  return !found.rows.empty();
+}
+
+std::string SearchText(std::string_view number, std::string_view title) {
+  return base::Utf8ToLower(base::StrCat(number, " ", title));
+}
+
+// Escapes LIKE wildcards; used with ESCAPE '\'.
+std::string LikeEscape(std::string_view text) {
+  return base::StrReplaceAll(text, {{"\\", "\\\\"}, {"%", "\\%"}, {"_", "\\_"}});
+}
+
 absl::Status ValidateText(std::string_view field, std::string_view text, size_t max_bytes,
                           bool required) {
   if (!base::IsValidUtf8(text)) return base::InvalidField(field, "not valid UTF-8");
@@ -201,6 +227,43 @@ absl::StatusOr<Case> CaseService::LoadVisible(store::Transaction& tx, const auth
   return loaded;
 }
 
+absl::Status CaseService::Touch(store::Transaction& tx, int64_t case_id) {
+  return tx.Execute("UPDATE cases SET updated_at = $1 WHERE id = $2", {clock_.NowMillis(), case_id})
+      .status();
+}
+
+absl::StatusOr<CaseService::Candidates> CaseService::ListCandidates(const auth::Principal& who,
+                                                                    int64_t case_id) {
+  Candidates candidates;
+  RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx)
+                                         -> absl::Status {
+    ASSIGN_OR_RETURN(Case loaded, LoadVisible(tx, who, case_id, auth::AccessMode::kRead));
+    if (loaded.lead_user_id != who.user_id && !IsSupervisorOf(who, loaded.agency_id)) {
+      return absl::PermissionDeniedError("only the lead investigator or a supervisor may do this");
+    }
+    auto people = [&](std::string sql, std::vector<store::Value> params,
+                      std::vector<Person>& out) -> absl::Status {
+      ASSIGN_OR_RETURN(store::Result rows, tx.Execute(sql, params));
+      for (const store::Row& row : rows.rows) {
+        out.push_back(Person{row.Int(0), row.Text(1), row.Text(2)});
+      }
+      return absl::OkStatus();
+    };
+    RETURN_IF_ERROR(people(
+        base::StrCat("SELECT u.id, u.username, u.display_name FROM users u WHERE u.disabled = 0 "
+                     "AND u.agency_id = $1 AND EXISTS (SELECT 1 FROM user_roles r WHERE "
+                     "r.user_id = u.id AND r.role IN ",
+                     kCaseWorkerRoles, ") ORDER BY u.display_name"),
+        {loaded.agency_id}, candidates.members));
+    return people(
+        "SELECT u.id, u.username, u.display_name FROM users u WHERE u.disabled = 0 AND EXISTS "
+        "(SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'prosecutor') "
+        "ORDER BY u.display_name",
+        {}, candidates.prosecutors);
+  }));
+  return candidates;
+}
+
 absl::Status CaseService::Record(store::Transaction& tx, const auth::Principal& who,
                                  const Origin& origin, std::string action, int64_t case_id,
                                  std::string detail) {
@@ -231,14 +294,16 @@ absl::StatusOr<std::vector<Case>> CaseService::List(const auth::Principal& who,
     base::StrAppend(&sql, " AND c.status = $", params.size());
   }
   if (!filter.text.empty()) {
-    params.push_back(base::StrCat("%", base::AsciiStrToLower(filter.text), "%"));
-    base::StrAppend(&sql, " AND (lower(c.number) LIKE $", params.size(),
-                    " OR lower(c.title) LIKE $", params.size(), " OR c.title LIKE $",
-                    params.size(), ")");
+    params.push_back(base::StrCat("%", LikeEscape(base::Utf8ToLower(filter.text)), "%"));
+    base::StrAppend(&sql, " AND c.search_text LIKE $", params.size(), " ESCAPE '\\'");
   }
   if (!filter.article.empty()) {
-    params.push_back(base::StrCat("%;", filter.article, "%"));
-    base::StrAppend(&sql, " AND c.articles LIKE $", params.size());
+    // "190" finds 190 and its parts ("190 ч.2"), not 190-1 or 19.
+    RETURN_IF_ERROR(ValidateArticle(filter.article, "article"));
+    params.push_back(base::StrCat("%;", filter.article, ";%"));
+    params.push_back(base::StrCat("%;", filter.article, " %"));
+    base::StrAppend(&sql, " AND (c.articles LIKE $", params.size() - 1, " OR c.articles LIKE $",
+                    params.size(), ")");
   }
   base::StrAppend(&sql, " ORDER BY c.updated_at DESC, c.id DESC LIMIT ", filter.limit);
   std::vector<Case> found;
@@ -279,11 +344,11 @@ absl::StatusOr<Case> CaseService::Create(const auth::Principal& who, const Origi
   Case created;
   absl::Status status = database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
                                                -> absl::Status {
-    ASSIGN_OR_RETURN(store::Result lead_row,
-                     tx.Execute("SELECT agency_id, disabled FROM users WHERE id = $1", {lead}));
-    if (lead_row.rows.empty() || lead_row.rows[0].Int(0) != who.agency_id ||
-        lead_row.rows[0].Int(1) != 0) {
-      return base::InvalidField("lead_user_id", "the lead must be an active user of your agency");
+    ASSIGN_OR_RETURN(bool may_lead, IsActiveWithRole(tx, lead, who.agency_id, kCaseLeadRoles));
+    if (!may_lead) {
+      return base::InvalidField("lead_user_id",
+                                "the lead must be an active investigator or supervisor of your "
+                                "agency");
     }
     std::string number = fields.number;
     if (number.empty()) {
@@ -307,11 +372,12 @@ absl::StatusOr<Case> CaseService::Create(const auth::Principal& who, const Origi
     }
     ASSIGN_OR_RETURN(
         store::Result inserted,
-        tx.Execute("INSERT INTO cases(agency_id, number, title, description, articles, status, "
-                   "lead_user_id, created_by, created_at, updated_at) "
-                   "VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $8) RETURNING id",
+        tx.Execute("INSERT INTO cases(agency_id, number, title, description, articles, "
+                   "search_text, status, lead_user_id, created_by, created_at, updated_at) "
+                   "VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $9) RETURNING id",
                    {who.agency_id, number, fields.title, fields.description,
-                    JoinArticles(fields.articles), lead, who.user_id, now}));
+                    JoinArticles(fields.articles), SearchText(number, fields.title), lead,
+                    who.user_id, now}));
     case_id = inserted.rows.at(0).Int(0);
     RETURN_IF_ERROR(tx.Execute("INSERT INTO case_members(case_id, user_id, role, added_at) "
                                "VALUES ($1, $2, 'lead', $3)",
@@ -386,9 +452,10 @@ absl::StatusOr<Case> CaseService::Update(const auth::Principal& who, const Origi
                  : "you may read this case but not change it");
     }
     if (changes.title) {
-      RETURN_IF_ERROR(
-          tx.Execute("UPDATE cases SET title = $1 WHERE id = $2", {*changes.title, case_id})
-              .status());
+      RETURN_IF_ERROR(tx.Execute("UPDATE cases SET title = $1, search_text = $2 WHERE id = $3",
+                                 {*changes.title, SearchText(loaded.number, *changes.title),
+                                  case_id})
+                          .status());
     }
     if (changes.description) {
       RETURN_IF_ERROR(tx.Execute("UPDATE cases SET description = $1 WHERE id = $2",
@@ -406,13 +473,12 @@ absl::StatusOr<Case> CaseService::Update(const auth::Principal& who, const Origi
                           .status());
     }
     if (changes.lead_user_id) {
-      ASSIGN_OR_RETURN(store::Result lead,
-                       tx.Execute("SELECT agency_id, disabled FROM users WHERE id = $1",
-                                  {*changes.lead_user_id}));
-      if (lead.rows.empty() || lead.rows[0].Int(0) != loaded.agency_id ||
-          lead.rows[0].Int(1) != 0) {
+      ASSIGN_OR_RETURN(bool may_lead, IsActiveWithRole(tx, *changes.lead_user_id,
+                                                       loaded.agency_id, kCaseLeadRoles));
+      if (!may_lead) {
         return base::InvalidField("lead_user_id",
-                                  "the lead must be an active user of the case's agency");
+                                  "the lead must be an active investigator or supervisor of the "
+                                  "case's agency");
       }
       base::Millis now = clock_.NowMillis();
       RETURN_IF_ERROR(tx.Execute("UPDATE case_members SET role = 'member' "
@@ -451,13 +517,13 @@ absl::StatusOr<Case> CaseService::SetMember(const auth::Principal& who, const Or
                   if (user_id == loaded.lead_user_id) {
                     return base::InvalidField("user_id", "this user leads the case");
                   }
-                  ASSIGN_OR_RETURN(store::Result user,
-                                   tx.Execute("SELECT agency_id, disabled FROM users WHERE id = $1",
-                                              {user_id}));
-                  if (user.rows.empty() || user.rows[0].Int(0) != loaded.agency_id ||
-                      user.rows[0].Int(1) != 0) {
-                    return base::InvalidField("user_id",
-                                              "members must be active users of the case's agency");
+                  ASSIGN_OR_RETURN(bool may_join, IsActiveWithRole(tx, user_id, loaded.agency_id,
+                                                                   kCaseWorkerRoles));
+                  if (!may_join) {
+                    return base::InvalidField(
+                        "user_id",
+                        "members must be active investigators, analysts or supervisors of the "
+                        "case's agency (prosecutors are shared with, not members)");
                   }
                   RETURN_IF_ERROR(
                       tx.Execute("DELETE FROM case_members WHERE case_id = $1 AND user_id = $2",
@@ -515,10 +581,14 @@ absl::StatusOr<Case> CaseService::Unshare(const auth::Principal& who, const Orig
                                           int64_t case_id, int64_t user_id) {
   return Manage(who, origin, case_id, "case.unshare", base::StrCat("user=", user_id),
                 [&](store::Transaction& tx, Case&) -> absl::Status {
-                  return tx
-                      .Execute("DELETE FROM case_shares WHERE case_id = $1 AND user_id = $2",
-                               {case_id, user_id})
-                      .status();
+                  ASSIGN_OR_RETURN(
+                      store::Result removed,
+                      tx.Execute("DELETE FROM case_shares WHERE case_id = $1 AND user_id = $2",
+                                 {case_id, user_id}));
+                  if (removed.affected_rows == 0) {
+                    return absl::NotFoundError("the case is not shared with this user");
+                  }
+                  return absl::OkStatus();
                 });
 }
 
@@ -556,8 +626,8 @@ absl::StatusOr<Note> CaseService::AddNote(const auth::Principal& who, const Orig
                                 {case_id, who.user_id, text, now}));
     note = Note{inserted.rows.at(0).Int(0), case_id,
                 Person{who.user_id, who.username, who.display_name}, text, now};
-    return Record(tx, who, origin, "case.note_add", case_id,
-                  base::StrCat("note=", note.id));
+    RETURN_IF_ERROR(Touch(tx, case_id));
+    return Record(tx, who, origin, "case.note_add", case_id, base::StrCat("note=", note.id));
   }));
   return note;
 }
@@ -615,6 +685,7 @@ absl::StatusOr<Task> CaseService::AddTask(const auth::Principal& who, const Orig
                                 "RETURNING id",
                                 {case_id, fields.title, assignee, due, now}));
     task_id = inserted.rows.at(0).Int(0);
+    RETURN_IF_ERROR(Touch(tx, case_id));
     return Record(tx, who, origin, "case.task_add", case_id, base::StrCat("task=", task_id));
   }));
   ASSIGN_OR_RETURN(std::vector<Task> tasks, Tasks(who, case_id));
@@ -668,6 +739,7 @@ absl::StatusOr<Task> CaseService::UpdateTask(const auth::Principal& who, const O
     RETURN_IF_ERROR(tx.Execute("UPDATE case_tasks SET updated_at = $1 WHERE id = $2",
                                {clock_.NowMillis(), task_id})
                         .status());
+    RETURN_IF_ERROR(Touch(tx, case_id));
     return Record(tx, who, origin, "case.task_update", case_id, base::StrCat("task=", task_id));
   }));
   ASSIGN_OR_RETURN(std::vector<Task> tasks, Tasks(who, case_id));

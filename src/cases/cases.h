@@ -154,6 +154,14 @@ class CaseService {
   absl::StatusOr<Task> UpdateTask(const auth::Principal& who, const Origin& origin,
                                   int64_t case_id, int64_t task_id, const TaskChanges& changes);
 
+  // Who may be added (for the lead and the agency's supervisors): active investigators,
+  // analysts and supervisors of the case's agency as members; active prosecutors as shares.
+  struct Candidates {
+    std::vector<Person> members;
+    std::vector<Person> prosecutors;
+  };
+  absl::StatusOr<Candidates> ListCandidates(const auth::Principal& who, int64_t case_id);
+
   // For other modules (evidence, requests...): the case's need-to-know scope, and the check.
   absl::StatusOr<auth::ObjectScope> Scope(int64_t case_id);
   absl::Status CheckAccess(const auth::Principal& who, int64_t case_id, auth::AccessMode mode);
@@ -162,6 +170,7 @@ class CaseService {
   absl::StatusOr<Case> Load(store::Transaction& tx, int64_t case_id);
   absl::StatusOr<Case> LoadVisible(store::Transaction& tx, const auth::Principal& who,
                                    int64_t case_id, auth::AccessMode mode);
+  absl::Status Touch(store::Transaction& tx, int64_t case_id);
   absl::Status Record(store::Transaction& tx, const auth::Principal& who, const Origin& origin,
                       std::string action, int64_t case_id, std::string detail);
   // Runs `change` on a case the caller may manage (lead or supervisor), audits it, and returns

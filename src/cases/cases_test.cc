@@ -197,6 +197,56 @@ TEST_F(CasesTest, FiltersByStatusTextAndArticle) {
   EXPECT_EQ(cases_->List(lead_, CaseFilter{.article = "256"})->size(), 0u);
 }
 
+TEST_F(CasesTest, SearchIgnoresCaseInCyrillicAndArticlesMatchWhole) {
+  Case fraud = Open("Мошенничество с картами");
+  cases_->Update(lead_, origin_, fraud.id, CaseChanges{.articles = std::vector<std::string>{"190-1"}})
+      .value();
+  Open("Қаржылық пирамида");
+  EXPECT_EQ(cases_->List(lead_, CaseFilter{.text = "мошен"})->size(), 1u);
+  EXPECT_EQ(cases_->List(lead_, CaseFilter{.text = "ҚАРЖЫЛЫҚ"})->size(), 1u);
+  EXPECT_EQ(cases_->List(lead_, CaseFilter{.text = "%"})->size(), 0u);
+  EXPECT_EQ(cases_->List(lead_, CaseFilter{.article = "19"})->size(), 0u);
+  EXPECT_EQ(cases_->List(lead_, CaseFilter{.article = "190"})->size(), 1u);    // 190 ч.2
+  EXPECT_EQ(cases_->List(lead_, CaseFilter{.article = "190-1"})->size(), 1u);  // only the first
+  EXPECT_EQ(cases_->List(lead_, CaseFilter{.article = "%"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(CasesTest, ProsecutorsAreSharedWithNeverMembers) {
+  auth::Principal local_prosecutor = Person("local.prosecutor", almaty_, {auth::Role::kProsecutor});
+  auth::Principal trainer = Person("trainer", almaty_, {auth::Role::kTrainer});
+  Case opened = Open();
+  for (const auth::Principal* wrong : {&local_prosecutor, &trainer}) {
+    EXPECT_EQ(base::StatusField(cases_->SetMember(lead_, origin_, opened.id, wrong->user_id,
+                                                  MemberRole::kMember)
+                                    .status()),
+              "user_id");
+  }
+  EXPECT_EQ(base::StatusField(
+                cases_->Create(boss_, origin_, NewCase{.title = "x", .lead_user_id = trainer.user_id})
+                    .status()),
+            "lead_user_id");
+  CaseService::Candidates candidates = cases_->ListCandidates(lead_, opened.id).value();
+  for (const cases::Person& person : candidates.members) {
+    EXPECT_NE(person.username, "local.prosecutor");
+    EXPECT_NE(person.username, "trainer");
+  }
+  EXPECT_EQ(candidates.prosecutors.size(), 2u);
+  ASSERT_TRUE(cases_->Share(lead_, origin_, opened.id, prosecutor_.user_id).ok());
+  // A reader does not get the agency's staff list.
+  EXPECT_EQ(cases_->ListCandidates(prosecutor_, opened.id).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(cases_->Unshare(lead_, origin_, opened.id, boss_.user_id).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(CasesTest, NotesAndTasksCountAsChanges) {
+  Case opened = Open();
+  clock_.Advance(60'000);
+  cases_->AddNote(lead_, origin_, opened.id, "x").value();
+  EXPECT_EQ(cases_->Get(lead_, opened.id)->updated_at, clock_.NowMillis());
+}
+
 TEST_F(CasesTest, NotesAndTasks) {
   Case opened = Open();
   ASSERT_TRUE(cases_->AddNote(lead_, origin_, opened.id, "Запрос в банк направлен").ok());

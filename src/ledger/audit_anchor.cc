@@ -85,9 +85,9 @@ absl::StatusOr<int64_t> AuditAnchor::AnchorExistingOnce(audit::AuditTrail& trail
   for (size_t begin = 0; begin < missing.size(); begin += kBackfillBatchSize) {
     std::span<const Entry> batch(missing.data() + begin,
                                  std::min(kBackfillBatchSize, missing.size() - begin));
-    RETURN_IF_ERROR(ledger_.database().Transact(
-        store::TxMode::kWrite,
-        [&](store::Transaction& tx) { return ledger_.AppendBatch(tx, batch).status(); }));
+    RETURN_IF_ERROR(ledger_.database().Transact(store::TxMode::kWrite, [&](store::Transaction& tx) {
+      return ledger_.AppendBatch(tx, batch).status();
+    }));
   }
   CanonicalObject note;
   note.String("event", "audit records written before the ledger anchored late")

@@ -76,8 +76,8 @@ void CanonicalObject::Add(std::string_view key, std::string serialized_value) {
 CanonicalObject& CanonicalObject::String(std::string_view key, std::string_view value) {
   if (!base::IsValidUtf8(value)) {
     if (error_.ok()) {
-      error_ = absl::InvalidArgumentError(
-          base::StrCat("record value \"", key, "\" is not valid UTF-8"));
+      error_ =
+          absl::InvalidArgumentError(base::StrCat("record value \"", key, "\" is not valid UTF-8"));
     }
     return *this;
   }

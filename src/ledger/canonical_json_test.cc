@@ -28,8 +28,7 @@ TEST(CanonicalJsonTest, StringsAreEscapedAsRfc8785Says) {
 TEST(CanonicalJsonTest, IntegersStayWithinWhatADoubleHoldsExactly) {
   CanonicalObject edge;
   edge.Int("max", kMaxCanonicalInt).Int("min", -kMaxCanonicalInt).Int("zero", 0);
-  EXPECT_EQ(*edge.Serialize(),
-            R"({"max":9007199254740991,"min":-9007199254740991,"zero":0})");
+  EXPECT_EQ(*edge.Serialize(), R"({"max":9007199254740991,"min":-9007199254740991,"zero":0})");
   CanonicalObject too_big;
   too_big.Int("n", kMaxCanonicalInt + 1);
   EXPECT_EQ(too_big.Serialize().status().code(), absl::StatusCode::kInvalidArgument);

@@ -51,7 +51,8 @@ uint32_t KeyId(std::string_view name, std::string_view public_key) {
       base::Sha256(base::StrCat(name, "\n", std::string_view(&kEd25519Type, 1), public_key));
   return (uint32_t{static_cast<uint8_t>(digest[0])} << 24) |
          (uint32_t{static_cast<uint8_t>(digest[1])} << 16) |
-         (uint32_t{static_cast<uint8_t>(digest[2])} << 8) | uint32_t{static_cast<uint8_t>(digest[3])};
+         (uint32_t{static_cast<uint8_t>(digest[2])} << 8) |
+         uint32_t{static_cast<uint8_t>(digest[3])};
 }
 
 std::string KeyIdHex(uint32_t key_id) {
@@ -124,8 +125,8 @@ absl::Status OpenSslError(std::string_view what) {
 }
 
 absl::StatusOr<PkeyPtr> PublicKey(std::string_view public_key) {
-  PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, Bytes(public_key),
-                                          public_key.size()));
+  PkeyPtr key(
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, Bytes(public_key), public_key.size()));
   if (key == nullptr) return OpenSslError("reading an Ed25519 public key");
   return key;
 }
@@ -144,9 +145,9 @@ absl::StatusOr<std::string> PemOf(std::string_view public_key) {
 // A white-space character as Go's unicode.IsSpace sees it, at the start of `text` (valid UTF-8):
 // its length in bytes, or 0.
 size_t UnicodeSpaceAt(std::string_view text) {
-  static constexpr std::string_view kSpaces[] = {
-      "\xC2\x85",     "\xC2\xA0",     "\xE1\x9A\x80", "\xE2\x80\xA8", "\xE2\x80\xA9",
-      "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"};
+  static constexpr std::string_view kSpaces[] = {"\xC2\x85",     "\xC2\xA0",     "\xE1\x9A\x80",
+                                                 "\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\xAF",
+                                                 "\xE2\x81\x9F", "\xE3\x80\x80"};
   unsigned char lead = static_cast<unsigned char>(text[0]);
   if (lead == ' ' || (lead >= '\t' && lead <= '\r')) return 1;
   // U+2000 to U+200A.
@@ -193,8 +194,8 @@ absl::StatusOr<Checkpoint> ParseCheckpoint(std::string_view text) {
   Checkpoint checkpoint;
   checkpoint.origin = std::string(lines[0]);
   std::string_view size = lines[1];
-  bool digits_only =
-      std::all_of(size.begin(), size.end(), [](char symbol) { return symbol >= '0' && symbol <= '9'; });
+  bool digits_only = std::all_of(size.begin(), size.end(),
+                                 [](char symbol) { return symbol >= '0' && symbol <= '9'; });
   if (!digits_only || (size.size() > 1 && size[0] == '0') ||
       !base::SimpleAtoi(size, &checkpoint.size)) {
     return absl::InvalidArgumentError("the checkpoint's size is not a decimal number");
@@ -233,8 +234,7 @@ absl::StatusOr<NoteSigner> NoteSigner::Generate(std::string_view name) {
         "key name \"", name, "\": use printable ASCII without spaces or '+', such as an origin"));
   }
   std::string seed = base::RandomBytes(kEd25519KeySize);
-  PkeyPtr key(
-      EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, Bytes(seed), seed.size()));
+  PkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, Bytes(seed), seed.size()));
   std::string public_key(kEd25519KeySize, '\0');
   size_t length = public_key.size();
   if (key == nullptr ||
@@ -289,8 +289,7 @@ absl::StatusOr<std::string> NoteSigner::Sign(std::string_view text) const {
   if (base::StrContains(text, "\n\n")) {
     return absl::InvalidArgumentError("a note's text must not hold a blank line");
   }
-  PkeyPtr key(
-      EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, Bytes(seed_), seed_.size()));
+  PkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, Bytes(seed_), seed_.size()));
   std::unique_ptr<EVP_MD_CTX, MdContextDeleter> context(EVP_MD_CTX_new());
   std::string signature(kEd25519SignatureSize, '\0');
   size_t length = signature.size();
@@ -413,8 +412,8 @@ absl::StatusOr<Checkpoint> OpenCheckpoint(std::string_view note,
   ASSIGN_OR_RETURN(Checkpoint checkpoint, ParseCheckpoint(opened.text));
   if (checkpoint.origin != opened.signed_by) {
     return absl::InvalidArgumentError(base::StrCat("the checkpoint's origin \"", checkpoint.origin,
-                                                   "\" is not its key's name \"",
-                                                   opened.signed_by, "\""));
+                                                   "\" is not its key's name \"", opened.signed_by,
+                                                   "\""));
   }
   return checkpoint;
 }
@@ -448,8 +447,8 @@ absl::StatusOr<NoteSigner> LoadOrCreateKeyFile(const std::string& path, std::str
       return absl::NotFoundError(base::StrCat("there is no ledger key at ", path));
     }
     ASSIGN_OR_RETURN(NoteSigner signer, NoteSigner::Generate(name));
-    std::string directory = std::filesystem::path(path).parent_path().string();
-    if (directory.empty()) directory = ".";
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    const std::string directory = parent.empty() ? std::string(".") : parent.string();
     RETURN_IF_ERROR(base::MakeDirectories(directory, 0700));
     // Written whole under a name of its own, then linked into place: link(2), unlike rename(2),
     // fails when the key exists, so a key another process made a moment ago is never replaced.

@@ -1,5 +1,6 @@
-// Signed checkpoints of the ledger: the C2SP tlog-checkpoint text (https://c2sp.org/tlog-checkpoint)
-// signed as a C2SP signed note (https://c2sp.org/signed-note) with an Ed25519 key.
+// Signed checkpoints of the ledger: the C2SP tlog-checkpoint text
+// (https://c2sp.org/tlog-checkpoint) signed as a C2SP signed note (https://c2sp.org/signed-note)
+// with an Ed25519 key.
 //
 // A checkpoint names the log (origin), its size and its root hash:
 //
@@ -122,8 +123,7 @@ struct OpenedNote {
 // UTF-8, a control character, no blank line before the signatures, a malformed signature line);
 // DataLoss when a signature by one of `verifiers` does not verify; NotFound when no signature is
 // by one of `verifiers`.
-absl::StatusOr<OpenedNote> OpenNote(std::string_view note,
-                                    std::span<const NoteVerifier> verifiers);
+absl::StatusOr<OpenedNote> OpenNote(std::string_view note, std::span<const NoteVerifier> verifiers);
 
 // OpenNote, then ParseCheckpoint; also InvalidArgument when the origin is not the name of the key
 // that signed it (C2SP tlog-checkpoint: the log's key is named after its origin).

@@ -27,7 +27,8 @@ constexpr char kGoNote[] =
     "then you don't know what your problem is.\n"
     "\n"
     "\xE2\x80\x94 PeterNeumann "
-    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    "x08go/ZJkuBS9UG/"
+    "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
 // The example of the C2SP signed-note specification.
 constexpr char kSpecVerifierKey[] =
@@ -83,14 +84,14 @@ TEST(CheckpointTest, CheckpointTextIsTheC2spForm) {
 TEST(CheckpointTest, MalformedCheckpointsAreRefused) {
   const std::string root = base::Base64Encode(std::string(32, 'r'));
   for (const std::string& text : {
-           base::StrCat("\n5\n", root, "\n"),                     // no origin
-           base::StrCat("o\n05\n", root, "\n"),                   // leading zero
-           base::StrCat("o\n-5\n", root, "\n"),                   // negative
-           base::StrCat("o\n18446744073709551616\n", root, "\n"), // past 2^64 - 1
+           base::StrCat("\n5\n", root, "\n"),                      // no origin
+           base::StrCat("o\n05\n", root, "\n"),                    // leading zero
+           base::StrCat("o\n-5\n", root, "\n"),                    // negative
+           base::StrCat("o\n18446744073709551616\n", root, "\n"),  // past 2^64 - 1
            base::StrCat("o\n5\n", root),                           // no final newline
-           base::StrCat("o\n5\n", root, "\n\nx\n"),               // empty line
+           base::StrCat("o\n5\n", root, "\n\nx\n"),                // empty line
            std::string("o\n5\nAAAA\n"),                            // root too short
-           base::StrCat("o\n5\n", root.substr(0, 42), "B=\n"),    // non-canonical base64
+           base::StrCat("o\n5\n", root.substr(0, 42), "B=\n"),     // non-canonical base64
            std::string("o\n5\n"),
        }) {
     EXPECT_EQ(ParseCheckpoint(text).status().code(), absl::StatusCode::kInvalidArgument) << text;
@@ -154,10 +155,14 @@ TEST(CheckpointTest, OriginMustBeTheKeyName) {
 TEST(CheckpointTest, MalformedKeysAreRefused) {
   for (const std::string& key : {
            std::string("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),  // ID
-           std::string("PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),  // case
-           std::string("PeterNeumann+c74f20a3+Alpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),  // type
-           std::string("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10"),    // short
-           std::string("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),  // space
+           std::string(
+               "PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),  // case
+           std::string(
+               "PeterNeumann+c74f20a3+Alpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),  // type
+           std::string(
+               "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10"),  // short
+           std::string(
+               "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),  // space
            std::string("PeterNeumann+c74f20a3"),
            std::string(""),
        }) {
@@ -175,13 +180,13 @@ TEST(CheckpointTest, MalformedNotesAreRefused) {
   NoteVerifier verifier = *NoteVerifier::FromVerifierKey(kGoVerifierKey);
   const std::string signature_line = std::string(kGoNote).substr(std::string(kGoText).size() + 1);
   for (const std::string& note : {
-           std::string(kGoText),                                      // no signatures
-           std::string(kGoText) + signature_line,                     // no blank line
+           std::string(kGoText),                   // no signatures
+           std::string(kGoText) + signature_line,  // no blank line
            std::string(kGoText) + "\n" + signature_line.substr(0, signature_line.size() - 1),
-           std::string(kGoText) + "\n- PeterNeumann AAAA\n",          // hyphen, not em dash
+           std::string(kGoText) + "\n- PeterNeumann AAAA\n",             // hyphen, not em dash
            std::string(kGoText) + "\n\xE2\x80\x94 PeterNeumann !!!!\n",  // not base64
-           std::string("a\x01\n\n") + signature_line,                // control character
-           std::string("a\xff\n\n") + signature_line,                // not UTF-8
+           std::string("a\x01\n\n") + signature_line,                    // control character
+           std::string("a\xff\n\n") + signature_line,                    // not UTF-8
            std::string(kMaxNoteSize + 1, 'a'),
        }) {
     EXPECT_EQ(OpenNote(note, {&verifier, 1}).status().code(), absl::StatusCode::kInvalidArgument)
@@ -233,20 +238,18 @@ TEST_F(KeyFileTest, CreatedOwnerOnlyAndReusedAcrossRestarts) {
 }
 
 TEST_F(KeyFileTest, MissingKeyIsNotMadeWhenItMustExist) {
-  EXPECT_EQ(LoadOrCreateKeyFile(path_, "threathub/ledger", KeyCreation::kRequireExisting)
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      LoadOrCreateKeyFile(path_, "threathub/ledger", KeyCreation::kRequireExisting).status().code(),
+      absl::StatusCode::kNotFound);
   EXPECT_FALSE(std::filesystem::exists(path_));
 }
 
 TEST_F(KeyFileTest, KeyOpenToOthersIsRefused) {
   ASSERT_TRUE(LoadOrCreateKeyFile(path_, "threathub/ledger", KeyCreation::kCreateIfMissing).ok());
   ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
-  EXPECT_EQ(LoadOrCreateKeyFile(path_, "threathub/ledger", KeyCreation::kCreateIfMissing)
-                .status()
-                .code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      LoadOrCreateKeyFile(path_, "threathub/ledger", KeyCreation::kCreateIfMissing).status().code(),
+      absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(KeyFileTest, DamagedKeyIsRefused) {
@@ -254,10 +257,9 @@ TEST_F(KeyFileTest, DamagedKeyIsRefused) {
   std::string key = *base::ReadFile(path_);
   key[key.size() - 3] = key[key.size() - 3] == 'A' ? 'B' : 'A';
   ASSERT_TRUE(base::WriteFileDurably(path_, key, 0600).ok());
-  EXPECT_EQ(LoadOrCreateKeyFile(path_, "threathub/ledger", KeyCreation::kCreateIfMissing)
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      LoadOrCreateKeyFile(path_, "threathub/ledger", KeyCreation::kCreateIfMissing).status().code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

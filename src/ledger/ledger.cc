@@ -83,9 +83,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::Database& database,
   absl::StatusOr<store::Result> head =
       database.Execute("SELECT size FROM ledger_head WHERE id = 1", {}, store::TxMode::kRead);
   if (!head.ok()) {
-    return absl::FailedPreconditionError(base::StrCat(
-        "the ledger tables are missing or unreadable (migrate the database): ",
-        head.status().message()));
+    return absl::FailedPreconditionError(
+        base::StrCat("the ledger tables are missing or unreadable (migrate the database): ",
+                     head.status().message()));
   }
   ASSIGN_OR_RETURN(NoteSigner signer,
                    LoadOrCreateKeyFile(options.key_path, options.origin, options.key_creation));
@@ -144,9 +144,9 @@ absl::StatusOr<uint64_t> Ledger::AppendBatch(store::Transaction& tx,
 }
 
 absl::StatusOr<uint64_t> Ledger::Size() {
-  ASSIGN_OR_RETURN(store::Result head,
-                   database_.Execute("SELECT size FROM ledger_head WHERE id = 1", {},
-                                     store::TxMode::kRead));
+  ASSIGN_OR_RETURN(
+      store::Result head,
+      database_.Execute("SELECT size FROM ledger_head WHERE id = 1", {}, store::TxMode::kRead));
   if (head.rows.empty()) return MissingHead();
   return static_cast<uint64_t>(head.rows[0].Int(0));
 }
@@ -160,10 +160,9 @@ absl::StatusOr<Leaf> Ledger::GetLeaf(uint64_t index) {
 }
 
 absl::StatusOr<Leaf> Ledger::FindLeaf(std::string_view kind, std::string_view ref) {
-  ASSIGN_OR_RETURN(
-      store::Result result,
-      database_.Execute(base::StrCat(kSelectLeaf, " WHERE kind = $1 AND ref = $2"),
-                        {std::string(kind), std::string(ref)}, store::TxMode::kRead));
+  ASSIGN_OR_RETURN(store::Result result,
+                   database_.Execute(base::StrCat(kSelectLeaf, " WHERE kind = $1 AND ref = $2"),
+                                     {std::string(kind), std::string(ref)}, store::TxMode::kRead));
   if (result.rows.empty()) {
     return absl::NotFoundError(base::StrCat("no leaf for ", kind, " ", ref));
   }
@@ -179,8 +178,8 @@ absl::Status Ledger::SyncTree(store::Transaction& tx) {
     for (const store::Row& row : page.rows) {
       if (row.Int(0) != static_cast<int64_t>(tree_.size())) {
         return absl::DataLossError(base::StrCat("ledger leaf ", tree_.size(),
-                                                " is missing (the next stored leaf is ",
-                                                row.Int(0), "): run `threathub ledger verify`"));
+                                                " is missing (the next stored leaf is ", row.Int(0),
+                                                "): run `threathub ledger verify`"));
       }
       std::optional<Hash> leaf_hash = HashFromBytes(row.Text(1));
       if (!leaf_hash) {
@@ -236,57 +235,59 @@ absl::StatusOr<TreeConsistency> Ledger::ProveConsistency(uint64_t old_size, uint
 absl::StatusOr<std::optional<StoredCheckpoint>> Ledger::MakeCheckpoint(CheckpointPolicy policy) {
   const base::Millis now = clock_.NowMillis();
   std::optional<StoredCheckpoint> made;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                                                -> absl::Status {
-    made.reset();
-    // With the head row locked no leaf can be appended until this transaction ends, so the
-    // `size` leaves read below are exactly the committed ones.
-    ASSIGN_OR_RETURN(store::Result head, tx.Execute(kLockHead));
-    if (head.rows.empty()) return MissingHead();
-    const auto size = static_cast<uint64_t>(head.rows[0].Int(0));
-    const int64_t count = head.rows[0].Int(1);
-    uint64_t last_size = 0;
-    base::Millis last_at = 0;
-    if (count > 0) {
-      ASSIGN_OR_RETURN(store::Result last,
-                       tx.Execute("SELECT tree_size, created_at FROM ledger_checkpoints "
-                                  "WHERE seq = $1",
-                                  {count}));
-      if (last.rows.empty()) {
-        return absl::DataLossError(base::StrCat("checkpoint ", count, " is missing"));
-      }
-      last_size = static_cast<uint64_t>(last.rows[0].Int(0));
-      last_at = last.rows[0].Int(1);
-    }
-    if (size < last_size) {
-      return absl::DataLossError(base::StrCat("the ledger has ", size, " leaves but checkpoint ",
-                                              count, " covers ", last_size));
-    }
-    if (size == last_size) return absl::OkStatus();
-    if (policy == CheckpointPolicy::kWhenDue && count > 0 &&
-        now - last_at < options_.checkpoint_interval_ms) {
-      return absl::OkStatus();
-    }
-    Checkpoint checkpoint{.origin = origin(), .size = size};
-    {
-      absl::MutexLock lock(&tree_mutex_);
-      RETURN_IF_ERROR(SyncTree(tx));
-      ASSIGN_OR_RETURN(checkpoint.root, tree_.RootAt(size));
-    }
-    ASSIGN_OR_RETURN(std::string note, signer_.Sign(FormatCheckpoint(checkpoint)));
-    RETURN_IF_ERROR(tx.Execute("INSERT INTO ledger_checkpoints(seq, tree_size, root_hash, note, "
-                               "created_at) VALUES ($1, $2, $3, $4, $5)",
-                               {count + 1, static_cast<int64_t>(size),
-                                store::Blob{std::string(HashBytes(checkpoint.root))}, note, now})
-                        .status());
-    RETURN_IF_ERROR(
-        tx.Execute("UPDATE ledger_head SET checkpoints = $1 WHERE id = 1", {count + 1}).status());
-    made = StoredCheckpoint{.sequence = count + 1,
-                            .checkpoint = std::move(checkpoint),
-                            .note = std::move(note),
-                            .created_at = now};
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        made.reset();
+        // With the head row locked no leaf can be appended until this transaction ends, so the
+        // `size` leaves read below are exactly the committed ones.
+        ASSIGN_OR_RETURN(store::Result head, tx.Execute(kLockHead));
+        if (head.rows.empty()) return MissingHead();
+        const auto size = static_cast<uint64_t>(head.rows[0].Int(0));
+        const int64_t count = head.rows[0].Int(1);
+        uint64_t last_size = 0;
+        base::Millis last_at = 0;
+        if (count > 0) {
+          ASSIGN_OR_RETURN(store::Result last,
+                           tx.Execute("SELECT tree_size, created_at FROM ledger_checkpoints "
+                                      "WHERE seq = $1",
+                                      {count}));
+          if (last.rows.empty()) {
+            return absl::DataLossError(base::StrCat("checkpoint ", count, " is missing"));
+          }
+          last_size = static_cast<uint64_t>(last.rows[0].Int(0));
+          last_at = last.rows[0].Int(1);
+        }
+        if (size < last_size) {
+          return absl::DataLossError(base::StrCat(
+              "the ledger has ", size, " leaves but checkpoint ", count, " covers ", last_size));
+        }
+        if (size == last_size) return absl::OkStatus();
+        if (policy == CheckpointPolicy::kWhenDue && count > 0 &&
+            now - last_at < options_.checkpoint_interval_ms) {
+          return absl::OkStatus();
+        }
+        Checkpoint checkpoint{.origin = origin(), .size = size};
+        {
+          absl::MutexLock lock(&tree_mutex_);
+          RETURN_IF_ERROR(SyncTree(tx));
+          ASSIGN_OR_RETURN(checkpoint.root, tree_.RootAt(size));
+        }
+        ASSIGN_OR_RETURN(std::string note, signer_.Sign(FormatCheckpoint(checkpoint)));
+        RETURN_IF_ERROR(
+            tx.Execute("INSERT INTO ledger_checkpoints(seq, tree_size, root_hash, note, "
+                       "created_at) VALUES ($1, $2, $3, $4, $5)",
+                       {count + 1, static_cast<int64_t>(size),
+                        store::Blob{std::string(HashBytes(checkpoint.root))}, note, now})
+                .status());
+        RETURN_IF_ERROR(
+            tx.Execute("UPDATE ledger_head SET checkpoints = $1 WHERE id = 1", {count + 1})
+                .status());
+        made = StoredCheckpoint{.sequence = count + 1,
+                                .checkpoint = std::move(checkpoint),
+                                .note = std::move(note),
+                                .created_at = now};
+        return absl::OkStatus();
+      }));
   if (made && !options_.checkpoint_path.empty()) RETURN_IF_ERROR(WriteCheckpointFile(*made));
   return made;
 }

@@ -135,8 +135,8 @@ struct BadRecord {
 inline constexpr size_t kMaxReportedProblems = 100;
 
 struct VerifyReport {
-  uint64_t leaves = 0;           // leaf rows read
-  uint64_t checkpoints = 0;      // stored checkpoints whose signature verified
+  uint64_t leaves = 0;                          // leaf rows read
+  uint64_t checkpoints = 0;                     // stored checkpoints whose signature verified
   std::optional<Checkpoint> latest_checkpoint;  // the largest verified one, stored or trusted
   uint64_t records_compared = 0;  // records compared with their leaves through the sources
   // The first bad record in leaf order, when one can be named: a leaf missing, out of place, or

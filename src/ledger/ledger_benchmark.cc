@@ -107,7 +107,9 @@ void BM_AppendOwnTransaction(benchmark::State& state) {
     Entry entry = CustodyEntry(next_number++);
     Check(shared_ledger->database->Transact(
               store::TxMode::kWrite,
-              [&](store::Transaction& tx) { return shared_ledger->ledger->Append(tx, entry).status(); }),
+              [&](store::Transaction& tx) {
+                return shared_ledger->ledger->Append(tx, entry).status();
+              }),
           "append");
   }
   state.SetItemsProcessed(state.iterations());
@@ -140,9 +142,13 @@ void BM_AuditRecordGroupCommit(benchmark::State& state) {
     trail->SetAnchor(anchor.get());
   }
   for (auto _ : state) {
-    audit::Record record{.actor_id = 17, .actor_name = "investigator", .agency_id = 3,
-                         .action = "evidence.read", .object_type = "evidence",
-                         .object_id = std::to_string(next_number++), .client = "10.1.2.3",
+    audit::Record record{.actor_id = 17,
+                         .actor_name = "investigator",
+                         .agency_id = 3,
+                         .action = "evidence.read",
+                         .object_type = "evidence",
+                         .object_id = std::to_string(next_number++),
+                         .client = "10.1.2.3",
                          .request_id = "0123456789abcdef"};
     Check(shared_committer->Transact(
               [&](store::Transaction& tx) { return trail->Append(tx, record); }),

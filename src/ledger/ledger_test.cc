@@ -34,21 +34,23 @@ using ::testing::HasSubstr;
 
 constexpr char kPostgresUriVariable[] = "THREATHUB_TEST_PG_URI";
 
-#define ASSERT_OK(expression)                                 \
-  do {                                                        \
-    const absl::Status assert_ok_status = (expression);       \
-    ASSERT_TRUE(assert_ok_status.ok()) << assert_ok_status;   \
+#define ASSERT_OK(expression)                               \
+  do {                                                      \
+    const absl::Status assert_ok_status = (expression);     \
+    ASSERT_TRUE(assert_ok_status.ok()) << assert_ok_status; \
   } while (false)
 
-#define ASSERT_OK_AND_ASSIGN(lhs, expression)                                  \
-  auto THREATHUB_CONCAT(assert_statusor_, __LINE__) = (expression);            \
-  ASSERT_TRUE(THREATHUB_CONCAT(assert_statusor_, __LINE__).ok())               \
-      << THREATHUB_CONCAT(assert_statusor_, __LINE__).status();                \
+#define ASSERT_OK_AND_ASSIGN(lhs, expression)                       \
+  auto THREATHUB_CONCAT(assert_statusor_, __LINE__) = (expression); \
+  ASSERT_TRUE(THREATHUB_CONCAT(assert_statusor_, __LINE__).ok())    \
+      << THREATHUB_CONCAT(assert_statusor_, __LINE__).status();     \
   lhs = std::move(THREATHUB_CONCAT(assert_statusor_, __LINE__)).value()
 
 Entry SampleEntry(int number, std::string kind = "custody") {
   CanonicalObject record;
-  record.Int("evidence_id", number).String("event", "ingested").String("sha256", "ab" + std::to_string(number));
+  record.Int("evidence_id", number)
+      .String("event", "ingested")
+      .String("sha256", "ab" + std::to_string(number));
   return Entry{.kind = std::move(kind), .ref = base::StrCat("e", number), .record = record};
 }
 
@@ -91,7 +93,8 @@ class LedgerTest : public ::testing::TestWithParam<store::Engine> {
     ledger_.reset();
     database_.reset();
     if (admin_ != nullptr) {
-      EXPECT_TRUE(admin_->Execute(base::StrCat("DROP SCHEMA IF EXISTS ", schema_, " CASCADE")).ok());
+      EXPECT_TRUE(
+          admin_->Execute(base::StrCat("DROP SCHEMA IF EXISTS ", schema_, " CASCADE")).ok());
     }
     std::filesystem::remove_all(data_dir_);
   }
@@ -109,8 +112,11 @@ class LedgerTest : public ::testing::TestWithParam<store::Engine> {
 
   void AppendAudit(int count) {
     for (int record_idx = 0; record_idx < count; ++record_idx) {
-      audit::Record record{.actor_id = 7, .actor_name = "alice", .action = "case.read",
-                           .object_type = "case", .object_id = std::to_string(record_idx)};
+      audit::Record record{.actor_id = 7,
+                           .actor_name = "alice",
+                           .action = "case.read",
+                           .object_type = "case",
+                           .object_id = std::to_string(record_idx)};
       ASSERT_OK(trail_->Append(record));
       clock_.Advance(1);
     }
@@ -140,9 +146,8 @@ class LedgerTest : public ::testing::TestWithParam<store::Engine> {
       }
     } else {
       for (const char* table : {"ledger_leaves", "ledger_checkpoints", "audit_log"}) {
-        ASSERT_OK(
-            database_->Execute(base::StrCat("ALTER TABLE ", table, " DISABLE TRIGGER USER"))
-                .status());
+        ASSERT_OK(database_->Execute(base::StrCat("ALTER TABLE ", table, " DISABLE TRIGGER USER"))
+                      .status());
       }
     }
   }
@@ -222,10 +227,10 @@ TEST_P(LedgerTest, RolledBackAppendLeavesNoLeafAndNoGap) {
 }
 
 TEST_P(LedgerTest, BadEntriesAreRefusedBeforeAnythingIsWritten) {
-  for (const Entry& entry : {Entry{.kind = "Custody", .ref = "1"}, Entry{.kind = "", .ref = "1"},
-                             Entry{.kind = "custody", .ref = ""},
-                             Entry{.kind = "custody", .ref = "a\nb"},
-                             Entry{.kind = "custody", .ref = std::string(257, 'r')}}) {
+  for (const Entry& entry :
+       {Entry{.kind = "Custody", .ref = "1"}, Entry{.kind = "", .ref = "1"},
+        Entry{.kind = "custody", .ref = ""}, Entry{.kind = "custody", .ref = "a\nb"},
+        Entry{.kind = "custody", .ref = std::string(257, 'r')}}) {
     absl::Status status = database_->Transact(store::TxMode::kWrite, [&](store::Transaction& tx) {
       return ledger_->Append(tx, entry).status();
     });
@@ -325,7 +330,7 @@ TEST_P(LedgerTest, CheckpointsFollowTheInterval) {
   clock_.Advance(20'000);
   EXPECT_FALSE(ledger_->MaybeCheckpoint()->has_value());  // no new leaves
   AppendCustody(3, 1);
-  clock_.Advance(-19'000);  // 1 s after the first
+  clock_.Advance(-19'000);                                // 1 s after the first
   EXPECT_FALSE(ledger_->MaybeCheckpoint()->has_value());  // not due yet
   clock_.Advance(9'000);
   absl::StatusOr<std::optional<StoredCheckpoint>> second = ledger_->MaybeCheckpoint();
@@ -364,10 +369,10 @@ TEST_P(LedgerTest, KeyAndTreeSurviveARestart) {
 TEST_P(LedgerTest, StoredLeavesAndCheckpointsAreAppendOnly) {
   AppendCustody(0, 2);
   Checkpoint();
-  for (const char* sql : {"UPDATE ledger_leaves SET ref = 'x' WHERE idx = 0",
-                          "DELETE FROM ledger_leaves WHERE idx = 1",
-                          "UPDATE ledger_checkpoints SET tree_size = 1",
-                          "DELETE FROM ledger_checkpoints"}) {
+  for (const char* sql :
+       {"UPDATE ledger_leaves SET ref = 'x' WHERE idx = 0",
+        "DELETE FROM ledger_leaves WHERE idx = 1", "UPDATE ledger_checkpoints SET tree_size = 1",
+        "DELETE FROM ledger_checkpoints"}) {
     EXPECT_EQ(database_->Execute(sql).status().code(), absl::StatusCode::kFailedPrecondition)
         << sql;
   }

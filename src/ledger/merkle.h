@@ -46,8 +46,7 @@ Hash RootHash(std::span<const Hash> leaf_hashes);
 
 // The audit path of leaf `index` in the tree over `leaf_hashes` (RFC 9162 section 2.1.3.1), leaf
 // to root. InvalidArgument unless index < leaf_hashes.size(). O(n).
-absl::StatusOr<std::vector<Hash>> InclusionProof(std::span<const Hash> leaf_hashes,
-                                                 uint64_t index);
+absl::StatusOr<std::vector<Hash>> InclusionProof(std::span<const Hash> leaf_hashes, uint64_t index);
 
 // The proof that the tree of the first `old_size` leaves is a prefix of the tree of all of
 // `leaf_hashes` (RFC 9162 section 2.1.4.1). Empty when old_size == leaf_hashes.size();

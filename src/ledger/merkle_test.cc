@@ -19,8 +19,14 @@ namespace {
 
 // The leaves of the standard 8-leaf test tree (RFC 6962 test data, transparency-dev/merkle) and
 // the roots of its prefixes of 1 to 8 leaves.
-const std::vector<std::string> kLeafHex = {
-    "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"};
+const std::vector<std::string> kLeafHex = {"",
+                                           "00",
+                                           "10",
+                                           "2021",
+                                           "3031",
+                                           "40414243",
+                                           "5051525354555657",
+                                           "606162636465666768696a6b6c6d6e6f"};
 const std::vector<std::string> kRootHex = {
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
     "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
@@ -118,10 +124,10 @@ TEST(MerkleTest, OutOfRangeArgumentsAreRefused) {
   EXPECT_EQ(tree.RootAt(6).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(tree.ConsistencyProof(5, 5)->empty());
   const std::string not_a_hash = "short";
-  EXPECT_EQ(VerifyInclusion(HashBytes(tree.LeafHashAt(0)), 0, 5, {&not_a_hash, 1},
-                            HashBytes(tree.Root()))
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      VerifyInclusion(HashBytes(tree.LeafHashAt(0)), 0, 5, {&not_a_hash, 1}, HashBytes(tree.Root()))
+          .code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 // The transparency-dev/merkle test vectors (../shared/testdata/merkle): every case verifies
@@ -184,8 +190,7 @@ TEST_P(MerkleVectorTest, VerifiesExactlyWhenExpected) {
                                DecodeAll(vector["proof"]), Decode(vector["root1"]),
                                Decode(vector["root2"]));
   }
-  EXPECT_EQ(status.ok(), !vector["wantErr"].get<bool>())
-      << vector["desc"] << ": " << status;
+  EXPECT_EQ(status.ok(), !vector["wantErr"].get<bool>()) << vector["desc"] << ": " << status;
 }
 
 INSTANTIATE_TEST_SUITE_P(TransparencyDev, MerkleVectorTest, ::testing::ValuesIn(VectorCases()),

@@ -114,9 +114,8 @@ class Verification {
     const auto stored_size = static_cast<int64_t>(next_index_);
     if (head_size > stored_size) {
       Bad(next_index_, "", "",
-          base::StrCat(Leaves(next_index_, head_size - 1),
-                       " missing: the ledger counts ", head_size,
-                       " leaves, so the log was truncated"));
+          base::StrCat(Leaves(next_index_, head_size - 1), " missing: the ledger counts ",
+                       head_size, " leaves, so the log was truncated"));
     } else if (head_size < stored_size) {
       Problem(base::StrCat("the ledger counts ", head_size, " leaves but ", stored_size,
                            " are stored: leaves were added around the ledger"));
@@ -133,8 +132,7 @@ class Verification {
       const int64_t sequence = row.Int(0);
       if (sequence != expected) {
         Problem(sequence > expected
-                    ? base::StrCat(Checkpoints(expected, sequence - 1),
-                                   " missing: deleted")
+                    ? base::StrCat(Checkpoints(expected, sequence - 1), " missing: deleted")
                     : base::StrCat("checkpoint ", sequence, " is out of sequence"));
       }
       expected = sequence + 1;
@@ -152,8 +150,8 @@ class Verification {
       stored_.push_back({std::move(label), *std::move(checkpoint)});
     }
     if (head_checkpoints > expected - 1) {
-      Problem(base::StrCat(Checkpoints(expected, head_checkpoints),
-                           " missing: the ledger counts ", head_checkpoints));
+      Problem(base::StrCat(Checkpoints(expected, head_checkpoints), " missing: the ledger counts ",
+                           head_checkpoints));
     } else if (head_checkpoints < expected - 1) {
       Problem(base::StrCat("the ledger counts ", head_checkpoints, " checkpoints but ",
                            expected - 1, " are stored: checkpoints were added around it"));
@@ -187,8 +185,7 @@ class Verification {
     }
     const auto index = static_cast<uint64_t>(stored_index);
     if (index > next_index_) {
-      Bad(next_index_, "", "",
-          base::StrCat(Leaves(next_index_, index - 1), " missing: deleted"));
+      Bad(next_index_, "", "", base::StrCat(Leaves(next_index_, index - 1), " missing: deleted"));
     }
     next_index_ = index + 1;
 
@@ -303,8 +300,8 @@ class Verification {
   absl::Status CompareSource(store::Database& database, RecordSource& source) {
     const std::string kind(source.kind());
     absl::flat_hash_map<std::string, RecordDigest>& digests = records_by_kind_[kind];
-    RETURN_IF_ERROR(source.ForEachRecord(
-        [&](std::string_view ref, std::string_view record) -> absl::Status {
+    RETURN_IF_ERROR(
+        source.ForEachRecord([&](std::string_view ref, std::string_view record) -> absl::Status {
           ++report_.records_compared;
           auto found = digests.find(std::string(ref));
           if (found == digests.end()) {
@@ -341,13 +338,12 @@ class Verification {
   const VerifyOptions& options_;
   VerifyReport report_;
   MerkleTree tree_;
-  uint64_t next_index_ = 0;  // the index the next stored leaf should have
+  uint64_t next_index_ = 0;     // the index the next stored leaf should have
   uint64_t verified_size_ = 0;  // leaves below this match a checkpoint
   std::vector<SignedCheckpoint> stored_;
   std::vector<SignedCheckpoint> trusted_;
   // For the kinds with a source: ref -> what its leaf says.
-  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, RecordDigest>>
-      records_by_kind_;
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, RecordDigest>> records_by_kind_;
 };
 
 }  // namespace

@@ -165,6 +165,7 @@ CREATE TABLE cases (
   title TEXT NOT NULL,
   description TEXT NOT NULL DEFAULT '',
   articles TEXT NOT NULL DEFAULT '',
+  search_text TEXT NOT NULL DEFAULT '',
   status TEXT NOT NULL,
   lead_user_id BIGINT NOT NULL REFERENCES users(id),
   created_by BIGINT NOT NULL REFERENCES users(id),

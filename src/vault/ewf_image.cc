@@ -74,8 +74,10 @@ class EwfHandle {
           "not a readable EWF image (", segment_files.front(), "): ", error.TakeMessage()));
     }
     open_ = true;
-    // Failed chunks are read as zeros and listed as checksum errors instead of ending the read.
-    libewf_handle_set_read_zero_chunk_on_error(handle_, 1, error.out());
+    // A chunk that fails its checksum is read as stored (as ewfverify does by default, not
+    // zeroed as EnCase does), so the computed hashes are those of the bytes in the image; the
+    // chunk is listed as a checksum error either way.
+    libewf_handle_set_read_zero_chunk_on_error(handle_, 0, error.out());
     libewf_handle_set_header_values_date_format(handle_, LIBEWF_DATE_FORMAT_ISO8601, error.out());
     return absl::OkStatus();
   }

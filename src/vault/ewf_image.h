@@ -7,9 +7,13 @@
 //   if (!report.Verified()) { ... record report.md5 / report.sha1 / report.checksum_errors ... }
 //   record(report.computed.Sha256Hex(), report.header.case_number, ...);
 //
-// A damaged image is a finding, not an error: a chunk whose stored checksum fails is read as
-// zeros (as EnCase and ewfverify do), listed in checksum_errors, and the stored MD5 then no
-// longer matches. An error status means the image could not be read at all.
+// A damaged image is a finding, not an error: a chunk whose stored checksum fails is read as it
+// is stored (as ewfverify does by default) and listed in checksum_errors, and the stored MD5
+// then no longer matches. An error status means the image could not be opened or read at all.
+//
+// libewf parses outside input and is an old C library (Debian 12: 20140813); it leaks memory on
+// some damaged images (about the size of the missing chunks, per call). Callers that take
+// images from outside should run this in a separate, short-lived process.
 //
 // Thread safety: each call uses its own libewf handle; calls may run concurrently.
 #pragma once
@@ -52,7 +56,7 @@ struct EwfHeader {
   std::map<std::string, std::string> values;
 };
 
-// Sectors whose chunk failed its stored checksum (read as zeros).
+// Sectors whose chunk failed its stored checksum (or is missing from the image).
 struct EwfSectorRange {
   uint64_t first_sector = 0;
   uint64_t sector_count = 0;

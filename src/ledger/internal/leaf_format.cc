@@ -28,8 +28,8 @@ Envelope LeafEnvelope(uint64_t index, std::string_view kind, std::string_view re
 }
 
 absl::Status CheckKind(std::string_view kind) {
-  bool valid = !kind.empty() && kind.size() <= kMaxKindLength && kind[0] >= 'a' &&
-               kind[0] <= 'z' && std::all_of(kind.begin(), kind.end(), [](char symbol) {
+  bool valid = !kind.empty() && kind.size() <= kMaxKindLength && kind[0] >= 'a' && kind[0] <= 'z' &&
+               std::all_of(kind.begin(), kind.end(), [](char symbol) {
                  return (symbol >= 'a' && symbol <= 'z') || (symbol >= '0' && symbol <= '9') ||
                         symbol == '_';
                });
