@@ -55,9 +55,11 @@ absl::StatusOr<audit::Query> ReadQuery(const Request& request, int default_limit
 }
 
 std::string CsvField(std::string_view value) {
-  // RFC 4180 quoting; a leading = + - @ is prefixed with ' so spreadsheets do not run it.
+  // RFC 4180 quoting; a leading = + - @ tab or carriage return is prefixed with ' so that
+  // spreadsheets do not run it as a formula (OWASP CSV injection).
   std::string text(value);
-  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@')) {
+  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+                        text[0] == '\t' || text[0] == '\r')) {
     text = "'" + text;
   }
   return base::StrCat("\"", base::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");

@@ -306,6 +306,7 @@ absl::StatusOr<Agency> OrgService::UpdateAgency(const Actor& actor, int64_t id,
                                  {int64_t{*changes.disabled}, id})
                           .status());
       changed.push_back(*changes.disabled ? "disabled" : "enabled");
+      RETURN_IF_ERROR(Authenticator::BumpEpoch(tx));
     }
     ASSIGN_OR_RETURN(store::Result result,
                      tx.Execute(base::StrCat(kAgencyColumns, " WHERE id = $1"), {id}));
@@ -437,6 +438,7 @@ absl::StatusOr<User> OrgService::ChangeUser(
     ASSIGN_OR_RETURN(user, LoadUser(tx, id));
     RETURN_IF_ERROR(CheckAgencyScope(actor, user.agency_id, Permission::kUsersManage));
     RETURN_IF_ERROR(change(tx, user));
+    RETURN_IF_ERROR(Authenticator::BumpEpoch(tx));  // roles, state or agency may have changed
     RETURN_IF_ERROR(tx.Execute("UPDATE users SET updated_at = $1 WHERE id = $2",
                                {clock_.NowMillis(), id})
                         .status());

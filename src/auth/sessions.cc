@@ -118,16 +118,49 @@ absl::Status Authenticator::Audit(std::optional<int64_t> user_id,
   return trail_.Append(record);
 }
 
-bool Authenticator::UnknownUserLocked(const std::string& username, bool count_failure) {
+absl::StatusOr<bool> Authenticator::RecordUnknownFailure(const std::string& username) {
+  std::string name_hash = base::HexEncode(base::Sha256(base::AsciiStrToLower(username)));
   base::Millis now = clock_.NowMillis();
-  absl::MutexLock lock(&mutex_);
-  if (unknown_failures_.size() > 100'000) unknown_failures_.clear();  // bounded memory
-  Failures& failures = unknown_failures_[username];
-  if (failures.count >= kMaxFailedSignIns) return true;
-  if (!count_failure) return false;
-  if (now - failures.first > kFailureWindow) failures = Failures{0, now};
-  ++failures.count;
-  return failures.count >= kMaxFailedSignIns;
+  bool locked = false;
+  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
+                                         -> absl::Status {
+    ASSIGN_OR_RETURN(store::Result found,
+                     tx.Execute("SELECT failed_count, first_failure_at FROM login_failures "
+                                "WHERE name_hash = $1",
+                                {name_hash}));
+    int64_t count = found.rows.empty() ? 0 : found.rows[0].Int(0);
+    base::Millis first = found.rows.empty() ? now : found.rows[0].Int(1);
+    if (count >= kMaxFailedSignIns) {
+      locked = true;  // locked names stay locked, as accounts do until an admin acts
+      return absl::OkStatus();
+    }
+    if (count == 0 || now - first > kFailureWindow) {
+      count = 0;
+      first = now;
+    }
+    ++count;
+    locked = count >= kMaxFailedSignIns;
+    return tx
+        .Execute("INSERT INTO login_failures(name_hash, failed_count, first_failure_at) "
+                 "VALUES ($1, $2, $3) ON CONFLICT (name_hash) DO UPDATE SET "
+                 "failed_count = excluded.failed_count, "
+                 "first_failure_at = excluded.first_failure_at",
+                 {name_hash, count, first})
+        .status();
+  }));
+  return locked;
+}
+
+absl::StatusOr<int64_t> Authenticator::CurrentEpoch() {
+  ASSIGN_OR_RETURN(store::Result result,
+                   database_.Execute("SELECT value FROM auth_epoch WHERE id = 1", {},
+                                     store::TxMode::kRead));
+  if (result.rows.empty()) return absl::InternalError("auth_epoch row is missing");
+  return result.rows[0].Int(0);
+}
+
+absl::Status Authenticator::BumpEpoch(store::Transaction& tx) {
+  return tx.Execute("UPDATE auth_epoch SET value = value + 1 WHERE id = 1").status();
 }
 
 absl::Status Authenticator::RecordFailure(store::Transaction& tx, int64_t user_id,
@@ -198,7 +231,7 @@ absl::StatusOr<LoginResult> Authenticator::Login(std::string_view username,
                                      {name}, store::TxMode::kRead));
   if (found.rows.empty()) {
     VerifyPassword(password, dummy_hash_);
-    bool locked = UnknownUserLocked(name, /*count_failure=*/true);
+    ASSIGN_OR_RETURN(bool locked, RecordUnknownFailure(name));
     RETURN_IF_ERROR(Audit(std::nullopt, std::nullopt, name, "auth.login", audit::Outcome::kFailure,
                           client, locked ? "locked" : "bad credentials"));
     return locked ? Locked() : BadCredentials();
@@ -360,11 +393,15 @@ absl::StatusOr<Principal> Authenticator::Authenticate(std::string_view token) {
   if (token.empty() || token.size() > 128) return Expired();
   std::string token_hash = HashToken(token);
   base::Millis now = clock_.NowMillis();
+  // One small read per request: a revocation by any process (another server instance, the
+  // command line) takes effect on the very next request.
+  ASSIGN_OR_RETURN(int64_t epoch, CurrentEpoch());
   std::optional<CachedSession> cached;
   {
     absl::MutexLock lock(&mutex_);
     auto entry = cache_.find(token_hash);
-    if (entry != cache_.end() && now - entry->second.validated_at < kRevalidateInterval) {
+    if (entry != cache_.end() && entry->second.epoch == epoch &&
+        now - entry->second.validated_at < kRevalidateInterval) {
       cached = entry->second;
     }
   }
@@ -374,6 +411,7 @@ absl::StatusOr<Principal> Authenticator::Authenticate(std::string_view token) {
       Forget(token_hash);
       return loaded.status();
     }
+    loaded->epoch = epoch;
     absl::MutexLock lock(&mutex_);
     auto entry = cache_.find(token_hash);
     if (entry != cache_.end()) {
@@ -439,9 +477,10 @@ void Authenticator::ForgetAgency(int64_t agency_id) {
 }
 
 absl::Status Authenticator::RevokeUserSessions(store::Transaction& tx, int64_t user_id) {
-  return tx.Execute("UPDATE sessions SET revoked = 1 WHERE user_id = $1 AND revoked = 0",
-                    {user_id})
-      .status();
+  RETURN_IF_ERROR(tx.Execute("UPDATE sessions SET revoked = 1 WHERE user_id = $1 AND revoked = 0",
+                             {user_id})
+                      .status());
+  return BumpEpoch(tx);
 }
 
 absl::Status Authenticator::Logout(const Principal& principal, const ClientInfo& client) {
@@ -450,6 +489,7 @@ absl::Status Authenticator::Logout(const Principal& principal, const ClientInfo&
     RETURN_IF_ERROR(tx.Execute("UPDATE sessions SET revoked = 1 WHERE id = $1",
                                {principal.session_id})
                         .status());
+    RETURN_IF_ERROR(BumpEpoch(tx));
     audit::Record record{.actor_id = principal.user_id,
                          .actor_name = principal.username,
                          .agency_id = principal.agency_id,

@@ -91,6 +91,9 @@ class Authenticator {
   // Marks every session of the user revoked, inside the caller's transaction. Call ForgetUser
   // after the commit.
   static absl::Status RevokeUserSessions(store::Transaction& tx, int64_t user_id);
+  // Tells every server process sharing the database that sessions must be re-read: called in
+  // the transaction of any change to who may do what (revocation, disabling, roles).
+  static absl::Status BumpEpoch(store::Transaction& tx);
   // Drops cached sessions so that the next request re-reads the user (roles, disabled...).
   void ForgetUser(int64_t user_id);
   void ForgetAgency(int64_t agency_id);
@@ -101,7 +104,10 @@ class Authenticator {
     base::Millis last_seen = 0;          // in memory, exact
     base::Millis last_seen_written = 0;  // as stored in the database
     base::Millis validated_at = 0;       // when the database row was last read
+    int64_t epoch = -1;                  // the auth epoch it was read under
   };
+
+  absl::StatusOr<int64_t> CurrentEpoch();
 
   absl::StatusOr<CachedSession> LoadSession(const std::string& token_hash);
   absl::StatusOr<LoginResult> StartSession(store::Transaction& tx, int64_t user_id,
@@ -110,7 +116,9 @@ class Authenticator {
   absl::Status Audit(std::optional<int64_t> user_id, std::optional<int64_t> agency_id,
                      std::string_view name, std::string action, audit::Outcome outcome,
                      const ClientInfo& client, std::string detail);
-  bool UnknownUserLocked(const std::string& username, bool count_failure);
+  // Failed sign-ins of names that are no account, kept in the database like real accounts'
+  // so that a restart does not tell the two apart. Returns whether the name is now locked.
+  absl::StatusOr<bool> RecordUnknownFailure(const std::string& username);
   void Forget(const std::string& token_hash);
 
   store::Database& database_;
@@ -124,11 +132,6 @@ class Authenticator {
 
   absl::Mutex mutex_;
   absl::flat_hash_map<std::string, CachedSession> cache_ ABSL_GUARDED_BY(mutex_);
-  struct Failures {
-    int count = 0;
-    base::Millis first = 0;
-  };
-  absl::flat_hash_map<std::string, Failures> unknown_failures_ ABSL_GUARDED_BY(mutex_);
 };
 
 inline constexpr int kMaxFailedSignIns = 5;

@@ -125,6 +125,9 @@ absl::StatusOr<Response> Dispatcher::RouteRequest(Request& request, size_t& slot
   }
   if (request.path == "/healthz") {
     slot = health_slot_;
+    if (request.method != Method::kGet && request.method != Method::kHead) {
+      return base::WithReason(absl::InvalidArgumentError("use GET"), "method_not_allowed");
+    }
     return JsonResponse(Json{{"status", "ok"}});
   }
   if (request.path == "/metrics") {
@@ -146,8 +149,10 @@ absl::StatusOr<Response> Dispatcher::RouteRequest(Request& request, size_t& slot
   RouteMatch match = router_.Find(request.method, request.path);
   if (match.route == nullptr) {
     if (match.path_exists) {
-      return absl::Status(absl::StatusCode::kUnimplemented,
-                          base::StrCat(MethodName(request.method), " is not allowed here"));
+      return base::WithReason(
+          absl::InvalidArgumentError(base::StrCat(
+              "this method is not allowed here; allowed: ", base::StrJoin(match.allowed, ", "))),
+          "method_not_allowed");
     }
     return absl::NotFoundError(base::StrCat("no such API route: ", request.path));
   }
@@ -159,7 +164,9 @@ absl::StatusOr<Response> Dispatcher::RouteRequest(Request& request, size_t& slot
     std::string token;
     bool from_cookie = false;
     std::string_view authorization = request.Header("authorization");
-    if (base::StartsWith(authorization, "Bearer ")) {
+    // The scheme name is case-insensitive (RFC 9110 section 11.1).
+    if (authorization.size() > 7 &&
+        base::AsciiStrToLower(authorization.substr(0, 7)) == "bearer ") {
       token = std::string(authorization.substr(7));
     } else {
       token = request.Cookie(kSessionCookie);

@@ -152,6 +152,7 @@ Response ErrorResponse(const absl::Status& status) {
   int http_status = HttpStatusFor(status.code());
   if (base::StatusReason(status) == "payload_too_large") http_status = 413;
   if (base::StatusReason(status) == "header_too_large") http_status = 431;
+  if (base::StatusReason(status) == "method_not_allowed") http_status = 405;
   return JsonResponse(Json{{"error", error}}, http_status);
 }
 

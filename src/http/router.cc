@@ -44,6 +44,7 @@ RouteMatch Router::Find(Method method, std::string_view path) const {
     if (!MatchPattern(route.pattern, path, params)) continue;
     if (route.method != wanted) {
       match.path_exists = true;
+      match.allowed.emplace_back(MethodName(route.method));
       continue;
     }
     match.route = &route;

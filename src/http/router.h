@@ -33,6 +33,7 @@ struct RouteMatch {
   const Route* route = nullptr;
   std::map<std::string, std::string> params;
   bool path_exists = false;  // some route has this path, with another method (405)
+  std::vector<std::string> allowed;  // those methods
 };
 
 class Router {

@@ -25,10 +25,10 @@ constexpr size_t kFirstReadBytes = 8192;
 
 std::string_view View(boost::beast::string_view text) { return {text.data(), text.size()}; }
 
-Response TooLarge(int64_t limit) {
-  return ErrorResponse(base::WithReason(
+absl::Status TooLarge(int64_t limit) {
+  return base::WithReason(
       absl::ResourceExhaustedError(base::StrCat("the body is larger than ", limit, " bytes")),
-      "payload_too_large"));
+      "payload_too_large");
 }
 
 // One connection. `Stream` is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
@@ -102,13 +102,13 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
         dispatcher_.BodyLimitFor(method, View(header.target()));
     if (limit == 0) limit = dispatcher_.options().max_json_body_bytes;  // 404s still read bodies
     if (parser_->content_length() && *parser_->content_length() > static_cast<uint64_t>(limit)) {
-      return SendAndClose(TooLarge(limit));
+      return SendAndClose(dispatcher_.Refuse(TooLarge(limit)));
     }
     parser_->body_limit(static_cast<uint64_t>(limit));
     bhttp::async_read(stream_, buffer_, *parser_,
                       [self = this->shared_from_this(), limit](beast::error_code error, size_t) {
                         if (error == bhttp::error::body_limit) {
-                          return self->SendAndClose(TooLarge(limit));
+                          return self->SendAndClose(self->dispatcher_.Refuse(TooLarge(limit)));
                         }
                         if (error) return self->Close();
                         self->OnRequest();

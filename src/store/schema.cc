@@ -210,6 +210,20 @@ CREATE TABLE case_tasks (
 CREATE INDEX case_tasks_case ON case_tasks(case_id);
 )sql",
        "", ""},
+      {5, "auth: revocation epoch, failed sign-ins of unknown names",
+       R"sql(
+CREATE TABLE auth_epoch (
+  id INTEGER PRIMARY KEY,
+  value BIGINT NOT NULL
+);
+INSERT INTO auth_epoch(id, value) VALUES (1, 0);
+CREATE TABLE login_failures (
+  name_hash TEXT PRIMARY KEY,
+  failed_count INTEGER NOT NULL,
+  first_failure_at BIGINT NOT NULL
+);
+)sql",
+       "", ""},
   };
   // Kept in version order whatever order the blocks above are in.
   static const bool sorted = [] {

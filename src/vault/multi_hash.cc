@@ -45,13 +45,28 @@ std::string Digests::Md5Hex() const { return base::HexEncode(md5); }
 std::string Digests::Sha1Hex() const { return base::HexEncode(sha1); }
 std::string Digests::Sha256Hex() const { return base::HexEncode(sha256); }
 
-// One worker thread and the algorithms it owns. `consumed` counts the chunks it has finished
-// with; the producer may overwrite a slot once every lane has moved past it.
+// A group of algorithms that one worker thread hashes, chunk after chunk. Whoever holds the
+// lane's token (`busy`) may hash its next chunks: normally its worker; the caller's thread when
+// the ring is full and the worker is not running (a loaded machine), so that the caller helps
+// instead of sleeping. The token hands the EVP contexts over with acquire/release ordering.
 struct MultiHasher::Lane {
   std::vector<size_t> algorithms;
+  // Chunks hashed; the producer may overwrite a slot once every lane has moved past it.
   std::atomic<uint32_t> consumed{0};
+  std::atomic<bool> busy{false};
+  // Bumped at every release of the token, to wake whoever waits for it.
+  std::atomic<uint32_t> releases{0};
+  // Guarded by the token.
+  size_t slot = 0;        // the ring slot of chunk `consumed`
+  bool finished = false;  // reached the end of the input
   std::thread thread;
 };
+
+namespace {
+
+bool TryClaim(std::atomic<bool>& busy) { return !busy.exchange(true, std::memory_order_acquire); }
+
+}  // namespace
 
 MultiHasher::MultiHasher(MultiHasherOptions options)
     : options_{std::max<size_t>(options.chunk_bytes, 1), std::max<size_t>(options.ring_chunks, 2),
@@ -124,15 +139,47 @@ void MultiHasher::Commit(size_t count) {
 
 void MultiHasher::AcquireSlot() {
   // The slot of chunk `filling_` last held chunk filling_ - ring_chunks; it is free once every
-  // lane has consumed that one, i.e. when no lane is ring_chunks or more chunks behind.
+  // lane has consumed that one, i.e. when no lane is ring_chunks or more chunks behind. A lane
+  // that is behind and whose worker is not hashing right now gets a chunk hashed by us.
   for (auto& lane : lanes_) {
     while (true) {
       uint32_t consumed = lane->consumed.load(std::memory_order_acquire);
       if (filling_ - consumed < options_.ring_chunks) break;
+      if (TryClaim(lane->busy)) {
+        HashPending(*lane, 1);
+        ReleaseLane(*lane);
+        continue;
+      }
       lane->consumed.wait(consumed, std::memory_order_acquire);
     }
   }
   slot_acquired_ = true;
+}
+
+void MultiHasher::HashPending(Lane& lane, uint32_t max_chunks) {
+  uint32_t available = published_.load(std::memory_order_acquire);
+  uint32_t sequence = lane.consumed.load(std::memory_order_relaxed);
+  for (uint32_t count = 0; sequence != available && count < max_chunks && !lane.finished; ++count) {
+    size_t size = sizes_[lane.slot];
+    if (size == kEndOfInput) {
+      lane.finished = true;
+      break;
+    }
+    const char* chunk = ring_.get() + lane.slot * options_.chunk_bytes;
+    for (size_t algorithm_idx : lane.algorithms) {
+      EVP_DigestUpdate(contexts_[algorithm_idx], chunk, size);
+    }
+    lane.slot = (lane.slot + 1) % options_.ring_chunks;
+    ++sequence;
+    lane.consumed.store(sequence, std::memory_order_release);
+    lane.consumed.notify_all();
+  }
+}
+
+void MultiHasher::ReleaseLane(Lane& lane) {
+  lane.busy.store(false, std::memory_order_release);
+  lane.releases.fetch_add(1, std::memory_order_release);
+  lane.releases.notify_all();
 }
 
 void MultiHasher::Publish() {
@@ -182,22 +229,22 @@ void MultiHasher::StopWorkers() {
 }
 
 void MultiHasher::WorkerLoop(Lane& lane) {
-  uint32_t sequence = lane.consumed.load(std::memory_order_relaxed);
-  size_t slot_idx = 0;
   while (true) {
-    published_.wait(sequence, std::memory_order_acquire);
-    uint32_t available = published_.load(std::memory_order_acquire);
-    for (; sequence != available; ++sequence) {
-      size_t size = sizes_[slot_idx];
-      if (size == kEndOfInput) return;
-      const char* slot = ring_.get() + slot_idx * options_.chunk_bytes;
-      for (size_t algorithm_idx : lane.algorithms) {
-        EVP_DigestUpdate(contexts_[algorithm_idx], slot, size);
-      }
-      slot_idx = (slot_idx + 1) % options_.ring_chunks;
-      lane.consumed.store(sequence + 1, std::memory_order_release);
-      lane.consumed.notify_one();
+    uint32_t releases = lane.releases.load(std::memory_order_acquire);
+    uint32_t published = published_.load(std::memory_order_acquire);
+    if (lane.consumed.load(std::memory_order_acquire) == published) {
+      published_.wait(published, std::memory_order_acquire);
+      continue;
     }
+    if (!TryClaim(lane.busy)) {
+      // The caller is hashing a chunk of ours; wait until it lets go.
+      lane.releases.wait(releases, std::memory_order_acquire);
+      continue;
+    }
+    HashPending(lane, std::numeric_limits<uint32_t>::max());
+    bool finished = lane.finished;
+    ReleaseLane(lane);
+    if (finished) return;
   }
 }
 
@@ -234,7 +281,11 @@ absl::StatusOr<Digests> MultiHasher::Finish() {
   // Empty again, ready for the next input.
   if (init_status_.ok()) init_status_ = ResetContexts();
   published_.store(0, std::memory_order_relaxed);
-  for (auto& lane : lanes_) lane->consumed.store(0, std::memory_order_relaxed);
+  for (auto& lane : lanes_) {
+    lane->consumed.store(0, std::memory_order_relaxed);
+    lane->slot = 0;
+    lane->finished = false;
+  }
   filling_ = 0;
   filling_slot_ = 0;
   filled_ = 0;

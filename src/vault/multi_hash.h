@@ -23,7 +23,10 @@
 //
 // The data path neither throws nor allocates: the chunk ring is allocated once, when the
 // hasher is made, and worker threads are started at the first full chunk. If a thread cannot
-// be started the hasher carries on inline on the caller's thread.
+// be started the hasher carries on inline on the caller's thread. When the ring is full because
+// a worker is not getting CPU time (a loaded machine), the caller hashes that worker's next
+// chunk itself instead of sleeping, so the pipeline degrades towards inline hashing rather than
+// stalling on wake-ups.
 //
 // Thread safety: one MultiHasher is used by one thread at a time (its workers are internal).
 #pragma once
@@ -105,6 +108,9 @@ class MultiHasher {
   void StopWorkers();
   void HashInline(std::string_view bytes);
   void WorkerLoop(Lane& lane);
+  // Hashes up to `max_chunks` published chunks for `lane`, whose token the caller holds.
+  void HashPending(Lane& lane, uint32_t max_chunks);
+  void ReleaseLane(Lane& lane);
   absl::Status ResetContexts();
 
   const MultiHasherOptions options_;
