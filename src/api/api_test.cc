@@ -10,6 +10,7 @@
 #include "base/encoding.h"
 #include "base/strings.h"
 #include "http/json.h"
+#include "ledger/merkle.h"
 
 namespace threathub::api {
 namespace {
@@ -119,7 +120,10 @@ TEST_F(ApiTest, EveryRouteRefusesAnonymousAndUnprivilegedCalls) {
                                                   "POST /api/v1/auth/login",
                                                   "POST /api/v1/auth/totp"}));
   EXPECT_EQ(any_user_routes,
-            (std::set<std::string>{"POST /api/v1/auth/logout", "GET /api/v1/session",
+            (std::set<std::string>{"GET /api/v1/ledger/checkpoint", "GET /api/v1/ledger/public-key",
+                                   "GET /api/v1/ledger/proof/inclusion",
+                                   "GET /api/v1/ledger/proof/consistency",
+                                   "POST /api/v1/auth/logout", "GET /api/v1/session",
                                    "POST /api/v1/me/totp/enroll", "POST /api/v1/me/totp/confirm",
                                    "POST /api/v1/me/password", "PATCH /api/v1/me"}));
 }
@@ -225,6 +229,37 @@ TEST_F(ApiTest, DemoSeedHasOneAccountPerRoleAndCanRunAgain) {
   EXPECT_EQ(roles, (std::set<std::string>{"admin", "supervisor", "investigator", "analyst",
                                           "prosecutor", "trainer", "trainee"}));
   EXPECT_EQ(app_->org().ListRegions()->size(), 5u);
+}
+
+TEST_F(ApiTest, EveryAuditRecordIsALedgerLeafWithAProof) {
+  Json session = SignIn("supervisor");
+  std::string bearer = "Bearer " + session["token"].get<std::string>();
+  audit::Query everything{.limit = 1000};
+  size_t records = app_->trail().Search(everything)->records.size();
+  // One leaf per audit record, plus the ledger's own record of its start.
+  EXPECT_EQ(app_->ledger().Size().value(), records + 1);
+  ASSERT_TRUE(app_->ledger().MakeCheckpoint(ledger::CheckpointPolicy::kWhenNewLeaves).ok());
+  Response checkpoint = Call(Method::kGet, "/api/v1/ledger/checkpoint", "",
+                             {{"authorization", bearer}});
+  ASSERT_EQ(checkpoint.status, 200) << checkpoint.body;
+  Json note = Json::parse(checkpoint.body);
+  Response proof = Call(Method::kGet, "/api/v1/ledger/proof/inclusion?index=3&tree_size=" +
+                                          std::to_string(note["size"].get<uint64_t>()),
+                        "", {{"authorization", bearer}});
+  ASSERT_EQ(proof.status, 200) << proof.body;
+  Json body = Json::parse(proof.body);
+  EXPECT_EQ(body["root"], note["root"]);
+  std::vector<std::string> path;
+  for (const Json& hash : body["path"]) path.push_back(*base::Base64Decode(hash.get<std::string>()));
+  EXPECT_TRUE(ledger::VerifyInclusion(*base::Base64Decode(body["leaf_hash"].get<std::string>()), 3,
+                                      body["tree_size"], path,
+                                      *base::Base64Decode(body["root"].get<std::string>()))
+                  .ok());
+  ledger::AuditRecordSource source(app_->trail());
+  absl::StatusOr<ledger::VerifyReport> report = app_->ledger().Verify({.sources = {&source}});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok()) << (report->problems.empty() ? "" : report->problems[0]);
+  EXPECT_EQ(report->records_compared, records);  // every audit record against its leaf
 }
 
 TEST_F(ApiTest, ResponsesCarrySecurityHeaders) {

@@ -2,6 +2,9 @@
 #include "api/app.h"
 
 #include "base/file.h"
+
+#include <spdlog/spdlog.h>
+
 #include "base/status_macros.h"
 #include "store/migrations.h"
 
@@ -28,13 +31,39 @@ auth::SessionPolicy PolicyFrom(const base::Config& config) {
 }
 
 App::App(const base::Config& config, const base::Clock& clock) : config_(config), clock_(clock) {}
-App::~App() = default;
+
+App::~App() {
+  {
+    absl::MutexLock lock(&background_mutex_);
+    stopping_ = true;
+  }
+  if (background_.joinable()) background_.join();
+  if (trail_) trail_->SetAnchor(nullptr);
+}
+
+void App::StartBackgroundJobs() {
+  background_ = std::thread([this] {
+    absl::MutexLock lock(&background_mutex_);
+    while (!background_mutex_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1))) {
+      absl::StatusOr<std::optional<ledger::StoredCheckpoint>> made = ledger_->MaybeCheckpoint();
+      if (!made.ok()) spdlog::warn("ledger checkpoint failed: {}", made.status().ToString());
+    }
+  });
+}
 
 absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
                                               const base::Clock& clock) {
   std::unique_ptr<App> app(new App(config, clock));
   ASSIGN_OR_RETURN(app->database_, OpenConfiguredDatabase(config));
   app->trail_ = std::make_unique<audit::AuditTrail>(*app->database_, clock);
+  ledger::LedgerOptions ledger_options = ledger::LedgerOptions::InDataDir(config.data_dir);
+  ledger_options.origin = config.ledger_origin;
+  ledger_options.checkpoint_interval_ms = config.ledger_checkpoint_seconds * 1000;
+  ASSIGN_OR_RETURN(app->ledger_, ledger::Ledger::Open(*app->database_, clock, ledger_options));
+  // Every audit record becomes a ledger leaf in its own transaction.
+  app->anchor_ = std::make_unique<ledger::AuditAnchor>(*app->ledger_);
+  app->trail_->SetAnchor(app->anchor_.get());
+  RETURN_IF_ERROR(app->anchor_->AnchorExisting(*app->trail_).status());
   auth::SessionPolicy policy = PolicyFrom(config);
   app->sessions_ =
       std::make_unique<auth::Authenticator>(*app->database_, *app->trail_, clock, policy);
@@ -43,11 +72,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
   app->cases_ = std::make_unique<cases::CaseService>(*app->database_, *app->trail_, clock);
   app->services_ = std::make_unique<Services>(Services{app->config_, clock, *app->database_,
                                                        *app->trail_, *app->sessions_, *app->org_,
-                                                       *app->cases_});
+                                                       *app->cases_, *app->ledger_});
   AddAuthRoutes(app->router_, *app->services_);
   AddOrgRoutes(app->router_, *app->services_);
   AddAuditRoutes(app->router_, *app->services_);
   AddCaseRoutes(app->router_, *app->services_);
+  AddLedgerRoutes(app->router_, *app->services_);
   http::DispatcherOptions options;
   options.web_root = config.web_root;
   options.max_json_body_bytes = config.max_json_body_bytes;

@@ -6,12 +6,14 @@
 #pragma once
 
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "api/services.h"
 #include "http/dispatcher.h"
+#include "ledger/audit_anchor.h"
 
 namespace threathub::api {
 
@@ -41,6 +43,10 @@ class App {
   auth::Authenticator& sessions() { return *sessions_; }
   audit::AuditTrail& trail() { return *trail_; }
   cases::CaseService& cases() { return *cases_; }
+  ledger::Ledger& ledger() { return *ledger_; }
+
+  // Starts the periodic jobs of a serving instance (ledger checkpoints); they stop with App.
+  void StartBackgroundJobs();
 
  private:
   App(const base::Config& config, const base::Clock& clock);
@@ -52,6 +58,12 @@ class App {
   std::unique_ptr<auth::Authenticator> sessions_;
   std::unique_ptr<auth::OrgService> org_;
   std::unique_ptr<cases::CaseService> cases_;
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<ledger::AuditAnchor> anchor_;
+  // Signs ledger checkpoints while the server runs (StartBackgroundJobs).
+  std::thread background_;
+  absl::Mutex background_mutex_;
+  bool stopping_ ABSL_GUARDED_BY(background_mutex_) = false;
   std::unique_ptr<Services> services_;
   http::Router router_;
   std::unique_ptr<http::Dispatcher> dispatcher_;

@@ -6,6 +6,7 @@
 #include "auth/sessions.h"
 #include "base/clock.h"
 #include "cases/cases.h"
+#include "ledger/ledger.h"
 #include "base/config.h"
 #include "http/router.h"
 #include "store/database.h"
@@ -20,6 +21,7 @@ struct Services {
   auth::Authenticator& sessions;
   auth::OrgService& org;
   cases::CaseService& cases;
+  ledger::Ledger& ledger;
 };
 
 // Each module's routes; app.cc calls them all.
@@ -27,6 +29,7 @@ void AddAuthRoutes(http::Router& router, Services& services);
 void AddOrgRoutes(http::Router& router, Services& services);
 void AddAuditRoutes(http::Router& router, Services& services);
 void AddCaseRoutes(http::Router& router, Services& services);
+void AddLedgerRoutes(http::Router& router, Services& services);
 
 // The actor of an HTTP request (a route that needs sign-in has a principal).
 auth::Actor ActorOf(const http::Request& request);

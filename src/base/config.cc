@@ -81,6 +81,9 @@ const std::vector<std::pair<std::string, Setter>>& Setters() {
       {"totp_required", BoolField("totp_required", &Config::totp_required)},
       {"banner", StringField(&Config::banner)},
       {"log_level", StringField(&Config::log_level)},
+      {"ledger_origin", StringField(&Config::ledger_origin)},
+      {"ledger_checkpoint_seconds",
+       IntField("ledger_checkpoint_seconds", &Config::ledger_checkpoint_seconds, 1)},
       {"argon2_ops", IntField("argon2_ops", &Config::argon2_ops, 1)},
       {"argon2_memory_bytes", IntField("argon2_memory_bytes", &Config::argon2_memory_bytes, 8192)},
   };

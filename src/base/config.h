@@ -40,6 +40,10 @@ struct Config {
       "This is a restricted law-enforcement information system. Use is limited to authorised "
       "persons for official purposes; all activity is recorded and audited.";
   std::string log_level = "info";
+  // The ledger: the name in its checkpoints (set once, when the key is made) and how often a
+  // checkpoint is signed while there are new leaves.
+  std::string ledger_origin = "threathub/ledger";
+  int64_t ledger_checkpoint_seconds = 60;
   // Argon2id cost (libsodium opslimit / memlimit in bytes).
   int64_t argon2_ops = 2;
   int64_t argon2_memory_bytes = 64 << 20;

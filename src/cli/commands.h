@@ -15,4 +15,8 @@ namespace threathub::cli {
 std::function<absl::Status()> AddAdminCommands(
     CLI::App& admin, std::function<absl::StatusOr<base::Config>()> load_config);
 
+// Adds the ledger subcommands (verify, checkpoint, public-key, proof, consistency).
+std::function<absl::Status()> AddLedgerCommands(
+    CLI::App& group, std::function<absl::StatusOr<base::Config>()> load_config);
+
 }  // namespace threathub::cli

@@ -85,6 +85,7 @@ absl::Status Serve(const CommonFlags& common, const ServeFlags& flags) {
   options.tls_key = config.tls_key;
   http::Server server(app->dispatcher(), options);
   RETURN_IF_ERROR(server.Start());
+  app->StartBackgroundJobs();
   if (!config.port_file.empty()) {
     RETURN_IF_ERROR(base::WriteFileDurably(config.port_file, std::to_string(server.port())));
   }
@@ -114,11 +115,14 @@ absl::Status Migrate(const CommonFlags& common) {
 int Main(int argc, char** argv) {
   CLI::App app{"threathub: investigation hub for cybercrime and counter-extremism units"};
   app.require_subcommand(1);
+  // Options of a command may also come after its subcommands: `admin user list --data DIR`.
+  app.fallthrough();
   app.set_help_all_flag("--help-all", "all commands and options");
 
   CommonFlags common;
   ServeFlags serve_flags;
   std::function<absl::Status()> run_admin;
+  std::function<absl::Status()> run_ledger;
 
   struct Command {
     const char* name;
@@ -148,6 +152,12 @@ int Main(int argc, char** argv) {
          run_admin = AddAdminCommands(command, [&] { return common.Load(); });
        },
        [&] { return run_admin(); }},
+      {"ledger", "verify the Merkle log of audit and custody records; checkpoints and proofs",
+       [&](CLI::App& command) {
+         common.AddTo(command);
+         run_ledger = AddLedgerCommands(command, [&] { return common.Load(); });
+       },
+       [&] { return run_ledger(); }},
       {"version", "print the version", [](CLI::App&) {},
        [] {
          std::printf("threathub %s (schema version %d)\n", THREATHUB_VERSION,
