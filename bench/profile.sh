@@ -2,11 +2,12 @@
 # Where the server's time goes, without perf: runs a demo server under valgrind's callgrind,
 # drives it with a short wrk run per scenario (GET /healthz, then the authenticated
 # GET /api/v1/session), dumps one profile per scenario and prints instructions per request and
-# the most expensive functions. Instruction counts do not depend on machine load, so the
-# auth/healthz ratio here is the steadiest figure of all.
+# the most expensive functions; then the authenticated GET again while BENCH_IDLE (5000) idle
+# keep-alive connections are held open. Instruction counts do not depend on machine load, so
+# the ratios here (auth/healthz, auth_idle/auth) are the steadiest figures of all.
 #
 # Usage: bench/profile.sh BUILD_DIR [SECONDS]     (from the repository root; default 10 s each)
-# Output: BUILD_DIR/bench/profile/callgrind.out.{healthz,auth} (open with callgrind_annotate or
+# Output: BUILD_DIR/bench/profile/callgrind.out.{healthz,auth,auth_idle} (open with callgrind_annotate or
 # kcachegrind) and BUILD_DIR/bench/profile/summary.txt.
 set -euo pipefail
 
@@ -23,7 +24,9 @@ rm -rf "$out"
 mkdir -p "$out"
 scratch=$(mktemp -d /tmp/threathub-profile.XXXXXX)
 server_pid=""
+holder_pid=""
 cleanup() {
+  [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$scratch"
@@ -66,13 +69,25 @@ profile() {  # profile NAME PATH TOKEN
   requests=$(sed -E 's/.* requests=([0-9]+).*/\1/' <<<"$line")
   instructions=$(callgrind_annotate "$out/callgrind.out.$name" 2>/dev/null |
                  awk '/PROGRAM TOTALS/ && !seen { gsub(",", "", $1); print $1; seen = 1 }')
-  printf '%-8s %8d requests  %12.0f instructions/request  (%s)\n' "$name" "$requests" \
+  printf '%-9s %8d requests  %12.0f instructions/request  (%s)\n' "$name" "$requests" \
     "$(awk -v i="$instructions" -v n="$requests" 'BEGIN { print i / n }')" "$line" | tee -a "$summary"
 }
 profile healthz /healthz ""
 profile auth /api/v1/session "$token"
+# The same with idle keep-alive connections held open: what they cost the others, per request.
+idle_count=${BENCH_IDLE:-5000}
+ulimit -Sn "$(ulimit -Hn)"
+python3 bench/idle_connections.py --port "${base##*:}" --count "$idle_count" \
+  --ready-file "$scratch/idle.ready" >"$out/idle.txt" 2>&1 &
+holder_pid=$!
+for _ in $(seq 1 1800); do [ -s "$scratch/idle.ready" ] && break; sleep 0.1; done
+echo "idle: $(cat "$scratch/idle.ready" 2>/dev/null || echo 'not ready')" | tee -a "$summary"
+profile auth_idle /api/v1/session "$token"
+kill -USR1 "$holder_pid"
+wait "$holder_pid" || true
+echo "idle after: $(grep '^checked' "$out/idle.txt" || echo 'no answer')" | tee -a "$summary"
 
-for name in healthz auth; do
+for name in healthz auth auth_idle; do
   {
     echo
     echo "== $name: functions by inclusive cost (instructions, share of the whole)"

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <limits>
 #include <system_error>
@@ -39,6 +40,9 @@ const EVP_MD* Algorithm(size_t algorithm_idx) {
   return fetched[algorithm_idx];
 }
 
+// Takes a lane's token when nobody holds it.
+bool TryClaim(std::atomic<bool>& busy) { return !busy.exchange(true, std::memory_order_acquire); }
+
 }  // namespace
 
 std::string Digests::Md5Hex() const { return base::HexEncode(md5); }
@@ -61,12 +65,6 @@ struct MultiHasher::Lane {
   bool finished = false;  // reached the end of the input
   std::thread thread;
 };
-
-namespace {
-
-bool TryClaim(std::atomic<bool>& busy) { return !busy.exchange(true, std::memory_order_acquire); }
-
-}  // namespace
 
 MultiHasher::MultiHasher(MultiHasherOptions options)
     : options_{std::max<size_t>(options.chunk_bytes, 1), std::max<size_t>(options.ring_chunks, 2),
@@ -132,6 +130,7 @@ std::span<char> MultiHasher::WritableSpan() {
 }
 
 void MultiHasher::Commit(size_t count) {
+  assert(count <= options_.chunk_bytes - filled_);  // at most what WritableSpan() offered
   filled_ += count;
   total_bytes_ += count;
   if (filled_ == options_.chunk_bytes) Publish();
