@@ -39,14 +39,14 @@ class ApiTest : public ::testing::Test {
     auth::Actor root = auth::Actor::CommandLine();
     agency_id_ = app_->org().FindAgency("almaty-cyber")->id;
     for (const char* name : {"nobody.special", "needs.totp"}) {
-      ASSERT_TRUE(app_->org()
-                      .CreateUser(root, auth::NewUser{.agency_id = agency_id_,
-                                                      .username = name,
-                                                      .display_name = name,
-                                                      .password = kPassword,
-                                                      .totp_exempt = std::string(name) ==
-                                                                     "nobody.special"})
-                      .ok());
+      ASSERT_TRUE(
+          app_->org()
+              .CreateUser(root, auth::NewUser{.agency_id = agency_id_,
+                                              .username = name,
+                                              .display_name = name,
+                                              .password = kPassword,
+                                              .totp_exempt = std::string(name) == "nobody.special"})
+              .ok());
     }
   }
   void TearDown() override {
@@ -67,13 +67,13 @@ class ApiTest : public ::testing::Test {
 
   // Signs in and returns the JSON answer.
   Json SignIn(const std::string& username) {
-    Response response = Call(Method::kPost, "/api/v1/auth/login",
-                             Json{{"username", username},
-                                  {"password", passwords_.count(username) != 0
-                                                   ? passwords_[username]
-                                                   : std::string(kPassword)},
-                                  {"banner_accepted", true}}
-                                 .dump());
+    Response response =
+        Call(Method::kPost, "/api/v1/auth/login",
+             Json{{"username", username},
+                  {"password",
+                   passwords_.count(username) != 0 ? passwords_[username] : std::string(kPassword)},
+                  {"banner_accepted", true}}
+                 .dump());
     EXPECT_EQ(response.status, 200) << response.body;
     return Json::parse(response.body);
   }
@@ -116,16 +116,15 @@ TEST_F(ApiTest, EveryRouteRefusesAnonymousAndUnprivilegedCalls) {
     EXPECT_EQ(unprivileged.status, 403) << name << " " << unprivileged.body;
   }
   // What anyone may call is a short, known list; a new route lands here only on purpose.
-  EXPECT_EQ(public_routes, (std::set<std::string>{"GET /api/v1/auth/banner",
-                                                  "POST /api/v1/auth/login",
-                                                  "POST /api/v1/auth/totp"}));
+  EXPECT_EQ(public_routes,
+            (std::set<std::string>{"GET /api/v1/auth/banner", "POST /api/v1/auth/login",
+                                   "POST /api/v1/auth/totp"}));
   EXPECT_EQ(any_user_routes,
-            (std::set<std::string>{"GET /api/v1/ledger/checkpoint", "GET /api/v1/ledger/public-key",
-                                   "GET /api/v1/ledger/proof/inclusion",
-                                   "GET /api/v1/ledger/proof/consistency",
-                                   "POST /api/v1/auth/logout", "GET /api/v1/session",
-                                   "POST /api/v1/me/totp/enroll", "POST /api/v1/me/totp/confirm",
-                                   "POST /api/v1/me/password", "PATCH /api/v1/me"}));
+            (std::set<std::string>{
+                "GET /api/v1/ledger/checkpoint", "GET /api/v1/ledger/public-key",
+                "GET /api/v1/ledger/proof/inclusion", "GET /api/v1/ledger/proof/consistency",
+                "POST /api/v1/auth/logout", "GET /api/v1/session", "POST /api/v1/me/totp/enroll",
+                "POST /api/v1/me/totp/confirm", "POST /api/v1/me/password", "PATCH /api/v1/me"}));
 }
 
 TEST_F(ApiTest, CookieSessionsNeedTheCsrfHeaderToChangeState) {
@@ -141,8 +140,8 @@ TEST_F(ApiTest, CookieSessionsNeedTheCsrfHeaderToChangeState) {
   Response wrong = Call(Method::kPatch, "/api/v1/me", change,
                         {{"cookie", cookie}, {"x-csrf-token", "not-the-token"}});
   EXPECT_EQ(wrong.status, 403);
-  Response with = Call(Method::kPatch, "/api/v1/me", change,
-                       {{"cookie", cookie}, {"x-csrf-token", csrf}});
+  Response with =
+      Call(Method::kPatch, "/api/v1/me", change, {{"cookie", cookie}, {"x-csrf-token", csrf}});
   EXPECT_EQ(with.status, 200) << with.body;
   EXPECT_EQ(Json::parse(with.body)["user"]["language"], "kk");
 }
@@ -151,8 +150,8 @@ TEST_F(ApiTest, EnrolmentSessionsReachOnlyEnrolment) {
   Json session = SignIn("needs.totp");
   EXPECT_EQ(session["status"], "totp_enrollment_required");
   std::string bearer = "Bearer " + session["token"].get<std::string>();
-  Response blocked = Call(Method::kPatch, "/api/v1/me", R"({"language":"en"})",
-                          {{"authorization", bearer}});
+  Response blocked =
+      Call(Method::kPatch, "/api/v1/me", R"({"language":"en"})", {{"authorization", bearer}});
   EXPECT_EQ(blocked.status, 403);
   EXPECT_EQ(Reason(blocked), "totp_enrollment_required");
   EXPECT_EQ(Call(Method::kGet, "/api/v1/session", "", {{"authorization", bearer}}).status, 200);
@@ -163,11 +162,10 @@ TEST_F(ApiTest, EnrolmentSessionsReachOnlyEnrolment) {
 }
 
 TEST_F(ApiTest, LoginSetsAHardenedCookie) {
-  Response response = Call(Method::kPost, "/api/v1/auth/login",
-                           Json{{"username", "nobody.special"},
-                                {"password", kPassword},
-                                {"banner_accepted", true}}
-                               .dump());
+  Response response =
+      Call(Method::kPost, "/api/v1/auth/login",
+           Json{{"username", "nobody.special"}, {"password", kPassword}, {"banner_accepted", true}}
+               .dump());
   std::string cookie;
   for (const auto& [name, value] : response.headers) {
     if (name == "Set-Cookie") cookie = value;
@@ -182,8 +180,8 @@ TEST_F(ApiTest, ProtectedReadsAreAudited) {
   Json session = SignIn("admin");
   std::string bearer = "Bearer " + session["token"].get<std::string>();
   ASSERT_EQ(Call(Method::kGet, "/api/v1/users/1", "", {{"authorization", bearer}}).status, 200);
-  Response audit = Call(Method::kGet, "/api/v1/audit?action=user.read", "",
-                        {{"authorization", bearer}});
+  Response audit =
+      Call(Method::kGet, "/api/v1/audit?action=user.read", "", {{"authorization", bearer}});
   ASSERT_EQ(audit.status, 200) << audit.body;
   Json records = Json::parse(audit.body)["records"];
   ASSERT_EQ(records.size(), 1u);
@@ -196,13 +194,15 @@ TEST_F(ApiTest, ProtectedReadsAreAudited) {
 TEST_F(ApiTest, AuditQueryRefusesUnknownParametersAndBadTimes) {
   Json session = SignIn("admin");
   std::string bearer = "Bearer " + session["token"].get<std::string>();
-  Response unknown = Call(Method::kGet, "/api/v1/audit?colour=red", "", {{"authorization", bearer}});
+  Response unknown =
+      Call(Method::kGet, "/api/v1/audit?colour=red", "", {{"authorization", bearer}});
   EXPECT_EQ(unknown.status, 400);
   EXPECT_EQ(Json::parse(unknown.body)["error"]["field"], "colour");
-  Response bad_time = Call(Method::kGet, "/api/v1/audit?from=yesterday", "",
-                           {{"authorization", bearer}});
+  Response bad_time =
+      Call(Method::kGet, "/api/v1/audit?from=yesterday", "", {{"authorization", bearer}});
   EXPECT_EQ(Json::parse(bad_time.body)["error"]["field"], "from");
-  Response csv = Call(Method::kGet, "/api/v1/audit.csv?action=auth.", "", {{"authorization", bearer}});
+  Response csv =
+      Call(Method::kGet, "/api/v1/audit.csv?action=auth.", "", {{"authorization", bearer}});
   EXPECT_EQ(csv.status, 200);
   EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
   EXPECT_EQ(csv.body.rfind("id,at,actor_id,actor_name", 0), 0u);
@@ -210,13 +210,12 @@ TEST_F(ApiTest, AuditQueryRefusesUnknownParametersAndBadTimes) {
 }
 
 TEST_F(ApiTest, SupervisorsSeeOnlyTheirAgencysAuditTrail) {
-  SignIn("trainee");  // astana
+  SignIn("trainee");                    // astana
   Json session = SignIn("supervisor");  // almaty
   std::string bearer = "Bearer " + session["token"].get<std::string>();
-  Json records = Json::parse(
-      Call(Method::kGet, "/api/v1/audit?action=auth.login&limit=1000", "",
-           {{"authorization", bearer}})
-          .body)["records"];
+  Json records = Json::parse(Call(Method::kGet, "/api/v1/audit?action=auth.login&limit=1000", "",
+                                  {{"authorization", bearer}})
+                                 .body)["records"];
   ASSERT_FALSE(records.empty());
   for (const Json& record : records) EXPECT_NE(record["actor_name"], "trainee");
 }
@@ -239,18 +238,20 @@ TEST_F(ApiTest, EveryAuditRecordIsALedgerLeafWithAProof) {
   // One leaf per audit record, plus the ledger's own record of its start.
   EXPECT_EQ(app_->ledger().Size().value(), records + 1);
   ASSERT_TRUE(app_->ledger().MakeCheckpoint(ledger::CheckpointPolicy::kWhenNewLeaves).ok());
-  Response checkpoint = Call(Method::kGet, "/api/v1/ledger/checkpoint", "",
-                             {{"authorization", bearer}});
+  Response checkpoint =
+      Call(Method::kGet, "/api/v1/ledger/checkpoint", "", {{"authorization", bearer}});
   ASSERT_EQ(checkpoint.status, 200) << checkpoint.body;
   Json note = Json::parse(checkpoint.body);
-  Response proof = Call(Method::kGet, "/api/v1/ledger/proof/inclusion?index=3&tree_size=" +
-                                          std::to_string(note["size"].get<uint64_t>()),
+  Response proof = Call(Method::kGet,
+                        "/api/v1/ledger/proof/inclusion?index=3&tree_size=" +
+                            std::to_string(note["size"].get<uint64_t>()),
                         "", {{"authorization", bearer}});
   ASSERT_EQ(proof.status, 200) << proof.body;
   Json body = Json::parse(proof.body);
   EXPECT_EQ(body["root"], note["root"]);
   std::vector<std::string> path;
-  for (const Json& hash : body["path"]) path.push_back(*base::Base64Decode(hash.get<std::string>()));
+  for (const Json& hash : body["path"])
+    path.push_back(*base::Base64Decode(hash.get<std::string>()));
   EXPECT_TRUE(ledger::VerifyInclusion(*base::Base64Decode(body["leaf_hash"].get<std::string>()), 3,
                                       body["tree_size"], path,
                                       *base::Base64Decode(body["root"].get<std::string>()))

@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "api/app.h"
+#include "base/strings.h"
 
 #include "base/file.h"
 
@@ -22,7 +22,7 @@ absl::StatusOr<std::unique_ptr<store::Database>> OpenConfiguredDatabase(
 auth::SessionPolicy PolicyFrom(const base::Config& config) {
   auth::SessionPolicy policy;
   policy.idle_timeout = config.session_idle_seconds > 0 ? config.session_idle_seconds * 1000
-                                                      : config.session_idle_minutes * 60 * 1000;
+                                                        : config.session_idle_minutes * 60 * 1000;
   policy.absolute_lifetime = config.session_absolute_hours * 60 * 60 * 1000;
   policy.totp_required = config.totp_required;
   policy.cost.ops = static_cast<uint64_t>(config.argon2_ops);
@@ -52,7 +52,7 @@ void App::StartBackgroundJobs() {
 }
 
 absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
-                                              const base::Clock& clock) {
+                                               const base::Clock& clock) {
   std::unique_ptr<App> app(new App(config, clock));
   ASSIGN_OR_RETURN(app->database_, OpenConfiguredDatabase(config));
   app->trail_ = std::make_unique<audit::AuditTrail>(*app->database_, clock);
@@ -82,8 +82,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
   options.web_root = config.web_root;
   options.max_json_body_bytes = config.max_json_body_bytes;
   options.tls = !config.tls_cert.empty();
-  app->dispatcher_ = std::make_unique<http::Dispatcher>(app->router_, *app->sessions_,
-                                                        *app->trail_, options);
+  app->dispatcher_ =
+      std::make_unique<http::Dispatcher>(app->router_, *app->sessions_, *app->trail_, options);
   return app;
 }
 

@@ -6,8 +6,8 @@
 #pragma once
 
 #include <memory>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,9 +26,8 @@ struct DemoAccount {
 class App {
  public:
   // Opens the database named by the config, migrates it, and builds every service and route.
-  static absl::StatusOr<std::unique_ptr<App>> Open(const base::Config& config,
-                                                   const base::Clock& clock =
-                                                       base::SystemClock::Instance());
+  static absl::StatusOr<std::unique_ptr<App>> Open(
+      const base::Config& config, const base::Clock& clock = base::SystemClock::Instance());
   ~App();
 
   // Creates the demo regions, agencies and one account per role (idempotent), giving each demo
@@ -70,8 +69,7 @@ class App {
 };
 
 // Opens and migrates the configured database (for the CLI's admin commands too).
-absl::StatusOr<std::unique_ptr<store::Database>> OpenConfiguredDatabase(
-    const base::Config& config);
+absl::StatusOr<std::unique_ptr<store::Database>> OpenConfiguredDatabase(const base::Config& config);
 
 auth::SessionPolicy PolicyFrom(const base::Config& config);
 

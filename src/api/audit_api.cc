@@ -1,9 +1,9 @@
 // The audit trail's search and CSV export.
-#include "base/strings.h"
 #include "api/render.h"
 #include "api/services.h"
 #include "base/errors.h"
 #include "base/status_macros.h"
+#include "base/strings.h"
 
 namespace threathub::api {
 namespace {
@@ -70,57 +70,56 @@ std::string CsvField(std::string_view value) {
 void AddAuditRoutes(http::Router& router, Services& services) {
   audit::AuditTrail& trail = services.trail;
 
-  router.Add({.method = Method::kGet,
-              .pattern = "/api/v1/audit",
-              .permission = Permission::kAuditRead,
-              .handler = [&trail](Request& request) -> absl::StatusOr<Response> {
-                ASSIGN_OR_RETURN(audit::Query query, ReadQuery(request, 50));
-                ASSIGN_OR_RETURN(audit::Page page, trail.Search(query));
-                Json records = Json::array();
-                for (const audit::Record& record : page.records) {
-                  records.push_back(RenderAuditRecord(record));
-                }
-                return http::JsonResponse(
-                    Json{{"records", records},
-                         {"next_before_id",
-                          page.next_before_id ? Json(*page.next_before_id) : Json(nullptr)}});
-              },
-              .audit_action = "audit.search",
-              .audit_object_type = "audit"});
+  router.Add(
+      {.method = Method::kGet,
+       .pattern = "/api/v1/audit",
+       .permission = Permission::kAuditRead,
+       .handler = [&trail](Request& request) -> absl::StatusOr<Response> {
+         ASSIGN_OR_RETURN(audit::Query query, ReadQuery(request, 50));
+         ASSIGN_OR_RETURN(audit::Page page, trail.Search(query));
+         Json records = Json::array();
+         for (const audit::Record& record : page.records) {
+           records.push_back(RenderAuditRecord(record));
+         }
+         return http::JsonResponse(Json{
+             {"records", records},
+             {"next_before_id", page.next_before_id ? Json(*page.next_before_id) : Json(nullptr)}});
+       },
+       .audit_action = "audit.search",
+       .audit_object_type = "audit"});
 
-  router.Add({.method = Method::kGet,
-              .pattern = "/api/v1/audit.csv",
-              .permission = Permission::kAuditRead,
-              .handler = [&trail](Request& request) -> absl::StatusOr<Response> {
-                ASSIGN_OR_RETURN(audit::Query query, ReadQuery(request, 1000));
-                Response response;
-                response.content_type = "text/csv; charset=utf-8";
-                response.headers.emplace_back("Content-Disposition",
-                                              "attachment; filename=\"audit.csv\"");
-                response.body =
-                    "id,at,actor_id,actor_name,agency_id,action,object_type,object_id,client,"
-                    "outcome,request_id,detail\r\n";
-                // Up to 100,000 records per export, a page at a time.
-                for (int page_idx = 0; page_idx < 100; ++page_idx) {
-                  ASSIGN_OR_RETURN(audit::Page page, trail.Search(query));
-                  for (const audit::Record& record : page.records) {
-                    base::StrAppend(
-                        &response.body, record.id, ",", base::FormatUtc(record.at), ",",
-                        record.actor_id ? std::to_string(*record.actor_id) : "", ",",
-                        CsvField(record.actor_name), ",",
-                        record.agency_id ? std::to_string(*record.agency_id) : "", ",",
-                        CsvField(record.action), ",", CsvField(record.object_type), ",",
-                        CsvField(record.object_id), ",", CsvField(record.client), ",",
-                        audit::OutcomeName(record.outcome), ",", CsvField(record.request_id),
-                        ",", CsvField(record.detail), "\r\n");
-                  }
-                  if (!page.next_before_id) break;
-                  query.before_id = page.next_before_id;
-                }
-                return response;
-              },
-              .audit_action = "audit.export",
-              .audit_object_type = "audit"});
+  router.Add(
+      {.method = Method::kGet,
+       .pattern = "/api/v1/audit.csv",
+       .permission = Permission::kAuditRead,
+       .handler = [&trail](Request& request) -> absl::StatusOr<Response> {
+         ASSIGN_OR_RETURN(audit::Query query, ReadQuery(request, 1000));
+         Response response;
+         response.content_type = "text/csv; charset=utf-8";
+         response.headers.emplace_back("Content-Disposition", "attachment; filename=\"audit.csv\"");
+         response.body =
+             "id,at,actor_id,actor_name,agency_id,action,object_type,object_id,client,"
+             "outcome,request_id,detail\r\n";
+         // Up to 100,000 records per export, a page at a time.
+         for (int page_idx = 0; page_idx < 100; ++page_idx) {
+           ASSIGN_OR_RETURN(audit::Page page, trail.Search(query));
+           for (const audit::Record& record : page.records) {
+             base::StrAppend(&response.body, record.id, ",", base::FormatUtc(record.at), ",",
+                             record.actor_id ? std::to_string(*record.actor_id) : "", ",",
+                             CsvField(record.actor_name), ",",
+                             record.agency_id ? std::to_string(*record.agency_id) : "", ",",
+                             CsvField(record.action), ",", CsvField(record.object_type), ",",
+                             CsvField(record.object_id), ",", CsvField(record.client), ",",
+                             audit::OutcomeName(record.outcome), ",", CsvField(record.request_id),
+                             ",", CsvField(record.detail), "\r\n");
+           }
+           if (!page.next_before_id) break;
+           query.before_id = page.next_before_id;
+         }
+         return response;
+       },
+       .audit_action = "audit.export",
+       .audit_object_type = "audit"});
 }
 
 }  // namespace threathub::api

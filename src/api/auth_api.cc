@@ -34,11 +34,11 @@ Response LoginResponse(const Services& services, const auth::LoginResult& result
   if (result.status == auth::LoginStatus::kTotpRequired) {
     return http::JsonResponse(Json{{"status", "totp_required"}, {"challenge", result.token}});
   }
-  Response response = http::JsonResponse(
-      Json{{"status", LoginStatusName(result.status)},
-           {"token", result.token},
-           {"csrf_token", result.principal.csrf_token},
-           {"session", RenderSession(result.principal, IdleSeconds(services))}});
+  Response response =
+      http::JsonResponse(Json{{"status", LoginStatusName(result.status)},
+                              {"token", result.token},
+                              {"csrf_token", result.principal.csrf_token},
+                              {"session", RenderSession(result.principal, IdleSeconds(services))}});
   response.headers.emplace_back(
       "Set-Cookie",
       http::SessionCookie(result.token, services.sessions.policy().absolute_lifetime / 1000));
@@ -48,8 +48,7 @@ Response LoginResponse(const Services& services, const auth::LoginResult& result
 }  // namespace
 
 auth::Actor ActorOf(const Request& request) {
-  return auth::Actor::FromPrincipal(*request.principal, request.client_address,
-                                    request.request_id);
+  return auth::Actor::FromPrincipal(*request.principal, request.client_address, request.request_id);
 }
 
 auth::ClientInfo ClientOf(const Request& request) {
@@ -88,8 +87,8 @@ void AddAuthRoutes(http::Router& router, Services& services) {
                 ASSIGN_OR_RETURN(std::string challenge, body.RequiredString("challenge", 256));
                 ASSIGN_OR_RETURN(std::string code, body.RequiredString("code", 16));
                 RETURN_IF_ERROR(body.Finish());
-                ASSIGN_OR_RETURN(auth::LoginResult result,
-                                 services.sessions.CompleteTotp(challenge, code, ClientOf(request)));
+                ASSIGN_OR_RETURN(auth::LoginResult result, services.sessions.CompleteTotp(
+                                                               challenge, code, ClientOf(request)));
                 return LoginResponse(services, result);
               }});
 
@@ -118,9 +117,9 @@ void AddAuthRoutes(http::Router& router, Services& services) {
                   ASSIGN_OR_RETURN(JsonObject body, JsonObject::Parse(request.body));
                   RETURN_IF_ERROR(body.Finish());
                 }
-                ASSIGN_OR_RETURN(auth::TotpEnrollment enrollment,
-                                 services.sessions.BeginTotpEnrollment(*request.principal,
-                                                                       ClientOf(request)));
+                ASSIGN_OR_RETURN(
+                    auth::TotpEnrollment enrollment,
+                    services.sessions.BeginTotpEnrollment(*request.principal, ClientOf(request)));
                 return http::JsonResponse(Json{{"secret", enrollment.secret_base32},
                                                {"otpauth_uri", enrollment.otpauth_uri}});
               }});
@@ -132,9 +131,9 @@ void AddAuthRoutes(http::Router& router, Services& services) {
                 ASSIGN_OR_RETURN(JsonObject body, JsonObject::Parse(request.body));
                 ASSIGN_OR_RETURN(std::string code, body.RequiredString("code", 16));
                 RETURN_IF_ERROR(body.Finish());
-                ASSIGN_OR_RETURN(auth::Principal principal,
-                                 services.sessions.ConfirmTotp(*request.principal, code,
-                                                               ClientOf(request)));
+                ASSIGN_OR_RETURN(
+                    auth::Principal principal,
+                    services.sessions.ConfirmTotp(*request.principal, code, ClientOf(request)));
                 return http::JsonResponse(RenderSession(principal, IdleSeconds(services)));
               }});
 
@@ -146,8 +145,8 @@ void AddAuthRoutes(http::Router& router, Services& services) {
                 ASSIGN_OR_RETURN(std::string current, body.RequiredString("current_password"));
                 ASSIGN_OR_RETURN(std::string fresh, body.RequiredString("new_password"));
                 RETURN_IF_ERROR(body.Finish());
-                RETURN_IF_ERROR(services.sessions.ChangePassword(*request.principal, current,
-                                                                 fresh, ClientOf(request)));
+                RETURN_IF_ERROR(services.sessions.ChangePassword(*request.principal, current, fresh,
+                                                                 ClientOf(request)));
                 return http::NoContent();
               }});
 

@@ -124,29 +124,28 @@ void AddCaseRoutes(http::Router& router, Services& services) {
               .audit_action = "case.list",
               .audit_object_type = "case"});
 
-  router.Add({.method = Method::kPost,
-              .pattern = "/api/v1/cases",
-              .permission = Permission::kCasesCreate,
-              .handler = [&cases](Request& request) -> absl::StatusOr<Response> {
-                ASSIGN_OR_RETURN(JsonObject body, JsonObject::Parse(request.body));
-                cases::NewCase fields;
-                ASSIGN_OR_RETURN(std::optional<std::string> number,
-                                 body.OptionalString("number", 64));
-                fields.number = number.value_or("");
-                ASSIGN_OR_RETURN(fields.title, body.RequiredString("title", 500));
-                ASSIGN_OR_RETURN(std::optional<std::string> description,
-                                 body.OptionalString("description", 20'000));
-                fields.description = description.value_or("");
-                ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> articles,
-                                 body.OptionalStringList("articles", 30));
-                fields.articles = articles.value_or(std::vector<std::string>{});
-                ASSIGN_OR_RETURN(fields.lead_user_id, body.OptionalInt("lead_user_id"));
-                RETURN_IF_ERROR(body.Finish());
-                ASSIGN_OR_RETURN(cases::Case created,
-                                 cases.Create(*request.principal, OriginOf(request),
-                                              std::move(fields)));
-                return http::JsonResponse(RenderCase(created), 201);
-              }});
+  router.Add(
+      {.method = Method::kPost,
+       .pattern = "/api/v1/cases",
+       .permission = Permission::kCasesCreate,
+       .handler = [&cases](Request& request) -> absl::StatusOr<Response> {
+         ASSIGN_OR_RETURN(JsonObject body, JsonObject::Parse(request.body));
+         cases::NewCase fields;
+         ASSIGN_OR_RETURN(std::optional<std::string> number, body.OptionalString("number", 64));
+         fields.number = number.value_or("");
+         ASSIGN_OR_RETURN(fields.title, body.RequiredString("title", 500));
+         ASSIGN_OR_RETURN(std::optional<std::string> description,
+                          body.OptionalString("description", 20'000));
+         fields.description = description.value_or("");
+         ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> articles,
+                          body.OptionalStringList("articles", 30));
+         fields.articles = articles.value_or(std::vector<std::string>{});
+         ASSIGN_OR_RETURN(fields.lead_user_id, body.OptionalInt("lead_user_id"));
+         RETURN_IF_ERROR(body.Finish());
+         ASSIGN_OR_RETURN(cases::Case created,
+                          cases.Create(*request.principal, OriginOf(request), std::move(fields)));
+         return http::JsonResponse(RenderCase(created), 201);
+       }});
 
   router.Add({.method = Method::kGet,
               .pattern = "/api/v1/cases/{id}",
@@ -167,8 +166,7 @@ void AddCaseRoutes(http::Router& router, Services& services) {
                 ASSIGN_OR_RETURN(JsonObject body, JsonObject::Parse(request.body));
                 cases::CaseChanges changes;
                 ASSIGN_OR_RETURN(changes.title, body.OptionalString("title", 500));
-                ASSIGN_OR_RETURN(changes.description,
-                                 body.OptionalString("description", 20'000));
+                ASSIGN_OR_RETURN(changes.description, body.OptionalString("description", 20'000));
                 ASSIGN_OR_RETURN(changes.articles, body.OptionalStringList("articles", 30));
                 ASSIGN_OR_RETURN(std::optional<std::string> status,
                                  body.OptionalString("status", 20));
@@ -193,9 +191,9 @@ void AddCaseRoutes(http::Router& router, Services& services) {
                 RETURN_IF_ERROR(body.Finish());
                 std::optional<cases::MemberRole> role = cases::ParseMemberRole(role_name);
                 if (!role) return base::InvalidField("role", "expected member or viewer");
-                ASSIGN_OR_RETURN(cases::Case updated,
-                                 cases.SetMember(*request.principal, OriginOf(request), id,
-                                                 user_id, *role));
+                ASSIGN_OR_RETURN(
+                    cases::Case updated,
+                    cases.SetMember(*request.principal, OriginOf(request), id, user_id, *role));
                 return http::JsonResponse(RenderCase(updated));
               }});
 
@@ -205,9 +203,9 @@ void AddCaseRoutes(http::Router& router, Services& services) {
               .handler = [&cases](Request& request) -> absl::StatusOr<Response> {
                 ASSIGN_OR_RETURN(int64_t id, Param(request, "id"));
                 ASSIGN_OR_RETURN(int64_t user_id, Param(request, "user_id"));
-                ASSIGN_OR_RETURN(cases::Case updated,
-                                 cases.RemoveMember(*request.principal, OriginOf(request), id,
-                                                    user_id));
+                ASSIGN_OR_RETURN(
+                    cases::Case updated,
+                    cases.RemoveMember(*request.principal, OriginOf(request), id, user_id));
                 return http::JsonResponse(RenderCase(updated));
               }});
 
@@ -229,8 +227,7 @@ void AddCaseRoutes(http::Router& router, Services& services) {
                 ASSIGN_OR_RETURN(int64_t id, Param(request, "id"));
                 ASSIGN_OR_RETURN(int64_t user_id, Param(request, "user_id"));
                 ASSIGN_OR_RETURN(cases::Case updated,
-                                 cases.Unshare(*request.principal, OriginOf(request), id,
-                                               user_id));
+                                 cases.Unshare(*request.principal, OriginOf(request), id, user_id));
                 return http::JsonResponse(RenderCase(updated));
               }});
 
@@ -256,8 +253,8 @@ void AddCaseRoutes(http::Router& router, Services& services) {
                 ASSIGN_OR_RETURN(JsonObject body, JsonObject::Parse(request.body));
                 ASSIGN_OR_RETURN(std::string text, body.RequiredString("text", 20'000));
                 RETURN_IF_ERROR(body.Finish());
-                ASSIGN_OR_RETURN(cases::Note note, cases.AddNote(*request.principal,
-                                                                 OriginOf(request), id, text));
+                ASSIGN_OR_RETURN(cases::Note note,
+                                 cases.AddNote(*request.principal, OriginOf(request), id, text));
                 return http::JsonResponse(RenderNote(note), 201);
               }});
 
@@ -286,9 +283,9 @@ void AddCaseRoutes(http::Router& router, Services& services) {
                 ASSIGN_OR_RETURN(fields.assignee_user_id, body.OptionalInt("assignee_user_id"));
                 ASSIGN_OR_RETURN(fields.due_at, ReadTime(body, "due_at"));
                 RETURN_IF_ERROR(body.Finish());
-                ASSIGN_OR_RETURN(cases::Task task, cases.AddTask(*request.principal,
-                                                                 OriginOf(request), id,
-                                                                 std::move(fields)));
+                ASSIGN_OR_RETURN(
+                    cases::Task task,
+                    cases.AddTask(*request.principal, OriginOf(request), id, std::move(fields)));
                 return http::JsonResponse(RenderTask(task), 201);
               }});
 
@@ -309,9 +306,9 @@ void AddCaseRoutes(http::Router& router, Services& services) {
                 }
                 ASSIGN_OR_RETURN(changes.done, body.OptionalBool("done"));
                 RETURN_IF_ERROR(body.Finish());
-                ASSIGN_OR_RETURN(cases::Task task,
-                                 cases.UpdateTask(*request.principal, OriginOf(request), id,
-                                                  task_id, changes));
+                ASSIGN_OR_RETURN(
+                    cases::Task task,
+                    cases.UpdateTask(*request.principal, OriginOf(request), id, task_id, changes));
                 return http::JsonResponse(RenderTask(task));
               }});
 

@@ -1,9 +1,9 @@
 // Demo data: the national cybercrime department and the cybercrime units of Almaty, Astana,
 // Shymkent and Karaganda, with one account per role.
-#include "base/strings.h"
 #include "api/app.h"
 #include "auth/password.h"
 #include "base/status_macros.h"
+#include "base/strings.h"
 
 namespace threathub::api {
 namespace {
@@ -17,12 +17,12 @@ struct DemoRegion {
 };
 
 constexpr DemoRegion kDemoRegions[] = {
-    {"kz", "Республика Казахстан", "kz-cyber", "Департамент по противодействию киберпреступности МВД",
-     true},
-    {"almaty", "г. Алматы", "almaty-cyber", "Управление по противодействию киберпреступности ДП г. Алматы",
-     false},
-    {"astana", "г. Астана", "astana-cyber", "Управление по противодействию киберпреступности ДП г. Астаны",
-     false},
+    {"kz", "Республика Казахстан", "kz-cyber",
+     "Департамент по противодействию киберпреступности МВД", true},
+    {"almaty", "г. Алматы", "almaty-cyber",
+     "Управление по противодействию киберпреступности ДП г. Алматы", false},
+    {"astana", "г. Астана", "astana-cyber",
+     "Управление по противодействию киберпреступности ДП г. Астаны", false},
     {"shymkent", "г. Шымкент", "shymkent-cyber",
      "Управление по противодействию киберпреступности ДП г. Шымкента", false},
     {"karaganda", "Карагандинская область", "karaganda-cyber",
@@ -57,9 +57,9 @@ absl::StatusOr<std::vector<DemoAccount>> App::SeedDemo() {
       ASSIGN_OR_RETURN(region, org_->CreateRegion(actor, demo.code, demo.name));
     }
     if (!org_->FindAgency(demo.agency_code).ok()) {
-      RETURN_IF_ERROR(org_->CreateAgency(actor, region->id, demo.agency_code, demo.agency_name,
-                                         demo.national)
-                          .status());
+      RETURN_IF_ERROR(
+          org_->CreateAgency(actor, region->id, demo.agency_code, demo.agency_name, demo.national)
+              .status());
     }
   }
   std::vector<DemoAccount> accounts;

@@ -125,24 +125,23 @@ void AddOrgRoutes(http::Router& router, Services& services) {
                 return http::JsonResponse(RenderAgency(agency));
               }});
 
-  router.Add({.method = Method::kGet,
-              .pattern = "/api/v1/users",
-              .permission = Permission::kUsersRead,
-              .handler = [&org](Request& request) -> absl::StatusOr<Response> {
-                auth::UserFilter filter;
-                ASSIGN_OR_RETURN(filter.agency_id,
-                                 http::OptionalIntParam(request.query, "agency_id"));
-                if (auto text = request.query.find("q"); text != request.query.end()) {
-                  filter.text = text->second.substr(0, 100);
-                }
-                ASSIGN_OR_RETURN(std::vector<auth::User> users,
-                                 org.ListUsers(ActorOf(request), filter));
-                Json list = Json::array();
-                for (const auth::User& user : users) list.push_back(RenderUser(user));
-                return http::JsonResponse(Json{{"users", list}});
-              },
-              .audit_action = "user.list",
-              .audit_object_type = "user"});
+  router.Add(
+      {.method = Method::kGet,
+       .pattern = "/api/v1/users",
+       .permission = Permission::kUsersRead,
+       .handler = [&org](Request& request) -> absl::StatusOr<Response> {
+         auth::UserFilter filter;
+         ASSIGN_OR_RETURN(filter.agency_id, http::OptionalIntParam(request.query, "agency_id"));
+         if (auto text = request.query.find("q"); text != request.query.end()) {
+           filter.text = text->second.substr(0, 100);
+         }
+         ASSIGN_OR_RETURN(std::vector<auth::User> users, org.ListUsers(ActorOf(request), filter));
+         Json list = Json::array();
+         for (const auth::User& user : users) list.push_back(RenderUser(user));
+         return http::JsonResponse(Json{{"users", list}});
+       },
+       .audit_action = "user.list",
+       .audit_object_type = "user"});
 
   router.Add({.method = Method::kGet,
               .pattern = "/api/v1/users/{id}",
@@ -155,26 +154,25 @@ void AddOrgRoutes(http::Router& router, Services& services) {
               .audit_action = "user.read",
               .audit_object_type = "user"});
 
-  router.Add({.method = Method::kPost,
-              .pattern = "/api/v1/users",
-              .permission = Permission::kUsersManage,
-              .handler = [&org](Request& request) -> absl::StatusOr<Response> {
-                ASSIGN_OR_RETURN(JsonObject body, JsonObject::Parse(request.body));
-                auth::NewUser user;
-                ASSIGN_OR_RETURN(user.username, body.RequiredString("username", 64));
-                ASSIGN_OR_RETURN(user.display_name, body.RequiredString("display_name", 200));
-                ASSIGN_OR_RETURN(std::optional<std::string> email,
-                                 body.OptionalString("email", 200));
-                user.email = email.value_or("");
-                ASSIGN_OR_RETURN(user.agency_id, body.RequiredInt("agency_id"));
-                ASSIGN_OR_RETURN(std::optional<std::vector<auth::Role>> roles, ReadRoles(body));
-                user.roles = roles.value_or(std::vector<auth::Role>{});
-                ASSIGN_OR_RETURN(user.password, body.RequiredString("password", 4096));
-                RETURN_IF_ERROR(body.Finish());
-                ASSIGN_OR_RETURN(auth::User created,
-                                 org.CreateUser(ActorOf(request), std::move(user)));
-                return http::JsonResponse(RenderUser(created), 201);
-              }});
+  router.Add(
+      {.method = Method::kPost,
+       .pattern = "/api/v1/users",
+       .permission = Permission::kUsersManage,
+       .handler = [&org](Request& request) -> absl::StatusOr<Response> {
+         ASSIGN_OR_RETURN(JsonObject body, JsonObject::Parse(request.body));
+         auth::NewUser user;
+         ASSIGN_OR_RETURN(user.username, body.RequiredString("username", 64));
+         ASSIGN_OR_RETURN(user.display_name, body.RequiredString("display_name", 200));
+         ASSIGN_OR_RETURN(std::optional<std::string> email, body.OptionalString("email", 200));
+         user.email = email.value_or("");
+         ASSIGN_OR_RETURN(user.agency_id, body.RequiredInt("agency_id"));
+         ASSIGN_OR_RETURN(std::optional<std::vector<auth::Role>> roles, ReadRoles(body));
+         user.roles = roles.value_or(std::vector<auth::Role>{});
+         ASSIGN_OR_RETURN(user.password, body.RequiredString("password", 4096));
+         RETURN_IF_ERROR(body.Finish());
+         ASSIGN_OR_RETURN(auth::User created, org.CreateUser(ActorOf(request), std::move(user)));
+         return http::JsonResponse(RenderUser(created), 201);
+       }});
 
   router.Add({.method = Method::kPatch,
               .pattern = "/api/v1/users/{id}",
@@ -198,9 +196,8 @@ void AddOrgRoutes(http::Router& router, Services& services) {
   AddUserAction(router, services, "enable", [&org](const auth::Actor& actor, int64_t id) {
     return org.SetDisabled(actor, id, false);
   });
-  AddUserAction(router, services, "unlock", [&org](const auth::Actor& actor, int64_t id) {
-    return org.Unlock(actor, id);
-  });
+  AddUserAction(router, services, "unlock",
+                [&org](const auth::Actor& actor, int64_t id) { return org.Unlock(actor, id); });
 
   router.Add({.method = Method::kPost,
               .pattern = "/api/v1/users/{id}/reset-password",

@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "api/render.h"
+#include "base/strings.h"
 
 namespace threathub::api {
 
@@ -19,9 +19,12 @@ Json RenderRegion(const auth::Region& region) {
 }
 
 Json RenderAgency(const auth::Agency& agency) {
-  return Json{{"id", agency.id},           {"region_id", agency.region_id},
-              {"code", agency.code},       {"name", agency.name},
-              {"national", agency.national}, {"disabled", agency.disabled},
+  return Json{{"id", agency.id},
+              {"region_id", agency.region_id},
+              {"code", agency.code},
+              {"name", agency.name},
+              {"national", agency.national},
+              {"disabled", agency.disabled},
               {"created_at", base::FormatUtc(agency.created_at)}};
 }
 
@@ -43,8 +46,8 @@ Json RenderUser(const auth::User& user) {
 
 Json RenderSession(const auth::Principal& principal, int64_t idle_timeout_seconds) {
   Json permissions = Json::array();
-  for (size_t permission_idx = 0;
-       permission_idx < static_cast<size_t>(auth::Permission::kCount); ++permission_idx) {
+  for (size_t permission_idx = 0; permission_idx < static_cast<size_t>(auth::Permission::kCount);
+       ++permission_idx) {
     auto permission = static_cast<auth::Permission>(permission_idx);
     if (auth::Has(principal.permissions, permission)) {
       permissions.push_back(auth::PermissionName(permission));

@@ -5,10 +5,10 @@
 #include "auth/org.h"
 #include "auth/sessions.h"
 #include "base/clock.h"
-#include "cases/cases.h"
-#include "ledger/ledger.h"
 #include "base/config.h"
+#include "cases/cases.h"
 #include "http/router.h"
+#include "ledger/ledger.h"
 #include "store/database.h"
 
 namespace threathub::api {

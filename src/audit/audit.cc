@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "audit/audit.h"
+#include "base/strings.h"
 
 #include "base/status_macros.h"
 

@@ -29,18 +29,18 @@ enum class Outcome { kSuccess, kFailure, kDenied };
 std::string_view OutcomeName(Outcome outcome);
 
 struct Record {
-  int64_t id = 0;           // set by Append
-  base::Millis at = 0;      // set by Append (UTC milliseconds)
+  int64_t id = 0;       // set by Append
+  base::Millis at = 0;  // set by Append (UTC milliseconds)
   std::optional<int64_t> actor_id;
-  std::string actor_name;   // the username, or the name tried at a failed sign-in
+  std::string actor_name;            // the username, or the name tried at a failed sign-in
   std::optional<int64_t> agency_id;  // the actor's agency, for supervisors' scoped search
-  std::string action;       // "auth.login", "user.create", "audit.search", ...
-  std::string object_type;  // "user", "agency", ...
+  std::string action;                // "auth.login", "user.create", "audit.search", ...
+  std::string object_type;           // "user", "agency", ...
   std::string object_id;
-  std::string client;       // the client's address
+  std::string client;  // the client's address
   Outcome outcome = Outcome::kSuccess;
   std::string request_id;
-  std::string detail;       // short, free text; no secrets
+  std::string detail;  // short, free text; no secrets
 };
 
 // The hook through which a later module anchors each record (the ledger). Called inside the
@@ -52,8 +52,8 @@ class Anchor {
 };
 
 struct Query {
-  std::string actor;        // username, exact
-  std::string action;       // exact, or a prefix ending in '.' ("user.")
+  std::string actor;   // username, exact
+  std::string action;  // exact, or a prefix ending in '.' ("user.")
   std::string object_type;
   std::string object_id;
   std::optional<base::Millis> from;  // inclusive

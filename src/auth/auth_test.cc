@@ -122,7 +122,8 @@ TEST_F(AuthTest, FiveFailuresLockUntilAdminUnlocks) {
 
 TEST_F(AuthTest, FailuresSpreadBeyondFifteenMinutesDoNotLock) {
   MakeUser("d.akhmetov", almaty_, {Role::kInvestigator});
-  for (int attempt = 0; attempt < 4; ++attempt) Login("d.akhmetov", "wrong-password-123").IgnoreError();
+  for (int attempt = 0; attempt < 4; ++attempt)
+    Login("d.akhmetov", "wrong-password-123").IgnoreError();
   clock_.Advance(16 * 60 * 1000);
   EXPECT_EQ(Reason(Login("d.akhmetov", "wrong-password-123").status()), "bad_credentials");
   EXPECT_TRUE(Login("d.akhmetov").ok());
@@ -130,7 +131,8 @@ TEST_F(AuthTest, FailuresSpreadBeyondFifteenMinutesDoNotLock) {
 
 TEST_F(AuthTest, SuccessResetsTheFailureCount) {
   MakeUser("d.akhmetov", almaty_, {Role::kInvestigator});
-  for (int attempt = 0; attempt < 4; ++attempt) Login("d.akhmetov", "wrong-password-123").IgnoreError();
+  for (int attempt = 0; attempt < 4; ++attempt)
+    Login("d.akhmetov", "wrong-password-123").IgnoreError();
   ASSERT_TRUE(Login("d.akhmetov").ok());
   for (int attempt = 0; attempt < 4; ++attempt) {
     EXPECT_EQ(Reason(Login("d.akhmetov", "wrong-password-123").status()), "bad_credentials");
@@ -144,7 +146,8 @@ TEST_F(AuthTest, UnknownUsersAnswerLikeRealOnes) {
   EXPECT_EQ(real.code(), unknown.code());
   EXPECT_EQ(real.message(), unknown.message());
   EXPECT_EQ(Reason(real), Reason(unknown));
-  for (int attempt = 0; attempt < 3; ++attempt) Login("nobody.here", "x-wrong-password").IgnoreError();
+  for (int attempt = 0; attempt < 3; ++attempt)
+    Login("nobody.here", "x-wrong-password").IgnoreError();
   EXPECT_EQ(Reason(Login("nobody.here", "x-wrong-password").status()), "account_locked");
 }
 
@@ -206,8 +209,7 @@ TEST_F(AuthTest, TotpEnrolmentThenChallengeWithCodesUsedOnce) {
   // The challenge is not a session.
   EXPECT_FALSE(sessions_->Authenticate(second.token).ok());
   std::string code = TotpCode(secret, step + 1);
-  absl::StatusOr<LoginResult> completed =
-      sessions_->CompleteTotp(second.token, code, ClientInfo{});
+  absl::StatusOr<LoginResult> completed = sessions_->CompleteTotp(second.token, code, ClientInfo{});
   ASSERT_TRUE(completed.ok()) << completed.status();
   EXPECT_EQ(completed->status, LoginStatus::kOk);
   EXPECT_EQ(sessions_->Authenticate(completed->token)->user_id, user.id);
@@ -221,8 +223,8 @@ TEST_F(AuthTest, TotpChallengeExpires) {
   MakeUser("d.akhmetov", almaty_, {Role::kInvestigator}, false);
   LoginResult first = Login("d.akhmetov").value();
   Principal enrolling = sessions_->Authenticate(first.token).value();
-  std::string secret = *base::Base32Decode(
-      sessions_->BeginTotpEnrollment(enrolling, ClientInfo{})->secret_base32);
+  std::string secret =
+      *base::Base32Decode(sessions_->BeginTotpEnrollment(enrolling, ClientInfo{})->secret_base32);
   ASSERT_TRUE(sessions_
                   ->ConfirmTotp(enrolling,
                                 TotpCode(secret, clock_.NowMillis() / 1000 / kTotpStepSeconds),

@@ -24,8 +24,8 @@ struct ObjectScope {
 enum class AccessMode { kRead, kWrite };
 
 // Read: members, explicitly shared users, supervisors of the owning agency, and everyone in the
-// agency when agency_wide. Administrators manage accounts, not cases: they get no access here. Write: members, and supervisors of the owning agency
-// (shared users read only).
+// agency when agency_wide. Administrators manage accounts, not cases: they get no access here.
+// Write: members, and supervisors of the owning agency (shared users read only).
 bool CanAccess(const Principal& principal, const ObjectScope& scope,
                AccessMode mode = AccessMode::kRead);
 

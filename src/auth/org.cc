@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "auth/org.h"
+#include "base/strings.h"
 
 #include <algorithm>
 
@@ -41,7 +41,7 @@ Region RegionFromRow(const store::Row& row) {
 }
 
 Agency AgencyFromRow(const store::Row& row) {
-  return Agency{row.Int(0),     row.Int(1),          row.Text(2), row.Text(3),
+  return Agency{row.Int(0),      row.Int(1),      row.Text(2), row.Text(3),
                 row.Int(4) != 0, row.Int(5) != 0, row.Int(6)};
 }
 
@@ -165,9 +165,9 @@ absl::Status OrgService::CheckAgencyScope(const Actor& actor, int64_t agency_id,
 // ---- regions ----
 
 absl::StatusOr<std::vector<Region>> OrgService::ListRegions() {
-  ASSIGN_OR_RETURN(store::Result result,
-                   database_.Execute(base::StrCat(kRegionColumns, " ORDER BY name"), {},
-                                     store::TxMode::kRead));
+  ASSIGN_OR_RETURN(
+      store::Result result,
+      database_.Execute(base::StrCat(kRegionColumns, " ORDER BY name"), {}, store::TxMode::kRead));
   std::vector<Region> regions;
   for (const store::Row& row : result.rows) regions.push_back(RegionFromRow(row));
   return regions;
@@ -177,8 +177,8 @@ absl::StatusOr<Region> OrgService::FindRegion(std::string_view id_or_code) {
   int64_t id = 0;
   std::string sql = base::StrCat(kRegionColumns, " WHERE code = $1 OR id = $2");
   if (!base::SimpleAtoi(id_or_code, &id)) id = -1;
-  ASSIGN_OR_RETURN(store::Result result, database_.Execute(sql, {std::string(id_or_code), id},
-                                                           store::TxMode::kRead));
+  ASSIGN_OR_RETURN(store::Result result,
+                   database_.Execute(sql, {std::string(id_or_code), id}, store::TxMode::kRead));
   if (result.rows.empty()) return NotFound("region", id_or_code);
   return RegionFromRow(result.rows[0]);
 }
@@ -209,16 +209,16 @@ absl::StatusOr<Region> OrgService::RenameRegion(const Actor& actor, int64_t id, 
   }
   RETURN_IF_ERROR(ValidateName("name", name));
   Region region;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(store::Result updated,
-                     tx.Execute("UPDATE regions SET name = $1 WHERE id = $2", {name, id}));
-    if (updated.affected_rows == 0) return NotFound("region", std::to_string(id));
-    ASSIGN_OR_RETURN(store::Result result,
-                     tx.Execute(base::StrCat(kRegionColumns, " WHERE id = $1"), {id}));
-    region = RegionFromRow(result.rows.at(0));
-    return Record(tx, actor, "region.update", "region", std::to_string(id), "name");
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(store::Result updated,
+                         tx.Execute("UPDATE regions SET name = $1 WHERE id = $2", {name, id}));
+        if (updated.affected_rows == 0) return NotFound("region", std::to_string(id));
+        ASSIGN_OR_RETURN(store::Result result,
+                         tx.Execute(base::StrCat(kRegionColumns, " WHERE id = $1"), {id}));
+        region = RegionFromRow(result.rows.at(0));
+        return Record(tx, actor, "region.update", "region", std::to_string(id), "name");
+      }));
   return region;
 }
 
@@ -257,30 +257,30 @@ absl::StatusOr<Agency> OrgService::FindAgency(std::string_view id_or_code) {
 }
 
 absl::StatusOr<Agency> OrgService::CreateAgency(const Actor& actor, int64_t region_id,
-                                                std::string code, std::string name,
-                                                bool national) {
+                                                std::string code, std::string name, bool national) {
   if (!actor.Can(Permission::kOrgManageAll)) {
     return absl::PermissionDeniedError("only a national administrator creates agencies");
   }
   RETURN_IF_ERROR(ValidateCode("code", code));
   RETURN_IF_ERROR(ValidateName("name", name));
-  Agency agency{0, region_id, std::move(code), std::move(name), national, false,
-                clock_.NowMillis()};
-  absl::Status status = database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                               -> absl::Status {
-    ASSIGN_OR_RETURN(store::Result region,
-                     tx.Execute("SELECT id FROM regions WHERE id = $1", {region_id}));
-    if (region.rows.empty()) {
-      return base::FieldError(absl::StatusCode::kNotFound, "region_id", "no such region");
-    }
-    ASSIGN_OR_RETURN(
-        store::Result result,
-        tx.Execute("INSERT INTO agencies(region_id, code, name, national, created_at) "
-                   "VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                   {region_id, agency.code, agency.name, int64_t{national}, agency.created_at}));
-    agency.id = result.rows.at(0).Int(0);
-    return Record(tx, actor, "agency.create", "agency", std::to_string(agency.id), agency.code);
-  });
+  Agency agency{0,        region_id, std::move(code),   std::move(name),
+                national, false,     clock_.NowMillis()};
+  absl::Status status =
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(store::Result region,
+                         tx.Execute("SELECT id FROM regions WHERE id = $1", {region_id}));
+        if (region.rows.empty()) {
+          return base::FieldError(absl::StatusCode::kNotFound, "region_id", "no such region");
+        }
+        ASSIGN_OR_RETURN(
+            store::Result result,
+            tx.Execute(
+                "INSERT INTO agencies(region_id, code, name, national, created_at) "
+                "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                {region_id, agency.code, agency.name, int64_t{national}, agency.created_at}));
+        agency.id = result.rows.at(0).Int(0);
+        return Record(tx, actor, "agency.create", "agency", std::to_string(agency.id), agency.code);
+      });
   if (!status.ok()) return Explain(status, "code", "an agency with this code exists");
   return agency;
 }
@@ -290,30 +290,31 @@ absl::StatusOr<Agency> OrgService::UpdateAgency(const Actor& actor, int64_t id,
   RETURN_IF_ERROR(CheckAgencyScope(actor, id, Permission::kOrgManage));
   if (changes.name) RETURN_IF_ERROR(ValidateName("name", *changes.name));
   Agency agency;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(store::Result found,
-                     tx.Execute(base::StrCat(kAgencyColumns, " WHERE id = $1"), {id}));
-    if (found.rows.empty()) return NotFound("agency", std::to_string(id));
-    std::vector<std::string> changed;
-    if (changes.name) {
-      RETURN_IF_ERROR(
-          tx.Execute("UPDATE agencies SET name = $1 WHERE id = $2", {*changes.name, id}).status());
-      changed.push_back("name");
-    }
-    if (changes.disabled) {
-      RETURN_IF_ERROR(tx.Execute("UPDATE agencies SET disabled = $1 WHERE id = $2",
-                                 {int64_t{*changes.disabled}, id})
-                          .status());
-      changed.push_back(*changes.disabled ? "disabled" : "enabled");
-      RETURN_IF_ERROR(Authenticator::BumpEpoch(tx));
-    }
-    ASSIGN_OR_RETURN(store::Result result,
-                     tx.Execute(base::StrCat(kAgencyColumns, " WHERE id = $1"), {id}));
-    agency = AgencyFromRow(result.rows.at(0));
-    return Record(tx, actor, "agency.update", "agency", std::to_string(id),
-                  base::StrJoin(changed, ","));
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(store::Result found,
+                         tx.Execute(base::StrCat(kAgencyColumns, " WHERE id = $1"), {id}));
+        if (found.rows.empty()) return NotFound("agency", std::to_string(id));
+        std::vector<std::string> changed;
+        if (changes.name) {
+          RETURN_IF_ERROR(
+              tx.Execute("UPDATE agencies SET name = $1 WHERE id = $2", {*changes.name, id})
+                  .status());
+          changed.push_back("name");
+        }
+        if (changes.disabled) {
+          RETURN_IF_ERROR(tx.Execute("UPDATE agencies SET disabled = $1 WHERE id = $2",
+                                     {int64_t{*changes.disabled}, id})
+                              .status());
+          changed.push_back(*changes.disabled ? "disabled" : "enabled");
+          RETURN_IF_ERROR(Authenticator::BumpEpoch(tx));
+        }
+        ASSIGN_OR_RETURN(store::Result result,
+                         tx.Execute(base::StrCat(kAgencyColumns, " WHERE id = $1"), {id}));
+        agency = AgencyFromRow(result.rows.at(0));
+        return Record(tx, actor, "agency.update", "agency", std::to_string(id),
+                      base::StrJoin(changed, ","));
+      }));
   if (changes.disabled && *changes.disabled) sessions_.ForgetAgency(id);
   return agency;
 }
@@ -354,26 +355,26 @@ absl::StatusOr<std::vector<User>> OrgService::ListUsers(const Actor& actor,
   }
   sql += " ORDER BY u.username LIMIT 1000";
   std::vector<User> users;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(store::Result result, tx.Execute(sql, params));
-    for (const store::Row& row : result.rows) {
-      User user = UserFromRow(row);
-      RETURN_IF_ERROR(LoadRoles(tx, user));
-      users.push_back(std::move(user));
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(store::Result result, tx.Execute(sql, params));
+        for (const store::Row& row : result.rows) {
+          User user = UserFromRow(row);
+          RETURN_IF_ERROR(LoadRoles(tx, user));
+          users.push_back(std::move(user));
+        }
+        return absl::OkStatus();
+      }));
   return users;
 }
 
 absl::StatusOr<User> OrgService::GetUser(const Actor& actor, int64_t id) {
   User user;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(user, LoadUser(tx, id));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(user, LoadUser(tx, id));
+        return absl::OkStatus();
+      }));
   RETURN_IF_ERROR(CheckAgencyScope(actor, user.agency_id, Permission::kUsersRead));
   return user;
 }
@@ -405,26 +406,28 @@ absl::StatusOr<User> OrgService::CreateUser(const Actor& actor, NewUser fields) 
   base::Millis now = clock_.NowMillis();
   int64_t id = 0;
   User user;
-  absl::Status status = database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                               -> absl::Status {
-    ASSIGN_OR_RETURN(store::Result agency,
-                     tx.Execute("SELECT disabled FROM agencies WHERE id = $1", {fields.agency_id}));
-    if (agency.rows.empty()) {
-      return base::FieldError(absl::StatusCode::kNotFound, "agency_id", "no such agency");
-    }
-    ASSIGN_OR_RETURN(
-        store::Result result,
-        tx.Execute("INSERT INTO users(agency_id, username, display_name, email, password_hash, "
-                   "totp_exempt, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) "
-                   "RETURNING id",
-                   {fields.agency_id, fields.username, fields.display_name, fields.email, hash,
-                    int64_t{fields.totp_exempt}, now}));
-    id = result.rows.at(0).Int(0);
-    RETURN_IF_ERROR(WriteRoles(tx, id, fields.roles));
-    ASSIGN_OR_RETURN(user, LoadUser(tx, id));
-    return Record(tx, actor, "user.create", "user", std::to_string(id),
-                  base::StrCat(fields.username, " roles=", RolesText(fields.roles)));
-  });
+  absl::Status status =
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            store::Result agency,
+            tx.Execute("SELECT disabled FROM agencies WHERE id = $1", {fields.agency_id}));
+        if (agency.rows.empty()) {
+          return base::FieldError(absl::StatusCode::kNotFound, "agency_id", "no such agency");
+        }
+        ASSIGN_OR_RETURN(
+            store::Result result,
+            tx.Execute(
+                "INSERT INTO users(agency_id, username, display_name, email, password_hash, "
+                "totp_exempt, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) "
+                "RETURNING id",
+                {fields.agency_id, fields.username, fields.display_name, fields.email, hash,
+                 int64_t{fields.totp_exempt}, now}));
+        id = result.rows.at(0).Int(0);
+        RETURN_IF_ERROR(WriteRoles(tx, id, fields.roles));
+        ASSIGN_OR_RETURN(user, LoadUser(tx, id));
+        return Record(tx, actor, "user.create", "user", std::to_string(id),
+                      base::StrCat(fields.username, " roles=", RolesText(fields.roles)));
+      });
   if (!status.ok()) return Explain(status, "username", "this username is taken");
   return user;
 }
@@ -433,19 +436,19 @@ absl::StatusOr<User> OrgService::ChangeUser(
     const Actor& actor, int64_t id, std::string action,
     absl::FunctionRef<absl::Status(store::Transaction&, User&)> change) {
   User user;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(user, LoadUser(tx, id));
-    RETURN_IF_ERROR(CheckAgencyScope(actor, user.agency_id, Permission::kUsersManage));
-    RETURN_IF_ERROR(change(tx, user));
-    RETURN_IF_ERROR(Authenticator::BumpEpoch(tx));  // roles, state or agency may have changed
-    RETURN_IF_ERROR(tx.Execute("UPDATE users SET updated_at = $1 WHERE id = $2",
-                               {clock_.NowMillis(), id})
-                        .status());
-    std::string detail = user.username;
-    ASSIGN_OR_RETURN(user, LoadUser(tx, id));
-    return Record(tx, actor, std::move(action), "user", std::to_string(id), detail);
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(user, LoadUser(tx, id));
+        RETURN_IF_ERROR(CheckAgencyScope(actor, user.agency_id, Permission::kUsersManage));
+        RETURN_IF_ERROR(change(tx, user));
+        RETURN_IF_ERROR(Authenticator::BumpEpoch(tx));  // roles, state or agency may have changed
+        RETURN_IF_ERROR(
+            tx.Execute("UPDATE users SET updated_at = $1 WHERE id = $2", {clock_.NowMillis(), id})
+                .status());
+        std::string detail = user.username;
+        ASSIGN_OR_RETURN(user, LoadUser(tx, id));
+        return Record(tx, actor, std::move(action), "user", std::to_string(id), detail);
+      }));
   sessions_.ForgetUser(id);
   return user;
 }
@@ -460,64 +463,66 @@ absl::StatusOr<User> OrgService::UpdateUser(const Actor& actor, int64_t id,
   if (changes.agency_id) {
     RETURN_IF_ERROR(CheckAgencyScope(actor, *changes.agency_id, Permission::kUsersManage));
   }
-  return ChangeUser(actor, id, "user.update", [&](store::Transaction& tx, User& user)
-                                                  -> absl::Status {
-    if (changes.display_name) {
-      RETURN_IF_ERROR(tx.Execute("UPDATE users SET display_name = $1 WHERE id = $2",
-                                 {*changes.display_name, id})
-                          .status());
-    }
-    if (changes.email) {
-      RETURN_IF_ERROR(
-          tx.Execute("UPDATE users SET email = $1 WHERE id = $2", {*changes.email, id}).status());
-    }
-    if (changes.agency_id) {
-      ASSIGN_OR_RETURN(store::Result agency,
-                       tx.Execute("SELECT id FROM agencies WHERE id = $1", {*changes.agency_id}));
-      if (agency.rows.empty()) {
-        return base::FieldError(absl::StatusCode::kNotFound, "agency_id", "no such agency");
-      }
-      RETURN_IF_ERROR(tx.Execute("UPDATE users SET agency_id = $1 WHERE id = $2",
-                                 {*changes.agency_id, id})
-                          .status());
-    }
-    if (changes.roles) {
-      if (actor.user_id == id &&
-          std::find(changes.roles->begin(), changes.roles->end(), Role::kAdmin) ==
-              changes.roles->end() &&
-          std::find(user.roles.begin(), user.roles.end(), Role::kAdmin) != user.roles.end()) {
-        return base::FieldError(absl::StatusCode::kFailedPrecondition, "roles",
-                                "you cannot remove your own admin role");
-      }
-      RETURN_IF_ERROR(WriteRoles(tx, id, *changes.roles));
-    }
-    return absl::OkStatus();
-  });
+  return ChangeUser(
+      actor, id, "user.update", [&](store::Transaction& tx, User& user) -> absl::Status {
+        if (changes.display_name) {
+          RETURN_IF_ERROR(tx.Execute("UPDATE users SET display_name = $1 WHERE id = $2",
+                                     {*changes.display_name, id})
+                              .status());
+        }
+        if (changes.email) {
+          RETURN_IF_ERROR(
+              tx.Execute("UPDATE users SET email = $1 WHERE id = $2", {*changes.email, id})
+                  .status());
+        }
+        if (changes.agency_id) {
+          ASSIGN_OR_RETURN(store::Result agency, tx.Execute("SELECT id FROM agencies WHERE id = $1",
+                                                            {*changes.agency_id}));
+          if (agency.rows.empty()) {
+            return base::FieldError(absl::StatusCode::kNotFound, "agency_id", "no such agency");
+          }
+          RETURN_IF_ERROR(
+              tx.Execute("UPDATE users SET agency_id = $1 WHERE id = $2", {*changes.agency_id, id})
+                  .status());
+        }
+        if (changes.roles) {
+          if (actor.user_id == id &&
+              std::find(changes.roles->begin(), changes.roles->end(), Role::kAdmin) ==
+                  changes.roles->end() &&
+              std::find(user.roles.begin(), user.roles.end(), Role::kAdmin) != user.roles.end()) {
+            return base::FieldError(absl::StatusCode::kFailedPrecondition, "roles",
+                                    "you cannot remove your own admin role");
+          }
+          RETURN_IF_ERROR(WriteRoles(tx, id, *changes.roles));
+        }
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<User> OrgService::SetDisabled(const Actor& actor, int64_t id, bool disabled) {
   if (disabled && actor.user_id == id) {
     return absl::FailedPreconditionError("you cannot disable your own account");
   }
-  ASSIGN_OR_RETURN(User user,
-                   ChangeUser(actor, id, disabled ? "user.disable" : "user.enable",
-                              [&](store::Transaction& tx, User&) -> absl::Status {
-                                RETURN_IF_ERROR(
-                                    tx.Execute("UPDATE users SET disabled = $1 WHERE id = $2",
-                                               {int64_t{disabled}, id})
-                                        .status());
-                                if (!disabled) return absl::OkStatus();
-                                return Authenticator::RevokeUserSessions(tx, id);
-                              }));
+  ASSIGN_OR_RETURN(
+      User user,
+      ChangeUser(actor, id, disabled ? "user.disable" : "user.enable",
+                 [&](store::Transaction& tx, User&) -> absl::Status {
+                   RETURN_IF_ERROR(tx.Execute("UPDATE users SET disabled = $1 WHERE id = $2",
+                                              {int64_t{disabled}, id})
+                                       .status());
+                   if (!disabled) return absl::OkStatus();
+                   return Authenticator::RevokeUserSessions(tx, id);
+                 }));
   return user;
 }
 
 absl::StatusOr<User> OrgService::Unlock(const Actor& actor, int64_t id) {
   return ChangeUser(actor, id, "user.unlock", [&](store::Transaction& tx, User&) {
     return tx
-        .Execute("UPDATE users SET locked = 0, failed_count = 0, first_failure_at = 0 "
-                 "WHERE id = $1",
-                 {id})
+        .Execute(
+            "UPDATE users SET locked = 0, failed_count = 0, first_failure_at = 0 "
+            "WHERE id = $1",
+            {id})
         .status();
   });
 }

@@ -122,8 +122,9 @@ class OrgService {
                       std::string object_type, std::string object_id, std::string detail);
   // Runs `change` on user `id` inside a write transaction after the scope check, audits it and
   // returns the user as it is afterwards.
-  absl::StatusOr<User> ChangeUser(const Actor& actor, int64_t id, std::string action,
-                                  absl::FunctionRef<absl::Status(store::Transaction&, User&)> change);
+  absl::StatusOr<User> ChangeUser(
+      const Actor& actor, int64_t id, std::string action,
+      absl::FunctionRef<absl::Status(store::Transaction&, User&)> change);
 
   store::Database& database_;
   audit::AuditTrail& trail_;

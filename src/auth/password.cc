@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "auth/password.h"
+#include "base/strings.h"
 
 #include <sodium.h>
 
@@ -55,8 +55,7 @@ absl::Status CheckPasswordPolicy(std::string_view password, std::string_view use
     return PolicyError(field, "at most 256 characters", "password_too_long");
   }
   if (IsCommonPassword(password)) {
-    return PolicyError(field, "this password is too common; choose another",
-                       "password_common");
+    return PolicyError(field, "this password is too common; choose another", "password_common");
   }
   if (username.size() >= 3 && base::StrContainsIgnoreCase(password, username)) {
     return PolicyError(field, "must not contain the username", "password_contains_username");

@@ -7,9 +7,7 @@
 namespace threathub::auth {
 namespace {
 
-std::string ReasonOf(const absl::Status& status) {
-  return base::StatusReason(status).value_or("");
-}
+std::string ReasonOf(const absl::Status& status) { return base::StatusReason(status).value_or(""); }
 
 TEST(PasswordPolicy, LengthInCharactersNotBytes) {
   EXPECT_EQ(ReasonOf(CheckPasswordPolicy("short-pass1", "user")), "password_too_short");

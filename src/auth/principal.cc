@@ -1,10 +1,9 @@
-#include "base/strings.h"
 #include "auth/principal.h"
+#include "base/strings.h"
 
 #include <unistd.h>
 
 #include <cstdlib>
-
 
 namespace threathub::auth {
 
@@ -20,8 +19,7 @@ std::string_view SessionStageName(SessionStage stage) {
   return "full";
 }
 
-Actor Actor::FromPrincipal(const Principal& principal, std::string client,
-                           std::string request_id) {
+Actor Actor::FromPrincipal(const Principal& principal, std::string client, std::string request_id) {
   Actor actor;
   actor.user_id = principal.user_id;
   actor.name = principal.username;

@@ -12,25 +12,25 @@
 namespace threathub::auth {
 
 enum class Role { kAdmin, kSupervisor, kInvestigator, kAnalyst, kProsecutor, kTrainer, kTrainee };
-inline constexpr Role kAllRoles[] = {Role::kAdmin,      Role::kSupervisor, Role::kInvestigator,
-                                     Role::kAnalyst,    Role::kProsecutor, Role::kTrainer,
+inline constexpr Role kAllRoles[] = {Role::kAdmin,   Role::kSupervisor, Role::kInvestigator,
+                                     Role::kAnalyst, Role::kProsecutor, Role::kTrainer,
                                      Role::kTrainee};
 
 std::string_view RoleName(Role role);
 std::optional<Role> ParseRole(std::string_view name);
 
 enum class Permission {
-  kPublic,         // no sign-in needed
-  kSignedIn,       // any signed-in user with a complete session
-  kEnrolment,      // signed in, also during TOTP enrolment (session, TOTP set-up, sign-out)
-  kOrgRead,        // see regions, agencies
-  kOrgManage,      // edit one's own agency
-  kOrgManageAll,   // create and edit regions and any agency
-  kUsersRead,      // see the users of one's agency (all, with kOrgManageAll)
-  kUsersManage,    // create, edit, disable, unlock users of one's agency (all, with kOrgManageAll)
-  kAuditRead,      // search the audit trail of one's agency (all, with kOrgManageAll)
-  kCasesRead,      // see cases (each one still subject to need-to-know)
-  kCasesCreate,    // open cases in one's agency
+  kPublic,        // no sign-in needed
+  kSignedIn,      // any signed-in user with a complete session
+  kEnrolment,     // signed in, also during TOTP enrolment (session, TOTP set-up, sign-out)
+  kOrgRead,       // see regions, agencies
+  kOrgManage,     // edit one's own agency
+  kOrgManageAll,  // create and edit regions and any agency
+  kUsersRead,     // see the users of one's agency (all, with kOrgManageAll)
+  kUsersManage,   // create, edit, disable, unlock users of one's agency (all, with kOrgManageAll)
+  kAuditRead,     // search the audit trail of one's agency (all, with kOrgManageAll)
+  kCasesRead,     // see cases (each one still subject to need-to-know)
+  kCasesCreate,   // open cases in one's agency
   kCount,
 };
 

@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "auth/sessions.h"
+#include "base/strings.h"
 
 #include <algorithm>
 
@@ -100,9 +100,8 @@ Authenticator::Authenticator(store::Database& database, audit::AuditTrail& trail
   dummy_hash_ = HashPassword(base::HexEncode(base::RandomBytes(16)), policy_.cost).value_or("");
 }
 
-absl::Status Authenticator::Audit(std::optional<int64_t> user_id,
-                                  std::optional<int64_t> agency_id, std::string_view name,
-                                  std::string action, audit::Outcome outcome,
+absl::Status Authenticator::Audit(std::optional<int64_t> user_id, std::optional<int64_t> agency_id,
+                                  std::string_view name, std::string action, audit::Outcome outcome,
                                   const ClientInfo& client, std::string detail) {
   audit::Record record;
   record.actor_id = user_id;
@@ -122,39 +121,40 @@ absl::StatusOr<bool> Authenticator::RecordUnknownFailure(const std::string& user
   std::string name_hash = base::HexEncode(base::Sha256(base::AsciiStrToLower(username)));
   base::Millis now = clock_.NowMillis();
   bool locked = false;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(store::Result found,
-                     tx.Execute("SELECT failed_count, first_failure_at FROM login_failures "
-                                "WHERE name_hash = $1",
-                                {name_hash}));
-    int64_t count = found.rows.empty() ? 0 : found.rows[0].Int(0);
-    base::Millis first = found.rows.empty() ? now : found.rows[0].Int(1);
-    if (count >= kMaxFailedSignIns) {
-      locked = true;  // locked names stay locked, as accounts do until an admin acts
-      return absl::OkStatus();
-    }
-    if (count == 0 || now - first > kFailureWindow) {
-      count = 0;
-      first = now;
-    }
-    ++count;
-    locked = count >= kMaxFailedSignIns;
-    return tx
-        .Execute("INSERT INTO login_failures(name_hash, failed_count, first_failure_at) "
-                 "VALUES ($1, $2, $3) ON CONFLICT (name_hash) DO UPDATE SET "
-                 "failed_count = excluded.failed_count, "
-                 "first_failure_at = excluded.first_failure_at",
-                 {name_hash, count, first})
-        .status();
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(store::Result found,
+                         tx.Execute("SELECT failed_count, first_failure_at FROM login_failures "
+                                    "WHERE name_hash = $1",
+                                    {name_hash}));
+        int64_t count = found.rows.empty() ? 0 : found.rows[0].Int(0);
+        base::Millis first = found.rows.empty() ? now : found.rows[0].Int(1);
+        if (count >= kMaxFailedSignIns) {
+          locked = true;  // locked names stay locked, as accounts do until an admin acts
+          return absl::OkStatus();
+        }
+        if (count == 0 || now - first > kFailureWindow) {
+          count = 0;
+          first = now;
+        }
+        ++count;
+        locked = count >= kMaxFailedSignIns;
+        return tx
+            .Execute(
+                "INSERT INTO login_failures(name_hash, failed_count, first_failure_at) "
+                "VALUES ($1, $2, $3) ON CONFLICT (name_hash) DO UPDATE SET "
+                "failed_count = excluded.failed_count, "
+                "first_failure_at = excluded.first_failure_at",
+                {name_hash, count, first})
+            .status();
+      }));
   return locked;
 }
 
 absl::StatusOr<int64_t> Authenticator::CurrentEpoch() {
-  ASSIGN_OR_RETURN(store::Result result,
-                   database_.Execute("SELECT value FROM auth_epoch WHERE id = 1", {},
-                                     store::TxMode::kRead));
+  ASSIGN_OR_RETURN(
+      store::Result result,
+      database_.Execute("SELECT value FROM auth_epoch WHERE id = 1", {}, store::TxMode::kRead));
   if (result.rows.empty()) return absl::InternalError("auth_epoch row is missing");
   return result.rows[0].Int(0);
 }
@@ -166,9 +166,9 @@ absl::Status Authenticator::BumpEpoch(store::Transaction& tx) {
 absl::Status Authenticator::RecordFailure(store::Transaction& tx, int64_t user_id,
                                           bool& now_locked) {
   base::Millis now = clock_.NowMillis();
-  ASSIGN_OR_RETURN(store::Result result,
-                   tx.Execute("SELECT failed_count, first_failure_at FROM users WHERE id = $1",
-                              {user_id}));
+  ASSIGN_OR_RETURN(
+      store::Result result,
+      tx.Execute("SELECT failed_count, first_failure_at FROM users WHERE id = $1", {user_id}));
   int64_t count = result.rows.at(0).Int(0);
   base::Millis first = result.rows.at(0).Int(1);
   if (count == 0 || now - first > kFailureWindow) {
@@ -178,9 +178,10 @@ absl::Status Authenticator::RecordFailure(store::Transaction& tx, int64_t user_i
   ++count;
   now_locked = count >= kMaxFailedSignIns;
   return tx
-      .Execute("UPDATE users SET failed_count = $1, first_failure_at = $2, locked = $3 "
-               "WHERE id = $4",
-               {count, first, int64_t{now_locked}, user_id})
+      .Execute(
+          "UPDATE users SET failed_count = $1, first_failure_at = $2, locked = $3 "
+          "WHERE id = $4",
+          {count, first, int64_t{now_locked}, user_id})
       .status();
 }
 
@@ -265,28 +266,28 @@ absl::StatusOr<LoginResult> Authenticator::Login(std::string_view username,
     stage = SessionStage::kTotp;  // enrolled voluntarily: the code is still asked for
   }
   LoginResult result;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    if (stage != SessionStage::kTotp) {
-      RETURN_IF_ERROR(
-          tx.Execute("UPDATE users SET failed_count = 0 WHERE id = $1", {user_id}).status());
-    }
-    ASSIGN_OR_RETURN(result, StartSession(tx, user_id, stage, client));
-    audit::Record record{.actor_id = user_id,
-                         .actor_name = name,
-                         .agency_id = agency_id,
-                         .action = "auth.login",
-                         .object_type = "user",
-                         .object_id = std::to_string(user_id),
-                         .client = client.address,
-                         .outcome = audit::Outcome::kSuccess,
-                         .request_id = client.request_id,
-                         .detail = stage == SessionStage::kTotp ? "password ok; TOTP code next"
-                                   : stage == SessionStage::kEnroll
-                                       ? "password ok; TOTP enrolment required"
-                                       : "signed in"};
-    return trail_.Append(tx, record);
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        if (stage != SessionStage::kTotp) {
+          RETURN_IF_ERROR(
+              tx.Execute("UPDATE users SET failed_count = 0 WHERE id = $1", {user_id}).status());
+        }
+        ASSIGN_OR_RETURN(result, StartSession(tx, user_id, stage, client));
+        audit::Record record{.actor_id = user_id,
+                             .actor_name = name,
+                             .agency_id = agency_id,
+                             .action = "auth.login",
+                             .object_type = "user",
+                             .object_id = std::to_string(user_id),
+                             .client = client.address,
+                             .outcome = audit::Outcome::kSuccess,
+                             .request_id = client.request_id,
+                             .detail = stage == SessionStage::kTotp ? "password ok; TOTP code next"
+                                       : stage == SessionStage::kEnroll
+                                           ? "password ok; TOTP enrolment required"
+                                           : "signed in"};
+        return trail_.Append(tx, record);
+      }));
   return result;
 }
 
@@ -314,77 +315,78 @@ absl::StatusOr<LoginResult> Authenticator::CompleteTotp(std::string_view challen
   int64_t agency_id = row.Int(7);
   if (row.Int(5) != 0) return Locked();
   std::optional<std::string> secret = base::Base32Decode(row.Text(3));
-  absl::StatusOr<int64_t> step =
-      VerifyTotp(secret.value_or(""), code, now, row.Int(4));
+  absl::StatusOr<int64_t> step = VerifyTotp(secret.value_or(""), code, now, row.Int(4));
   if (!step.ok()) {
     bool now_locked = false;
-    RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                           -> absl::Status {
-      RETURN_IF_ERROR(RecordFailure(tx, user_id, now_locked));
-      if (!now_locked) return absl::OkStatus();
-      return tx.Execute("UPDATE sessions SET revoked = 1 WHERE id = $1", {challenge_id}).status();
-    }));
+    RETURN_IF_ERROR(
+        database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+          RETURN_IF_ERROR(RecordFailure(tx, user_id, now_locked));
+          if (!now_locked) return absl::OkStatus();
+          return tx.Execute("UPDATE sessions SET revoked = 1 WHERE id = $1", {challenge_id})
+              .status();
+        }));
     RETURN_IF_ERROR(Audit(user_id, agency_id, username, "auth.totp", audit::Outcome::kFailure,
                           client, now_locked ? "wrong code; account locked" : "wrong code"));
     if (now_locked) return Locked();
     return step.status();
   }
   LoginResult result;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    // The step is stored with a guard on the old value so a code cannot be used twice even by
-    // two requests racing each other.
-    ASSIGN_OR_RETURN(store::Result used,
-                     tx.Execute("UPDATE users SET totp_last_step = $1, failed_count = 0 "
-                                "WHERE id = $2 AND totp_last_step < $1",
-                                {*step, user_id}));
-    if (used.affected_rows == 0) {
-      return base::WithReason(absl::UnauthenticatedError("this code was already used"),
-                              "bad_totp");
-    }
-    ASSIGN_OR_RETURN(store::Result revoked,
-                     tx.Execute("UPDATE sessions SET revoked = 1 WHERE id = $1 AND revoked = 0",
-                                {challenge_id}));
-    if (revoked.affected_rows == 0) return Expired();
-    ASSIGN_OR_RETURN(result, StartSession(tx, user_id, SessionStage::kFull, client));
-    audit::Record record{.actor_id = user_id,
-                         .actor_name = username,
-                         .agency_id = agency_id,
-                         .action = "auth.totp",
-                         .object_type = "user",
-                         .object_id = std::to_string(user_id),
-                         .client = client.address,
-                         .outcome = audit::Outcome::kSuccess,
-                         .request_id = client.request_id,
-                         .detail = "signed in"};
-    return trail_.Append(tx, record);
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        // The step is stored with a guard on the old value so a code cannot be used twice even by
+        // two requests racing each other.
+        ASSIGN_OR_RETURN(store::Result used,
+                         tx.Execute("UPDATE users SET totp_last_step = $1, failed_count = 0 "
+                                    "WHERE id = $2 AND totp_last_step < $1",
+                                    {*step, user_id}));
+        if (used.affected_rows == 0) {
+          return base::WithReason(absl::UnauthenticatedError("this code was already used"),
+                                  "bad_totp");
+        }
+        ASSIGN_OR_RETURN(store::Result revoked,
+                         tx.Execute("UPDATE sessions SET revoked = 1 WHERE id = $1 AND revoked = 0",
+                                    {challenge_id}));
+        if (revoked.affected_rows == 0) return Expired();
+        ASSIGN_OR_RETURN(result, StartSession(tx, user_id, SessionStage::kFull, client));
+        audit::Record record{.actor_id = user_id,
+                             .actor_name = username,
+                             .agency_id = agency_id,
+                             .action = "auth.totp",
+                             .object_type = "user",
+                             .object_id = std::to_string(user_id),
+                             .client = client.address,
+                             .outcome = audit::Outcome::kSuccess,
+                             .request_id = client.request_id,
+                             .detail = "signed in"};
+        return trail_.Append(tx, record);
+      }));
   return result;
 }
 
 absl::StatusOr<Authenticator::CachedSession> Authenticator::LoadSession(
     const std::string& token_hash) {
   CachedSession cached;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(store::Result found,
-                     tx.Execute("SELECT id, user_id, stage, csrf_token, created_at, last_seen_at, "
-                                "revoked FROM sessions WHERE token_hash = $1",
-                                {token_hash}));
-    if (found.rows.empty()) return Expired();
-    const store::Row& row = found.rows[0];
-    if (row.Int(6) != 0) return Expired();
-    Principal& principal = cached.principal;
-    principal.session_id = row.Int(0);
-    principal.stage = ParseStage(row.Text(2));
-    principal.csrf_token = row.Text(3);
-    principal.session_created_at = row.Int(4);
-    principal.session_expires_at = principal.session_created_at + policy_.absolute_lifetime;
-    cached.last_seen = cached.last_seen_written = row.Int(5);
-    absl::Status loaded = LoadPrincipal(tx, row.Int(1), principal);
-    if (!loaded.ok()) return Expired();
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            store::Result found,
+            tx.Execute("SELECT id, user_id, stage, csrf_token, created_at, last_seen_at, "
+                       "revoked FROM sessions WHERE token_hash = $1",
+                       {token_hash}));
+        if (found.rows.empty()) return Expired();
+        const store::Row& row = found.rows[0];
+        if (row.Int(6) != 0) return Expired();
+        Principal& principal = cached.principal;
+        principal.session_id = row.Int(0);
+        principal.stage = ParseStage(row.Text(2));
+        principal.csrf_token = row.Text(3);
+        principal.session_created_at = row.Int(4);
+        principal.session_expires_at = principal.session_created_at + policy_.absolute_lifetime;
+        cached.last_seen = cached.last_seen_written = row.Int(5);
+        absl::Status loaded = LoadPrincipal(tx, row.Int(1), principal);
+        if (!loaded.ok()) return Expired();
+        return absl::OkStatus();
+      }));
   cached.validated_at = clock_.NowMillis();
   return cached;
 }
@@ -416,8 +418,8 @@ absl::StatusOr<Principal> Authenticator::Authenticate(std::string_view token) {
     auto entry = cache_.find(token_hash);
     if (entry != cache_.end()) {
       loaded->last_seen = std::max(loaded->last_seen, entry->second.last_seen);
-      loaded->last_seen_written = std::max(loaded->last_seen_written,
-                                           entry->second.last_seen_written);
+      loaded->last_seen_written =
+          std::max(loaded->last_seen_written, entry->second.last_seen_written);
     }
     if (cache_.size() > 200'000) cache_.clear();  // bounded memory; entries reload on demand
     cache_[token_hash] = *loaded;
@@ -449,8 +451,7 @@ absl::StatusOr<Principal> Authenticator::Authenticate(std::string_view token) {
   }
   if (write_last_seen) {
     database_
-        .Execute("UPDATE sessions SET last_seen_at = $1 WHERE id = $2",
-                 {now, principal.session_id})
+        .Execute("UPDATE sessions SET last_seen_at = $1 WHERE id = $2", {now, principal.session_id})
         .IgnoreError();  // losing one refresh only shortens the idle window
   }
   return principal;
@@ -477,29 +478,29 @@ void Authenticator::ForgetAgency(int64_t agency_id) {
 }
 
 absl::Status Authenticator::RevokeUserSessions(store::Transaction& tx, int64_t user_id) {
-  RETURN_IF_ERROR(tx.Execute("UPDATE sessions SET revoked = 1 WHERE user_id = $1 AND revoked = 0",
-                             {user_id})
-                      .status());
+  RETURN_IF_ERROR(
+      tx.Execute("UPDATE sessions SET revoked = 1 WHERE user_id = $1 AND revoked = 0", {user_id})
+          .status());
   return BumpEpoch(tx);
 }
 
 absl::Status Authenticator::Logout(const Principal& principal, const ClientInfo& client) {
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    RETURN_IF_ERROR(tx.Execute("UPDATE sessions SET revoked = 1 WHERE id = $1",
-                               {principal.session_id})
-                        .status());
-    RETURN_IF_ERROR(BumpEpoch(tx));
-    audit::Record record{.actor_id = principal.user_id,
-                         .actor_name = principal.username,
-                         .agency_id = principal.agency_id,
-                         .action = "auth.logout",
-                         .object_type = "user",
-                         .object_id = std::to_string(principal.user_id),
-                         .client = client.address,
-                         .request_id = client.request_id};
-    return trail_.Append(tx, record);
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        RETURN_IF_ERROR(
+            tx.Execute("UPDATE sessions SET revoked = 1 WHERE id = $1", {principal.session_id})
+                .status());
+        RETURN_IF_ERROR(BumpEpoch(tx));
+        audit::Record record{.actor_id = principal.user_id,
+                             .actor_name = principal.username,
+                             .agency_id = principal.agency_id,
+                             .action = "auth.logout",
+                             .object_type = "user",
+                             .object_id = std::to_string(principal.user_id),
+                             .client = client.address,
+                             .request_id = client.request_id};
+        return trail_.Append(tx, record);
+      }));
   absl::MutexLock lock(&mutex_);
   absl::erase_if(cache_, [&](const auto& entry) {
     return entry.second.principal.session_id == principal.session_id;
@@ -513,22 +514,22 @@ absl::StatusOr<TotpEnrollment> Authenticator::BeginTotpEnrollment(const Principa
   TotpEnrollment enrollment{base::Base32Encode(secret),
                             OtpauthUri("threathub", principal.username, secret)};
   // A new secret replaces any pending one; an enabled TOTP stays on until confirmed anew.
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    RETURN_IF_ERROR(tx.Execute("UPDATE users SET totp_secret = $1, totp_enabled = 0, "
-                               "totp_last_step = 0 WHERE id = $2",
-                               {enrollment.secret_base32, principal.user_id})
-                        .status());
-    audit::Record record{.actor_id = principal.user_id,
-                         .actor_name = principal.username,
-                         .agency_id = principal.agency_id,
-                         .action = "auth.totp_enroll",
-                         .object_type = "user",
-                         .object_id = std::to_string(principal.user_id),
-                         .client = client.address,
-                         .request_id = client.request_id};
-    return trail_.Append(tx, record);
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        RETURN_IF_ERROR(tx.Execute("UPDATE users SET totp_secret = $1, totp_enabled = 0, "
+                                   "totp_last_step = 0 WHERE id = $2",
+                                   {enrollment.secret_base32, principal.user_id})
+                            .status());
+        audit::Record record{.actor_id = principal.user_id,
+                             .actor_name = principal.username,
+                             .agency_id = principal.agency_id,
+                             .action = "auth.totp_enroll",
+                             .object_type = "user",
+                             .object_id = std::to_string(principal.user_id),
+                             .client = client.address,
+                             .request_id = client.request_id};
+        return trail_.Append(tx, record);
+      }));
   ForgetUser(principal.user_id);
   return enrollment;
 }
@@ -544,27 +545,27 @@ absl::StatusOr<Principal> Authenticator::ConfirmTotp(const Principal& principal,
                             "start the enrolment first");
   }
   std::optional<std::string> secret = base::Base32Decode(found.rows[0].Text(0));
-  ASSIGN_OR_RETURN(int64_t step, VerifyTotp(secret.value_or(""), code, clock_.NowMillis(),
-                                            found.rows[0].Int(1)));
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    RETURN_IF_ERROR(tx.Execute("UPDATE users SET totp_enabled = 1, totp_last_step = $1 "
-                               "WHERE id = $2",
-                               {step, principal.user_id})
-                        .status());
-    RETURN_IF_ERROR(tx.Execute("UPDATE sessions SET stage = 'full' WHERE id = $1",
-                               {principal.session_id})
-                        .status());
-    audit::Record record{.actor_id = principal.user_id,
-                         .actor_name = principal.username,
-                         .agency_id = principal.agency_id,
-                         .action = "auth.totp_confirm",
-                         .object_type = "user",
-                         .object_id = std::to_string(principal.user_id),
-                         .client = client.address,
-                         .request_id = client.request_id};
-    return trail_.Append(tx, record);
-  }));
+  ASSIGN_OR_RETURN(int64_t step,
+                   VerifyTotp(secret.value_or(""), code, clock_.NowMillis(), found.rows[0].Int(1)));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        RETURN_IF_ERROR(tx.Execute("UPDATE users SET totp_enabled = 1, totp_last_step = $1 "
+                                   "WHERE id = $2",
+                                   {step, principal.user_id})
+                            .status());
+        RETURN_IF_ERROR(
+            tx.Execute("UPDATE sessions SET stage = 'full' WHERE id = $1", {principal.session_id})
+                .status());
+        audit::Record record{.actor_id = principal.user_id,
+                             .actor_name = principal.username,
+                             .agency_id = principal.agency_id,
+                             .action = "auth.totp_confirm",
+                             .object_type = "user",
+                             .object_id = std::to_string(principal.user_id),
+                             .client = client.address,
+                             .request_id = client.request_id};
+        return trail_.Append(tx, record);
+      }));
   ForgetUser(principal.user_id);
   Principal upgraded = principal;
   upgraded.stage = SessionStage::kFull;
@@ -580,9 +581,9 @@ absl::Status Authenticator::ChangePassword(const Principal& principal,
                    database_.Execute("SELECT password_hash FROM users WHERE id = $1",
                                      {principal.user_id}, store::TxMode::kRead));
   if (found.rows.empty() || !VerifyPassword(current_password, found.rows[0].Text(0))) {
-    return base::WithReason(base::FieldError(absl::StatusCode::kInvalidArgument,
-                                             "current_password", "wrong password"),
-                            "bad_credentials");
+    return base::WithReason(
+        base::FieldError(absl::StatusCode::kInvalidArgument, "current_password", "wrong password"),
+        "bad_credentials");
   }
   RETURN_IF_ERROR(CheckPasswordPolicy(new_password, principal.username, "new_password"));
   ASSIGN_OR_RETURN(std::string hash, HashPassword(new_password, policy_.cost));
@@ -621,36 +622,36 @@ absl::StatusOr<Principal> Authenticator::UpdatePreferences(const Principal& prin
     return base::InvalidField("display_name", "1 to 200 bytes of UTF-8");
   }
   Principal updated = principal;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    if (preferences.language) {
-      updated.language = *preferences.language;
-      RETURN_IF_ERROR(tx.Execute("UPDATE users SET language = $1 WHERE id = $2",
-                                 {*preferences.language, principal.user_id})
-                          .status());
-    }
-    if (preferences.time_zone) {
-      updated.time_zone = *preferences.time_zone;
-      RETURN_IF_ERROR(tx.Execute("UPDATE users SET time_zone = $1 WHERE id = $2",
-                                 {*preferences.time_zone, principal.user_id})
-                          .status());
-    }
-    if (preferences.display_name) {
-      updated.display_name = *preferences.display_name;
-      RETURN_IF_ERROR(tx.Execute("UPDATE users SET display_name = $1 WHERE id = $2",
-                                 {*preferences.display_name, principal.user_id})
-                          .status());
-    }
-    audit::Record record{.actor_id = principal.user_id,
-                         .actor_name = principal.username,
-                         .agency_id = principal.agency_id,
-                         .action = "user.preferences",
-                         .object_type = "user",
-                         .object_id = std::to_string(principal.user_id),
-                         .client = client.address,
-                         .request_id = client.request_id};
-    return trail_.Append(tx, record);
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        if (preferences.language) {
+          updated.language = *preferences.language;
+          RETURN_IF_ERROR(tx.Execute("UPDATE users SET language = $1 WHERE id = $2",
+                                     {*preferences.language, principal.user_id})
+                              .status());
+        }
+        if (preferences.time_zone) {
+          updated.time_zone = *preferences.time_zone;
+          RETURN_IF_ERROR(tx.Execute("UPDATE users SET time_zone = $1 WHERE id = $2",
+                                     {*preferences.time_zone, principal.user_id})
+                              .status());
+        }
+        if (preferences.display_name) {
+          updated.display_name = *preferences.display_name;
+          RETURN_IF_ERROR(tx.Execute("UPDATE users SET display_name = $1 WHERE id = $2",
+                                     {*preferences.display_name, principal.user_id})
+                              .status());
+        }
+        audit::Record record{.actor_id = principal.user_id,
+                             .actor_name = principal.username,
+                             .agency_id = principal.agency_id,
+                             .action = "user.preferences",
+                             .object_type = "user",
+                             .object_id = std::to_string(principal.user_id),
+                             .client = client.address,
+                             .request_id = client.request_id};
+        return trail_.Append(tx, record);
+      }));
   ForgetUser(principal.user_id);
   return updated;
 }

@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "auth/totp.h"
+#include "base/strings.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -38,8 +38,8 @@ std::string TotpCode(std::string_view secret, int64_t step) {
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_length = 0;
-  HMAC(EVP_sha1(), secret.data(), static_cast<int>(secret.size()), counter, sizeof counter,
-       digest, &digest_length);
+  HMAC(EVP_sha1(), secret.data(), static_cast<int>(secret.size()), counter, sizeof counter, digest,
+       &digest_length);
   // RFC 4226 section 5.3: dynamic truncation.
   int offset = digest[digest_length - 1] & 0x0F;
   uint32_t binary = ((digest[offset] & 0x7F) << 24) | (digest[offset + 1] << 16) |
@@ -49,8 +49,8 @@ std::string TotpCode(std::string_view secret, int64_t step) {
   return code;
 }
 
-absl::StatusOr<int64_t> VerifyTotp(std::string_view secret, std::string_view code,
-                                   base::Millis now, int64_t last_used_step) {
+absl::StatusOr<int64_t> VerifyTotp(std::string_view secret, std::string_view code, base::Millis now,
+                                   int64_t last_used_step) {
   auto bad_code = [] {
     return base::WithReason(
         base::FieldError(absl::StatusCode::kUnauthenticated, "code", "wrong or used code"),
@@ -65,8 +65,7 @@ absl::StatusOr<int64_t> VerifyTotp(std::string_view secret, std::string_view cod
   return bad_code();
 }
 
-std::string OtpauthUri(std::string_view issuer, std::string_view account,
-                       std::string_view secret) {
+std::string OtpauthUri(std::string_view issuer, std::string_view account, std::string_view secret) {
   return base::StrCat("otpauth://totp/", PercentEncode(issuer), ":", PercentEncode(account),
                       "?secret=", base::Base32Encode(secret), "&issuer=", PercentEncode(issuer),
                       "&algorithm=SHA1&digits=6&period=30");

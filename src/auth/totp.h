@@ -21,11 +21,10 @@ std::string TotpCode(std::string_view secret, int64_t step);
 
 // Accepts a code from the current step or one step either side (clock drift), but only for a
 // step later than `last_used_step`. Returns the step that matched.
-absl::StatusOr<int64_t> VerifyTotp(std::string_view secret, std::string_view code,
-                                   base::Millis now, int64_t last_used_step);
+absl::StatusOr<int64_t> VerifyTotp(std::string_view secret, std::string_view code, base::Millis now,
+                                   int64_t last_used_step);
 
 // otpauth://totp/threathub:alice?secret=...&issuer=threathub&algorithm=SHA1&digits=6&period=30
-std::string OtpauthUri(std::string_view issuer, std::string_view account,
-                       std::string_view secret);
+std::string OtpauthUri(std::string_view issuer, std::string_view account, std::string_view secret);
 
 }  // namespace threathub::auth

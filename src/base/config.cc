@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "base/config.h"
+#include "base/strings.h"
 
 #include <charconv>
 #include <cstdlib>
@@ -8,14 +8,12 @@
 
 #include <toml++/toml.h>
 
-
 namespace threathub::base {
 namespace {
 
 using Setter = std::function<absl::Status(Config&, std::string_view)>;
 
-absl::Status ParseInt(std::string_view key, std::string_view text, int64_t minimum,
-                      int64_t& out) {
+absl::Status ParseInt(std::string_view key, std::string_view text, int64_t minimum, int64_t& out) {
   int64_t value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || value < minimum) {
@@ -53,9 +51,8 @@ Setter IntField(const char* key, int64_t Config::*field, int64_t minimum) {
 }
 
 Setter BoolField(const char* key, bool Config::*field) {
-  return [=](Config& config, std::string_view value) {
-    return ParseBool(key, value, config.*field);
-  };
+  return
+      [=](Config& config, std::string_view value) { return ParseBool(key, value, config.*field); };
 }
 
 // One table: key -> setter. ConfigKeys(), the file loader and the environment all read it.
@@ -114,8 +111,8 @@ absl::Status LoadConfigFile(const std::string& path, Config& config) {
     table = toml::parse_file(path);
   } catch (const toml::parse_error& error) {
     const auto& where = error.source().begin;
-    return absl::InvalidArgumentError(base::StrCat(path, ":", where.line, ":", where.column, ": ",
-                                                   error.description()));
+    return absl::InvalidArgumentError(
+        base::StrCat(path, ":", where.line, ":", where.column, ": ", error.description()));
   }
   for (const auto& [key, node] : table) {
     std::string text;

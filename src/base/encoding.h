@@ -16,7 +16,7 @@ std::optional<std::string> Base64Decode(std::string_view text);
 
 std::string Base64UrlEncode(std::string_view bytes);  // no padding
 
-std::string Base32Encode(std::string_view bytes);  // no padding, upper case
+std::string Base32Encode(std::string_view bytes);                // no padding, upper case
 std::optional<std::string> Base32Decode(std::string_view text);  // ignores case and '='
 
 // True when `text` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).

@@ -15,9 +15,13 @@ TEST(Hex, RoundTrips) {
 
 TEST(Base64, MatchesRfc4648Vectors) {
   // RFC 4648 section 10.
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},         {"f", "Zg=="},        {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(Base64Encode(plain), encoded);
     EXPECT_EQ(Base64Decode(encoded), std::string(plain));
@@ -44,7 +48,8 @@ TEST(Utf8, AcceptsKazakhAndRefusesMalformed) {
 }
 
 TEST(Utf8ToLower, FoldsLatinCyrillicAndKazakhLetters) {
-  EXPECT_EQ(Utf8ToLower("ABC Мошенничество ҚАРЖЫ ӘҒҢӨҰҮҺІ Ёж"), "abc мошенничество қаржы әғңөұүһі ёж");
+  EXPECT_EQ(Utf8ToLower("ABC Мошенничество ҚАРЖЫ ӘҒҢӨҰҮҺІ Ёж"),
+            "abc мошенничество қаржы әғңөұүһі ёж");
   EXPECT_EQ(Utf8ToLower("x\xff"), "x\xff");  // not UTF-8: bytes pass through
 }
 

@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "base/errors.h"
+#include "base/strings.h"
 
 #include "absl/strings/cord.h"
 

@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "base/file.h"
+#include "base/strings.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
 
 namespace threathub::base {
 namespace {
@@ -88,7 +87,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 absl::Status MakeDirectories(const std::string& path, int mode) {
   std::error_code error;
   std::filesystem::create_directories(path, error);
-  if (error) return absl::InternalError(base::StrCat("create directory ", path, ": ", error.message()));
+  if (error)
+    return absl::InternalError(base::StrCat("create directory ", path, ": ", error.message()));
   ::chmod(path.c_str(), mode);
   return absl::OkStatus();
 }

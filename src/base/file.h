@@ -11,8 +11,7 @@
 
 namespace threathub::base {
 
-absl::Status WriteFileDurably(const std::string& path, std::string_view contents,
-                              int mode = 0644);
+absl::Status WriteFileDurably(const std::string& path, std::string_view contents, int mode = 0644);
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 absl::Status MakeDirectories(const std::string& path, int mode = 0750);
 absl::Status SyncDirectory(const std::string& path);

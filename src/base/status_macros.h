@@ -10,9 +10,9 @@
 #define THREATHUB_CONCAT_INNER(a, b) a##b
 #define THREATHUB_CONCAT(a, b) THREATHUB_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    ::absl::Status threathub_status_ = (expr);         \
+#define RETURN_IF_ERROR(expr)                              \
+  do {                                                     \
+    ::absl::Status threathub_status_ = (expr);             \
     if (!threathub_status_.ok()) return threathub_status_; \
   } while (false)
 

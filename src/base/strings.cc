@@ -79,7 +79,11 @@ std::string Utf8ToLower(std::string_view text) {
   size_t pos = 0;
   while (pos < text.size()) {
     auto lead = static_cast<unsigned char>(text[pos]);
-    size_t length = lead < 0x80 ? 1 : (lead >> 5) == 6 ? 2 : (lead >> 4) == 14 ? 3 : (lead >> 3) == 30 ? 4 : 0;
+    size_t length = lead < 0x80         ? 1
+                    : (lead >> 5) == 6  ? 2
+                    : (lead >> 4) == 14 ? 3
+                    : (lead >> 3) == 30 ? 4
+                                        : 0;
     if (length == 0 || pos + length > text.size()) {  // not UTF-8: copy the byte unchanged
       out += text[pos++];
       continue;

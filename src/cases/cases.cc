@@ -102,9 +102,9 @@ absl::Status ValidateArticles(const std::vector<std::string>& articles) {
 }
 
 absl::StatusOr<Person> LoadPerson(store::Transaction& tx, int64_t user_id) {
-  ASSIGN_OR_RETURN(store::Result result,
-                   tx.Execute("SELECT id, username, display_name FROM users WHERE id = $1",
-                              {user_id}));
+  ASSIGN_OR_RETURN(
+      store::Result result,
+      tx.Execute("SELECT id, username, display_name FROM users WHERE id = $1", {user_id}));
   if (result.rows.empty()) return absl::NotFoundError("user not found");
   return Person{result.rows[0].Int(0), result.rows[0].Text(1), result.rows[0].Text(2)};
 }
@@ -129,9 +129,8 @@ std::string FormatCaseNumber(std::string_view format, std::string_view agency_co
                              int64_t sequence) {
   char padded[24];
   std::snprintf(padded, sizeof padded, "%05lld", static_cast<long long>(sequence));
-  return base::StrReplaceAll(format, {{"{code}", agency_code},
-                                      {"{year}", std::to_string(year)},
-                                      {"{seq}", padded}});
+  return base::StrReplaceAll(
+      format, {{"{code}", agency_code}, {"{year}", std::to_string(year)}, {"{seq}", padded}});
 }
 
 }  // namespace
@@ -188,7 +187,8 @@ auth::ObjectScope ScopeOf(const Case& opened) {
     (member.role == MemberRole::kViewer ? scope.shared_with_user_ids : scope.member_user_ids)
         .push_back(member.person.user_id);
   }
-  for (const Person& person : opened.shared_with) scope.shared_with_user_ids.push_back(person.user_id);
+  for (const Person& person : opened.shared_with)
+    scope.shared_with_user_ids.push_back(person.user_id);
   return scope;
 }
 
@@ -235,32 +235,34 @@ absl::Status CaseService::Touch(store::Transaction& tx, int64_t case_id) {
 absl::StatusOr<CaseService::Candidates> CaseService::ListCandidates(const auth::Principal& who,
                                                                     int64_t case_id) {
   Candidates candidates;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(Case loaded, LoadVisible(tx, who, case_id, auth::AccessMode::kRead));
-    if (loaded.lead_user_id != who.user_id && !IsSupervisorOf(who, loaded.agency_id)) {
-      return absl::PermissionDeniedError("only the lead investigator or a supervisor may do this");
-    }
-    auto people = [&](std::string sql, std::vector<store::Value> params,
-                      std::vector<Person>& out) -> absl::Status {
-      ASSIGN_OR_RETURN(store::Result rows, tx.Execute(sql, params));
-      for (const store::Row& row : rows.rows) {
-        out.push_back(Person{row.Int(0), row.Text(1), row.Text(2)});
-      }
-      return absl::OkStatus();
-    };
-    RETURN_IF_ERROR(people(
-        base::StrCat("SELECT u.id, u.username, u.display_name FROM users u WHERE u.disabled = 0 "
-                     "AND u.agency_id = $1 AND EXISTS (SELECT 1 FROM user_roles r WHERE "
-                     "r.user_id = u.id AND r.role IN ",
-                     kCaseWorkerRoles, ") ORDER BY u.display_name"),
-        {loaded.agency_id}, candidates.members));
-    return people(
-        "SELECT u.id, u.username, u.display_name FROM users u WHERE u.disabled = 0 AND EXISTS "
-        "(SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'prosecutor') "
-        "ORDER BY u.display_name",
-        {}, candidates.prosecutors);
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(Case loaded, LoadVisible(tx, who, case_id, auth::AccessMode::kRead));
+        if (loaded.lead_user_id != who.user_id && !IsSupervisorOf(who, loaded.agency_id)) {
+          return absl::PermissionDeniedError(
+              "only the lead investigator or a supervisor may do this");
+        }
+        auto people = [&](std::string sql, std::vector<store::Value> params,
+                          std::vector<Person>& out) -> absl::Status {
+          ASSIGN_OR_RETURN(store::Result rows, tx.Execute(sql, params));
+          for (const store::Row& row : rows.rows) {
+            out.push_back(Person{row.Int(0), row.Text(1), row.Text(2)});
+          }
+          return absl::OkStatus();
+        };
+        RETURN_IF_ERROR(
+            people(base::StrCat(
+                       "SELECT u.id, u.username, u.display_name FROM users u WHERE u.disabled = 0 "
+                       "AND u.agency_id = $1 AND EXISTS (SELECT 1 FROM user_roles r WHERE "
+                       "r.user_id = u.id AND r.role IN ",
+                       kCaseWorkerRoles, ") ORDER BY u.display_name"),
+                   {loaded.agency_id}, candidates.members));
+        return people(
+            "SELECT u.id, u.username, u.display_name FROM users u WHERE u.disabled = 0 AND EXISTS "
+            "(SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = 'prosecutor') "
+            "ORDER BY u.display_name",
+            {}, candidates.prosecutors);
+      }));
   return candidates;
 }
 
@@ -307,25 +309,25 @@ absl::StatusOr<std::vector<Case>> CaseService::List(const auth::Principal& who,
   }
   base::StrAppend(&sql, " ORDER BY c.updated_at DESC, c.id DESC LIMIT ", filter.limit);
   std::vector<Case> found;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(store::Result result, tx.Execute(sql, params));
-    for (const store::Row& row : result.rows) {
-      ASSIGN_OR_RETURN(Case loaded, Load(tx, row.Int(0)));
-      found.push_back(std::move(loaded));
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(store::Result result, tx.Execute(sql, params));
+        for (const store::Row& row : result.rows) {
+          ASSIGN_OR_RETURN(Case loaded, Load(tx, row.Int(0)));
+          found.push_back(std::move(loaded));
+        }
+        return absl::OkStatus();
+      }));
   return found;
 }
 
 absl::StatusOr<Case> CaseService::Get(const auth::Principal& who, int64_t case_id) {
   Case loaded;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(loaded, LoadVisible(tx, who, case_id, auth::AccessMode::kRead));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(loaded, LoadVisible(tx, who, case_id, auth::AccessMode::kRead));
+        return absl::OkStatus();
+      }));
   return loaded;
 }
 
@@ -342,58 +344,58 @@ absl::StatusOr<Case> CaseService::Create(const auth::Principal& who, const Origi
   base::Millis now = clock_.NowMillis();
   int64_t case_id = 0;
   Case created;
-  absl::Status status = database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                               -> absl::Status {
-    ASSIGN_OR_RETURN(bool may_lead, IsActiveWithRole(tx, lead, who.agency_id, kCaseLeadRoles));
-    if (!may_lead) {
-      return base::InvalidField("lead_user_id",
-                                "the lead must be an active investigator or supervisor of your "
-                                "agency");
-    }
-    std::string number = fields.number;
-    if (number.empty()) {
-      std::time_t seconds = static_cast<std::time_t>(now / 1000);
-      std::tm parts{};
-      gmtime_r(&seconds, &parts);
-      int year = parts.tm_year + 1900;
-      RETURN_IF_ERROR(tx.Execute("INSERT INTO case_counters(agency_id, year, next_value) "
-                                 "VALUES ($1, $2, 1) ON CONFLICT DO NOTHING",
-                                 {who.agency_id, int64_t{year}})
-                          .status());
-      ASSIGN_OR_RETURN(store::Result counter,
-                       tx.Execute("UPDATE case_counters SET next_value = next_value + 1 "
-                                  "WHERE agency_id = $1 AND year = $2 RETURNING next_value - 1",
-                                  {who.agency_id, int64_t{year}}));
-      ASSIGN_OR_RETURN(store::Result agency,
-                       tx.Execute("SELECT code, case_number_format FROM agencies WHERE id = $1",
-                                  {who.agency_id}));
-      number = FormatCaseNumber(agency.rows.at(0).Text(1), agency.rows.at(0).Text(0), year,
-                                counter.rows.at(0).Int(0));
-    }
-    ASSIGN_OR_RETURN(
-        store::Result inserted,
-        tx.Execute("INSERT INTO cases(agency_id, number, title, description, articles, "
-                   "search_text, status, lead_user_id, created_by, created_at, updated_at) "
-                   "VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $9) RETURNING id",
-                   {who.agency_id, number, fields.title, fields.description,
-                    JoinArticles(fields.articles), SearchText(number, fields.title), lead,
-                    who.user_id, now}));
-    case_id = inserted.rows.at(0).Int(0);
-    RETURN_IF_ERROR(tx.Execute("INSERT INTO case_members(case_id, user_id, role, added_at) "
-                               "VALUES ($1, $2, 'lead', $3)",
-                               {case_id, lead, now})
-                        .status());
-    if (lead != who.user_id && !IsSupervisorOf(who, who.agency_id)) {
-      // The creator keeps access to what they opened.
-      RETURN_IF_ERROR(tx.Execute("INSERT INTO case_members(case_id, user_id, role, added_at) "
-                                 "VALUES ($1, $2, 'member', $3)",
-                                 {case_id, who.user_id, now})
-                          .status());
-    }
-    RETURN_IF_ERROR(Record(tx, who, origin, "case.create", case_id, number));
-    ASSIGN_OR_RETURN(created, Load(tx, case_id));
-    return absl::OkStatus();
-  });
+  absl::Status status =
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(bool may_lead, IsActiveWithRole(tx, lead, who.agency_id, kCaseLeadRoles));
+        if (!may_lead) {
+          return base::InvalidField("lead_user_id",
+                                    "the lead must be an active investigator or supervisor of your "
+                                    "agency");
+        }
+        std::string number = fields.number;
+        if (number.empty()) {
+          std::time_t seconds = static_cast<std::time_t>(now / 1000);
+          std::tm parts{};
+          gmtime_r(&seconds, &parts);
+          int year = parts.tm_year + 1900;
+          RETURN_IF_ERROR(tx.Execute("INSERT INTO case_counters(agency_id, year, next_value) "
+                                     "VALUES ($1, $2, 1) ON CONFLICT DO NOTHING",
+                                     {who.agency_id, int64_t{year}})
+                              .status());
+          ASSIGN_OR_RETURN(store::Result counter,
+                           tx.Execute("UPDATE case_counters SET next_value = next_value + 1 "
+                                      "WHERE agency_id = $1 AND year = $2 RETURNING next_value - 1",
+                                      {who.agency_id, int64_t{year}}));
+          ASSIGN_OR_RETURN(store::Result agency,
+                           tx.Execute("SELECT code, case_number_format FROM agencies WHERE id = $1",
+                                      {who.agency_id}));
+          number = FormatCaseNumber(agency.rows.at(0).Text(1), agency.rows.at(0).Text(0), year,
+                                    counter.rows.at(0).Int(0));
+        }
+        ASSIGN_OR_RETURN(
+            store::Result inserted,
+            tx.Execute("INSERT INTO cases(agency_id, number, title, description, articles, "
+                       "search_text, status, lead_user_id, created_by, created_at, updated_at) "
+                       "VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $9) RETURNING id",
+                       {who.agency_id, number, fields.title, fields.description,
+                        JoinArticles(fields.articles), SearchText(number, fields.title), lead,
+                        who.user_id, now}));
+        case_id = inserted.rows.at(0).Int(0);
+        RETURN_IF_ERROR(tx.Execute("INSERT INTO case_members(case_id, user_id, role, added_at) "
+                                   "VALUES ($1, $2, 'lead', $3)",
+                                   {case_id, lead, now})
+                            .status());
+        if (lead != who.user_id && !IsSupervisorOf(who, who.agency_id)) {
+          // The creator keeps access to what they opened.
+          RETURN_IF_ERROR(tx.Execute("INSERT INTO case_members(case_id, user_id, role, added_at) "
+                                     "VALUES ($1, $2, 'member', $3)",
+                                     {case_id, who.user_id, now})
+                              .status());
+        }
+        RETURN_IF_ERROR(Record(tx, who, origin, "case.create", case_id, number));
+        ASSIGN_OR_RETURN(created, Load(tx, case_id));
+        return absl::OkStatus();
+      });
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     return base::FieldError(absl::StatusCode::kAlreadyExists, "number",
                             "your agency already has a case with this number");
@@ -406,21 +408,22 @@ absl::StatusOr<Case> CaseService::Manage(
     const auth::Principal& who, const Origin& origin, int64_t case_id, std::string action,
     std::string detail, absl::FunctionRef<absl::Status(store::Transaction&, Case&)> change) {
   Case result;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(Case loaded, LoadVisible(tx, who, case_id, auth::AccessMode::kRead));
-    bool manages = loaded.lead_user_id == who.user_id || IsSupervisorOf(who, loaded.agency_id);
-    if (!manages) {
-      return absl::PermissionDeniedError("only the lead investigator or a supervisor may do this");
-    }
-    RETURN_IF_ERROR(change(tx, loaded));
-    RETURN_IF_ERROR(tx.Execute("UPDATE cases SET updated_at = $1 WHERE id = $2",
-                               {clock_.NowMillis(), case_id})
-                        .status());
-    RETURN_IF_ERROR(Record(tx, who, origin, std::move(action), case_id, std::move(detail)));
-    ASSIGN_OR_RETURN(result, Load(tx, case_id));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(Case loaded, LoadVisible(tx, who, case_id, auth::AccessMode::kRead));
+        bool manages = loaded.lead_user_id == who.user_id || IsSupervisorOf(who, loaded.agency_id);
+        if (!manages) {
+          return absl::PermissionDeniedError(
+              "only the lead investigator or a supervisor may do this");
+        }
+        RETURN_IF_ERROR(change(tx, loaded));
+        RETURN_IF_ERROR(tx.Execute("UPDATE cases SET updated_at = $1 WHERE id = $2",
+                                   {clock_.NowMillis(), case_id})
+                            .status());
+        RETURN_IF_ERROR(Record(tx, who, origin, std::move(action), case_id, std::move(detail)));
+        ASSIGN_OR_RETURN(result, Load(tx, case_id));
+        return absl::OkStatus();
+      }));
   return result;
 }
 
@@ -439,70 +442,72 @@ absl::StatusOr<Case> CaseService::Update(const auth::Principal& who, const Origi
   if (changes.lead_user_id) changed.push_back(base::StrCat("lead=", *changes.lead_user_id));
   bool members_may_edit = !changes.status && !changes.lead_user_id;
   Case result;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    // Members edit the description and articles; status and lead belong to the lead and
-    // supervisors.
-    ASSIGN_OR_RETURN(Case loaded, LoadVisible(tx, who, case_id, auth::AccessMode::kRead));
-    bool manages = loaded.lead_user_id == who.user_id || IsSupervisorOf(who, loaded.agency_id);
-    bool writes = auth::CanAccess(who, ScopeOf(loaded), auth::AccessMode::kWrite);
-    if (!(manages || (members_may_edit && writes))) {
-      return absl::PermissionDeniedError(
-          writes ? "only the lead investigator or a supervisor may change status or lead"
-                 : "you may read this case but not change it");
-    }
-    if (changes.title) {
-      RETURN_IF_ERROR(tx.Execute("UPDATE cases SET title = $1, search_text = $2 WHERE id = $3",
-                                 {*changes.title, SearchText(loaded.number, *changes.title),
-                                  case_id})
-                          .status());
-    }
-    if (changes.description) {
-      RETURN_IF_ERROR(tx.Execute("UPDATE cases SET description = $1 WHERE id = $2",
-                                 {*changes.description, case_id})
-                          .status());
-    }
-    if (changes.articles) {
-      RETURN_IF_ERROR(tx.Execute("UPDATE cases SET articles = $1 WHERE id = $2",
-                                 {JoinArticles(*changes.articles), case_id})
-                          .status());
-    }
-    if (changes.status) {
-      RETURN_IF_ERROR(tx.Execute("UPDATE cases SET status = $1 WHERE id = $2",
-                                 {std::string(CaseStatusName(*changes.status)), case_id})
-                          .status());
-    }
-    if (changes.lead_user_id) {
-      ASSIGN_OR_RETURN(bool may_lead, IsActiveWithRole(tx, *changes.lead_user_id,
-                                                       loaded.agency_id, kCaseLeadRoles));
-      if (!may_lead) {
-        return base::InvalidField("lead_user_id",
-                                  "the lead must be an active investigator or supervisor of the "
-                                  "case's agency");
-      }
-      base::Millis now = clock_.NowMillis();
-      RETURN_IF_ERROR(tx.Execute("UPDATE case_members SET role = 'member' "
-                                 "WHERE case_id = $1 AND role = 'lead'",
-                                 {case_id})
-                          .status());
-      RETURN_IF_ERROR(tx.Execute("DELETE FROM case_members WHERE case_id = $1 AND user_id = $2",
-                                 {case_id, *changes.lead_user_id})
-                          .status());
-      RETURN_IF_ERROR(tx.Execute("INSERT INTO case_members(case_id, user_id, role, added_at) "
-                                 "VALUES ($1, $2, 'lead', $3)",
-                                 {case_id, *changes.lead_user_id, now})
-                          .status());
-      RETURN_IF_ERROR(tx.Execute("UPDATE cases SET lead_user_id = $1 WHERE id = $2",
-                                 {*changes.lead_user_id, case_id})
-                          .status());
-    }
-    RETURN_IF_ERROR(tx.Execute("UPDATE cases SET updated_at = $1 WHERE id = $2",
-                               {clock_.NowMillis(), case_id})
-                        .status());
-    RETURN_IF_ERROR(Record(tx, who, origin, "case.update", case_id, base::StrJoin(changed, ",")));
-    ASSIGN_OR_RETURN(result, Load(tx, case_id));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        // Members edit the description and articles; status and lead belong to the lead and
+        // supervisors.
+        ASSIGN_OR_RETURN(Case loaded, LoadVisible(tx, who, case_id, auth::AccessMode::kRead));
+        bool manages = loaded.lead_user_id == who.user_id || IsSupervisorOf(who, loaded.agency_id);
+        bool writes = auth::CanAccess(who, ScopeOf(loaded), auth::AccessMode::kWrite);
+        if (!(manages || (members_may_edit && writes))) {
+          return absl::PermissionDeniedError(
+              writes ? "only the lead investigator or a supervisor may change status or lead"
+                     : "you may read this case but not change it");
+        }
+        if (changes.title) {
+          RETURN_IF_ERROR(
+              tx.Execute("UPDATE cases SET title = $1, search_text = $2 WHERE id = $3",
+                         {*changes.title, SearchText(loaded.number, *changes.title), case_id})
+                  .status());
+        }
+        if (changes.description) {
+          RETURN_IF_ERROR(tx.Execute("UPDATE cases SET description = $1 WHERE id = $2",
+                                     {*changes.description, case_id})
+                              .status());
+        }
+        if (changes.articles) {
+          RETURN_IF_ERROR(tx.Execute("UPDATE cases SET articles = $1 WHERE id = $2",
+                                     {JoinArticles(*changes.articles), case_id})
+                              .status());
+        }
+        if (changes.status) {
+          RETURN_IF_ERROR(tx.Execute("UPDATE cases SET status = $1 WHERE id = $2",
+                                     {std::string(CaseStatusName(*changes.status)), case_id})
+                              .status());
+        }
+        if (changes.lead_user_id) {
+          ASSIGN_OR_RETURN(bool may_lead, IsActiveWithRole(tx, *changes.lead_user_id,
+                                                           loaded.agency_id, kCaseLeadRoles));
+          if (!may_lead) {
+            return base::InvalidField(
+                "lead_user_id",
+                "the lead must be an active investigator or supervisor of the "
+                "case's agency");
+          }
+          base::Millis now = clock_.NowMillis();
+          RETURN_IF_ERROR(tx.Execute("UPDATE case_members SET role = 'member' "
+                                     "WHERE case_id = $1 AND role = 'lead'",
+                                     {case_id})
+                              .status());
+          RETURN_IF_ERROR(tx.Execute("DELETE FROM case_members WHERE case_id = $1 AND user_id = $2",
+                                     {case_id, *changes.lead_user_id})
+                              .status());
+          RETURN_IF_ERROR(tx.Execute("INSERT INTO case_members(case_id, user_id, role, added_at) "
+                                     "VALUES ($1, $2, 'lead', $3)",
+                                     {case_id, *changes.lead_user_id, now})
+                              .status());
+          RETURN_IF_ERROR(tx.Execute("UPDATE cases SET lead_user_id = $1 WHERE id = $2",
+                                     {*changes.lead_user_id, case_id})
+                              .status());
+        }
+        RETURN_IF_ERROR(tx.Execute("UPDATE cases SET updated_at = $1 WHERE id = $2",
+                                   {clock_.NowMillis(), case_id})
+                            .status());
+        RETURN_IF_ERROR(
+            Record(tx, who, origin, "case.update", case_id, base::StrJoin(changed, ",")));
+        ASSIGN_OR_RETURN(result, Load(tx, case_id));
+        return absl::OkStatus();
+      }));
   return result;
 }
 
@@ -511,31 +516,31 @@ absl::StatusOr<Case> CaseService::SetMember(const auth::Principal& who, const Or
   if (role == MemberRole::kLead) {
     return base::InvalidField("role", "change the lead through the case itself (lead_user_id)");
   }
-  return Manage(who, origin, case_id, "case.member_set",
-                base::StrCat("user=", user_id, " role=", MemberRoleName(role)),
-                [&](store::Transaction& tx, Case& loaded) -> absl::Status {
-                  if (user_id == loaded.lead_user_id) {
-                    return base::InvalidField("user_id", "this user leads the case");
-                  }
-                  ASSIGN_OR_RETURN(bool may_join, IsActiveWithRole(tx, user_id, loaded.agency_id,
-                                                                   kCaseWorkerRoles));
-                  if (!may_join) {
-                    return base::InvalidField(
-                        "user_id",
-                        "members must be active investigators, analysts or supervisors of the "
-                        "case's agency (prosecutors are shared with, not members)");
-                  }
-                  RETURN_IF_ERROR(
-                      tx.Execute("DELETE FROM case_members WHERE case_id = $1 AND user_id = $2",
-                                 {case_id, user_id})
-                          .status());
-                  return tx
-                      .Execute("INSERT INTO case_members(case_id, user_id, role, added_at) "
-                               "VALUES ($1, $2, $3, $4)",
-                               {case_id, user_id, std::string(MemberRoleName(role)),
-                                clock_.NowMillis()})
-                      .status();
-                });
+  return Manage(
+      who, origin, case_id, "case.member_set",
+      base::StrCat("user=", user_id, " role=", MemberRoleName(role)),
+      [&](store::Transaction& tx, Case& loaded) -> absl::Status {
+        if (user_id == loaded.lead_user_id) {
+          return base::InvalidField("user_id", "this user leads the case");
+        }
+        ASSIGN_OR_RETURN(bool may_join,
+                         IsActiveWithRole(tx, user_id, loaded.agency_id, kCaseWorkerRoles));
+        if (!may_join) {
+          return base::InvalidField(
+              "user_id",
+              "members must be active investigators, analysts or supervisors of the "
+              "case's agency (prosecutors are shared with, not members)");
+        }
+        RETURN_IF_ERROR(tx.Execute("DELETE FROM case_members WHERE case_id = $1 AND user_id = $2",
+                                   {case_id, user_id})
+                            .status());
+        return tx
+            .Execute(
+                "INSERT INTO case_members(case_id, user_id, role, added_at) "
+                "VALUES ($1, $2, $3, $4)",
+                {case_id, user_id, std::string(MemberRoleName(role)), clock_.NowMillis()})
+            .status();
+      });
 }
 
 absl::StatusOr<Case> CaseService::RemoveMember(const auth::Principal& who, const Origin& origin,
@@ -570,9 +575,10 @@ absl::StatusOr<Case> CaseService::Share(const auth::Principal& who, const Origin
                                               "cases are shared with active prosecutors only");
                   }
                   return tx
-                      .Execute("INSERT INTO case_shares(case_id, user_id, added_at) "
-                               "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                               {case_id, user_id, clock_.NowMillis()})
+                      .Execute(
+                          "INSERT INTO case_shares(case_id, user_id, added_at) "
+                          "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                          {case_id, user_id, clock_.NowMillis()})
                       .status();
                 });
 }
@@ -592,23 +598,22 @@ absl::StatusOr<Case> CaseService::Unshare(const auth::Principal& who, const Orig
                 });
 }
 
-absl::StatusOr<std::vector<Note>> CaseService::Notes(const auth::Principal& who,
-                                                     int64_t case_id) {
+absl::StatusOr<std::vector<Note>> CaseService::Notes(const auth::Principal& who, int64_t case_id) {
   std::vector<Note> notes;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    RETURN_IF_ERROR(LoadVisible(tx, who, case_id, auth::AccessMode::kRead).status());
-    ASSIGN_OR_RETURN(store::Result result,
-                     tx.Execute("SELECT n.id, n.author_id, u.username, u.display_name, n.text, "
-                                "n.created_at FROM case_notes n JOIN users u ON u.id = "
-                                "n.author_id WHERE n.case_id = $1 ORDER BY n.id",
-                                {case_id}));
-    for (const store::Row& row : result.rows) {
-      notes.push_back(Note{row.Int(0), case_id, Person{row.Int(1), row.Text(2), row.Text(3)},
-                           row.Text(4), row.Int(5)});
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) -> absl::Status {
+        RETURN_IF_ERROR(LoadVisible(tx, who, case_id, auth::AccessMode::kRead).status());
+        ASSIGN_OR_RETURN(store::Result result,
+                         tx.Execute("SELECT n.id, n.author_id, u.username, u.display_name, n.text, "
+                                    "n.created_at FROM case_notes n JOIN users u ON u.id = "
+                                    "n.author_id WHERE n.case_id = $1 ORDER BY n.id",
+                                    {case_id}));
+        for (const store::Row& row : result.rows) {
+          notes.push_back(Note{row.Int(0), case_id, Person{row.Int(1), row.Text(2), row.Text(3)},
+                               row.Text(4), row.Int(5)});
+        }
+        return absl::OkStatus();
+      }));
   return notes;
 }
 
@@ -616,48 +621,47 @@ absl::StatusOr<Note> CaseService::AddNote(const auth::Principal& who, const Orig
                                           int64_t case_id, std::string text) {
   RETURN_IF_ERROR(ValidateText("text", text, kMaxTextBytes, true));
   Note note;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    RETURN_IF_ERROR(LoadVisible(tx, who, case_id, auth::AccessMode::kWrite).status());
-    base::Millis now = clock_.NowMillis();
-    ASSIGN_OR_RETURN(store::Result inserted,
-                     tx.Execute("INSERT INTO case_notes(case_id, author_id, text, created_at) "
-                                "VALUES ($1, $2, $3, $4) RETURNING id",
-                                {case_id, who.user_id, text, now}));
-    note = Note{inserted.rows.at(0).Int(0), case_id,
-                Person{who.user_id, who.username, who.display_name}, text, now};
-    RETURN_IF_ERROR(Touch(tx, case_id));
-    return Record(tx, who, origin, "case.note_add", case_id, base::StrCat("note=", note.id));
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        RETURN_IF_ERROR(LoadVisible(tx, who, case_id, auth::AccessMode::kWrite).status());
+        base::Millis now = clock_.NowMillis();
+        ASSIGN_OR_RETURN(store::Result inserted,
+                         tx.Execute("INSERT INTO case_notes(case_id, author_id, text, created_at) "
+                                    "VALUES ($1, $2, $3, $4) RETURNING id",
+                                    {case_id, who.user_id, text, now}));
+        note = Note{inserted.rows.at(0).Int(0), case_id,
+                    Person{who.user_id, who.username, who.display_name}, text, now};
+        RETURN_IF_ERROR(Touch(tx, case_id));
+        return Record(tx, who, origin, "case.note_add", case_id, base::StrCat("note=", note.id));
+      }));
   return note;
 }
 
-absl::StatusOr<std::vector<Task>> CaseService::Tasks(const auth::Principal& who,
-                                                     int64_t case_id) {
+absl::StatusOr<std::vector<Task>> CaseService::Tasks(const auth::Principal& who, int64_t case_id) {
   std::vector<Task> tasks;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    RETURN_IF_ERROR(LoadVisible(tx, who, case_id, auth::AccessMode::kRead).status());
-    ASSIGN_OR_RETURN(store::Result result,
-                     tx.Execute("SELECT t.id, t.title, t.assignee_id, u.username, "
-                                "u.display_name, t.due_at, t.done, t.created_at, t.updated_at "
-                                "FROM case_tasks t LEFT JOIN users u ON u.id = t.assignee_id "
-                                "WHERE t.case_id = $1 ORDER BY t.done, t.id",
-                                {case_id}));
-    for (const store::Row& row : result.rows) {
-      Task task;
-      task.id = row.Int(0);
-      task.case_id = case_id;
-      task.title = row.Text(1);
-      if (!row.IsNull(2)) task.assignee = Person{row.Int(2), row.Text(3), row.Text(4)};
-      if (!row.IsNull(5)) task.due_at = row.Int(5);
-      task.done = row.Int(6) != 0;
-      task.created_at = row.Int(7);
-      task.updated_at = row.Int(8);
-      tasks.push_back(std::move(task));
-    }
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) -> absl::Status {
+        RETURN_IF_ERROR(LoadVisible(tx, who, case_id, auth::AccessMode::kRead).status());
+        ASSIGN_OR_RETURN(store::Result result,
+                         tx.Execute("SELECT t.id, t.title, t.assignee_id, u.username, "
+                                    "u.display_name, t.due_at, t.done, t.created_at, t.updated_at "
+                                    "FROM case_tasks t LEFT JOIN users u ON u.id = t.assignee_id "
+                                    "WHERE t.case_id = $1 ORDER BY t.done, t.id",
+                                    {case_id}));
+        for (const store::Row& row : result.rows) {
+          Task task;
+          task.id = row.Int(0);
+          task.case_id = case_id;
+          task.title = row.Text(1);
+          if (!row.IsNull(2)) task.assignee = Person{row.Int(2), row.Text(3), row.Text(4)};
+          if (!row.IsNull(5)) task.due_at = row.Int(5);
+          task.done = row.Int(6) != 0;
+          task.created_at = row.Int(7);
+          task.updated_at = row.Int(8);
+          tasks.push_back(std::move(task));
+        }
+        return absl::OkStatus();
+      }));
   return tasks;
 }
 
@@ -665,29 +669,30 @@ absl::StatusOr<Task> CaseService::AddTask(const auth::Principal& who, const Orig
                                           int64_t case_id, NewTask fields) {
   RETURN_IF_ERROR(ValidateText("title", fields.title, kMaxTitleBytes, true));
   int64_t task_id = 0;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(Case loaded, LoadVisible(tx, who, case_id, auth::AccessMode::kWrite));
-    if (fields.assignee_user_id) {
-      auth::ObjectScope scope = ScopeOf(loaded);
-      bool member = std::find(scope.member_user_ids.begin(), scope.member_user_ids.end(),
-                              *fields.assignee_user_id) != scope.member_user_ids.end();
-      if (!member) return base::InvalidField("assignee_user_id", "assign tasks to case members");
-    }
-    base::Millis now = clock_.NowMillis();
-    store::Value assignee = std::monostate{};
-    if (fields.assignee_user_id) assignee = *fields.assignee_user_id;
-    store::Value due = std::monostate{};
-    if (fields.due_at) due = *fields.due_at;
-    ASSIGN_OR_RETURN(store::Result inserted,
-                     tx.Execute("INSERT INTO case_tasks(case_id, title, assignee_id, due_at, "
-                                "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) "
-                                "RETURNING id",
-                                {case_id, fields.title, assignee, due, now}));
-    task_id = inserted.rows.at(0).Int(0);
-    RETURN_IF_ERROR(Touch(tx, case_id));
-    return Record(tx, who, origin, "case.task_add", case_id, base::StrCat("task=", task_id));
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(Case loaded, LoadVisible(tx, who, case_id, auth::AccessMode::kWrite));
+        if (fields.assignee_user_id) {
+          auth::ObjectScope scope = ScopeOf(loaded);
+          bool member = std::find(scope.member_user_ids.begin(), scope.member_user_ids.end(),
+                                  *fields.assignee_user_id) != scope.member_user_ids.end();
+          if (!member)
+            return base::InvalidField("assignee_user_id", "assign tasks to case members");
+        }
+        base::Millis now = clock_.NowMillis();
+        store::Value assignee = std::monostate{};
+        if (fields.assignee_user_id) assignee = *fields.assignee_user_id;
+        store::Value due = std::monostate{};
+        if (fields.due_at) due = *fields.due_at;
+        ASSIGN_OR_RETURN(store::Result inserted,
+                         tx.Execute("INSERT INTO case_tasks(case_id, title, assignee_id, due_at, "
+                                    "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) "
+                                    "RETURNING id",
+                                    {case_id, fields.title, assignee, due, now}));
+        task_id = inserted.rows.at(0).Int(0);
+        RETURN_IF_ERROR(Touch(tx, case_id));
+        return Record(tx, who, origin, "case.task_add", case_id, base::StrCat("task=", task_id));
+      }));
   ASSIGN_OR_RETURN(std::vector<Task> tasks, Tasks(who, case_id));
   for (Task& task : tasks) {
     if (task.id == task_id) return task;
@@ -699,49 +704,50 @@ absl::StatusOr<Task> CaseService::UpdateTask(const auth::Principal& who, const O
                                              int64_t case_id, int64_t task_id,
                                              const TaskChanges& changes) {
   if (changes.title) RETURN_IF_ERROR(ValidateText("title", *changes.title, kMaxTitleBytes, true));
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(Case loaded, LoadVisible(tx, who, case_id, auth::AccessMode::kWrite));
-    ASSIGN_OR_RETURN(store::Result found,
-                     tx.Execute("SELECT id FROM case_tasks WHERE id = $1 AND case_id = $2",
-                                {task_id, case_id}));
-    if (found.rows.empty()) return absl::NotFoundError("task not found");
-    if (changes.title) {
-      RETURN_IF_ERROR(
-          tx.Execute("UPDATE case_tasks SET title = $1 WHERE id = $2", {*changes.title, task_id})
-              .status());
-    }
-    if (changes.assignee_user_id) {
-      store::Value assignee = std::monostate{};
-      if (*changes.assignee_user_id) {
-        auth::ObjectScope scope = ScopeOf(loaded);
-        if (std::find(scope.member_user_ids.begin(), scope.member_user_ids.end(),
-                      **changes.assignee_user_id) == scope.member_user_ids.end()) {
-          return base::InvalidField("assignee_user_id", "assign tasks to case members");
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(Case loaded, LoadVisible(tx, who, case_id, auth::AccessMode::kWrite));
+        ASSIGN_OR_RETURN(store::Result found,
+                         tx.Execute("SELECT id FROM case_tasks WHERE id = $1 AND case_id = $2",
+                                    {task_id, case_id}));
+        if (found.rows.empty()) return absl::NotFoundError("task not found");
+        if (changes.title) {
+          RETURN_IF_ERROR(tx.Execute("UPDATE case_tasks SET title = $1 WHERE id = $2",
+                                     {*changes.title, task_id})
+                              .status());
         }
-        assignee = **changes.assignee_user_id;
-      }
-      RETURN_IF_ERROR(tx.Execute("UPDATE case_tasks SET assignee_id = $1 WHERE id = $2",
-                                 {assignee, task_id})
-                          .status());
-    }
-    if (changes.due_at) {
-      store::Value due = std::monostate{};
-      if (*changes.due_at) due = **changes.due_at;
-      RETURN_IF_ERROR(
-          tx.Execute("UPDATE case_tasks SET due_at = $1 WHERE id = $2", {due, task_id}).status());
-    }
-    if (changes.done) {
-      RETURN_IF_ERROR(tx.Execute("UPDATE case_tasks SET done = $1 WHERE id = $2",
-                                 {int64_t{*changes.done}, task_id})
-                          .status());
-    }
-    RETURN_IF_ERROR(tx.Execute("UPDATE case_tasks SET updated_at = $1 WHERE id = $2",
-                               {clock_.NowMillis(), task_id})
-                        .status());
-    RETURN_IF_ERROR(Touch(tx, case_id));
-    return Record(tx, who, origin, "case.task_update", case_id, base::StrCat("task=", task_id));
-  }));
+        if (changes.assignee_user_id) {
+          store::Value assignee = std::monostate{};
+          if (*changes.assignee_user_id) {
+            auth::ObjectScope scope = ScopeOf(loaded);
+            if (std::find(scope.member_user_ids.begin(), scope.member_user_ids.end(),
+                          **changes.assignee_user_id) == scope.member_user_ids.end()) {
+              return base::InvalidField("assignee_user_id", "assign tasks to case members");
+            }
+            assignee = **changes.assignee_user_id;
+          }
+          RETURN_IF_ERROR(tx.Execute("UPDATE case_tasks SET assignee_id = $1 WHERE id = $2",
+                                     {assignee, task_id})
+                              .status());
+        }
+        if (changes.due_at) {
+          store::Value due = std::monostate{};
+          if (*changes.due_at) due = **changes.due_at;
+          RETURN_IF_ERROR(
+              tx.Execute("UPDATE case_tasks SET due_at = $1 WHERE id = $2", {due, task_id})
+                  .status());
+        }
+        if (changes.done) {
+          RETURN_IF_ERROR(tx.Execute("UPDATE case_tasks SET done = $1 WHERE id = $2",
+                                     {int64_t{*changes.done}, task_id})
+                              .status());
+        }
+        RETURN_IF_ERROR(tx.Execute("UPDATE case_tasks SET updated_at = $1 WHERE id = $2",
+                                   {clock_.NowMillis(), task_id})
+                            .status());
+        RETURN_IF_ERROR(Touch(tx, case_id));
+        return Record(tx, who, origin, "case.task_update", case_id, base::StrCat("task=", task_id));
+      }));
   ASSIGN_OR_RETURN(std::vector<Task> tasks, Tasks(who, case_id));
   for (Task& task : tasks) {
     if (task.id == task_id) return task;
@@ -751,19 +757,19 @@ absl::StatusOr<Task> CaseService::UpdateTask(const auth::Principal& who, const O
 
 absl::StatusOr<auth::ObjectScope> CaseService::Scope(int64_t case_id) {
   Case loaded;
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx)
-                                         -> absl::Status {
-    ASSIGN_OR_RETURN(loaded, Load(tx, case_id));
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(
+      database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(loaded, Load(tx, case_id));
+        return absl::OkStatus();
+      }));
   return ScopeOf(loaded);
 }
 
 absl::Status CaseService::CheckAccess(const auth::Principal& who, int64_t case_id,
                                       auth::AccessMode mode) {
   absl::StatusOr<auth::ObjectScope> scope = Scope(case_id);
-  if (!scope.ok()) return scope.status().code() == absl::StatusCode::kNotFound ? NotFound()
-                                                                               : scope.status();
+  if (!scope.ok())
+    return scope.status().code() == absl::StatusCode::kNotFound ? NotFound() : scope.status();
   if (!auth::CanAccess(who, *scope, auth::AccessMode::kRead)) return NotFound();
   if (!auth::CanAccess(who, *scope, mode)) {
     return absl::PermissionDeniedError("you may read this case but not change it");

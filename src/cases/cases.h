@@ -134,8 +134,8 @@ class CaseService {
 
   // Members: the lead or a supervisor of the agency manages them; members come from the
   // case's agency.
-  absl::StatusOr<Case> SetMember(const auth::Principal& who, const Origin& origin,
-                                 int64_t case_id, int64_t user_id, MemberRole role);
+  absl::StatusOr<Case> SetMember(const auth::Principal& who, const Origin& origin, int64_t case_id,
+                                 int64_t user_id, MemberRole role);
   absl::StatusOr<Case> RemoveMember(const auth::Principal& who, const Origin& origin,
                                     int64_t case_id, int64_t user_id);
   // Shares with a prosecutor (any agency), read only.
@@ -151,8 +151,8 @@ class CaseService {
   absl::StatusOr<std::vector<Task>> Tasks(const auth::Principal& who, int64_t case_id);
   absl::StatusOr<Task> AddTask(const auth::Principal& who, const Origin& origin, int64_t case_id,
                                NewTask fields);
-  absl::StatusOr<Task> UpdateTask(const auth::Principal& who, const Origin& origin,
-                                  int64_t case_id, int64_t task_id, const TaskChanges& changes);
+  absl::StatusOr<Task> UpdateTask(const auth::Principal& who, const Origin& origin, int64_t case_id,
+                                  int64_t task_id, const TaskChanges& changes);
 
   // Who may be added (for the lead and the agency's supervisors): active investigators,
   // analysts and supervisors of the case's agency as members; active prosecutors as shares.

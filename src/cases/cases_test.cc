@@ -29,8 +29,7 @@ class CasesTest : public ::testing::Test {
     auth::SessionPolicy policy;
     policy.cost = auth::Argon2Cost{.ops = 1, .memory_bytes = 64 << 10};
     sessions_ = std::make_unique<auth::Authenticator>(*database_, *trail_, clock_, policy);
-    org_ = std::make_unique<auth::OrgService>(*database_, *trail_, *sessions_, clock_,
-                                              policy.cost);
+    org_ = std::make_unique<auth::OrgService>(*database_, *trail_, *sessions_, clock_, policy.cost);
     cases_ = std::make_unique<CaseService>(*database_, *trail_, clock_);
     auth::Actor root = auth::Actor::CommandLine();
     int64_t region = org_->CreateRegion(root, "almaty", "Алматы").value().id;
@@ -54,11 +53,11 @@ class CasesTest : public ::testing::Test {
 
   auth::Principal Person(const std::string& name, int64_t agency, std::vector<auth::Role> roles) {
     org_->CreateUser(auth::Actor::CommandLine(), auth::NewUser{.agency_id = agency,
-                                                              .username = name,
-                                                              .display_name = name,
-                                                              .roles = std::move(roles),
-                                                              .password = kPassword,
-                                                              .totp_exempt = true})
+                                                               .username = name,
+                                                               .display_name = name,
+                                                               .roles = std::move(roles),
+                                                               .password = kPassword,
+                                                               .totp_exempt = true})
         .value();
     std::string token = sessions_->Login(name, kPassword, true, {})->token;
     return sessions_->Authenticate(token).value();
@@ -114,19 +113,19 @@ TEST_F(CasesTest, NeedToKnowOnEveryRead) {
 
 TEST_F(CasesTest, MembersViewersAndProsecutors) {
   Case opened = Open();
-  ASSERT_TRUE(cases_->SetMember(lead_, origin_, opened.id, colleague_.user_id, MemberRole::kViewer)
-                  .ok());
+  ASSERT_TRUE(
+      cases_->SetMember(lead_, origin_, opened.id, colleague_.user_id, MemberRole::kViewer).ok());
   EXPECT_TRUE(cases_->Get(colleague_, opened.id).ok());
   // A viewer reads but does not write.
   EXPECT_EQ(cases_->AddNote(colleague_, origin_, opened.id, "заметка").status().code(),
             absl::StatusCode::kPermissionDenied);
-  ASSERT_TRUE(cases_->SetMember(lead_, origin_, opened.id, colleague_.user_id, MemberRole::kMember)
-                  .ok());
+  ASSERT_TRUE(
+      cases_->SetMember(lead_, origin_, opened.id, colleague_.user_id, MemberRole::kMember).ok());
   EXPECT_TRUE(cases_->AddNote(colleague_, origin_, opened.id, "заметка").ok());
   // Members come from the case's agency; prosecutors are shared with, from anywhere.
-  EXPECT_EQ(base::StatusField(cases_->SetMember(lead_, origin_, opened.id, outsider_.user_id,
-                                                MemberRole::kMember)
-                                  .status()),
+  EXPECT_EQ(base::StatusField(
+                cases_->SetMember(lead_, origin_, opened.id, outsider_.user_id, MemberRole::kMember)
+                    .status()),
             "user_id");
   EXPECT_EQ(base::StatusField(cases_->Share(lead_, origin_, opened.id, outsider_.user_id).status()),
             "user_id");
@@ -135,10 +134,9 @@ TEST_F(CasesTest, MembersViewersAndProsecutors) {
   EXPECT_EQ(cases_->List(prosecutor_, {})->size(), 1u);
   EXPECT_EQ(cases_->AddNote(prosecutor_, origin_, opened.id, "x").status().code(),
             absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(cases_->Update(prosecutor_, origin_, opened.id, CaseChanges{.title = "x"})
-                .status()
-                .code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      cases_->Update(prosecutor_, origin_, opened.id, CaseChanges{.title = "x"}).status().code(),
+      absl::StatusCode::kPermissionDenied);
   // Only the lead or a supervisor manages membership.
   EXPECT_EQ(cases_->Share(colleague_, origin_, opened.id, prosecutor_.user_id).status().code(),
             absl::StatusCode::kPermissionDenied);
@@ -148,19 +146,20 @@ TEST_F(CasesTest, MembersViewersAndProsecutors) {
 
 TEST_F(CasesTest, StatusAndLeadBelongToLeadAndSupervisor) {
   Case opened = Open();
-  ASSERT_TRUE(cases_->SetMember(lead_, origin_, opened.id, colleague_.user_id, MemberRole::kMember)
-                  .ok());
+  ASSERT_TRUE(
+      cases_->SetMember(lead_, origin_, opened.id, colleague_.user_id, MemberRole::kMember).ok());
   EXPECT_TRUE(
       cases_->Update(colleague_, origin_, opened.id, CaseChanges{.description = "подробности"})
           .ok());
-  EXPECT_EQ(cases_->Update(colleague_, origin_, opened.id,
-                           CaseChanges{.status = CaseStatus::kClosed})
-                .status()
-                .code(),
-            absl::StatusCode::kPermissionDenied);
-  Case moved = cases_->Update(boss_, origin_, opened.id,
-                              CaseChanges{.status = CaseStatus::kSentToCourt,
-                                          .lead_user_id = colleague_.user_id})
+  EXPECT_EQ(
+      cases_->Update(colleague_, origin_, opened.id, CaseChanges{.status = CaseStatus::kClosed})
+          .status()
+          .code(),
+      absl::StatusCode::kPermissionDenied);
+  Case moved = cases_
+                   ->Update(boss_, origin_, opened.id,
+                            CaseChanges{.status = CaseStatus::kSentToCourt,
+                                        .lead_user_id = colleague_.user_id})
                    .value();
   EXPECT_EQ(moved.status, CaseStatus::kSentToCourt);
   EXPECT_EQ(moved.lead_user_id, colleague_.user_id);
@@ -199,7 +198,8 @@ TEST_F(CasesTest, FiltersByStatusTextAndArticle) {
 
 TEST_F(CasesTest, SearchIgnoresCaseInCyrillicAndArticlesMatchWhole) {
   Case fraud = Open("Мошенничество с картами");
-  cases_->Update(lead_, origin_, fraud.id, CaseChanges{.articles = std::vector<std::string>{"190-1"}})
+  cases_
+      ->Update(lead_, origin_, fraud.id, CaseChanges{.articles = std::vector<std::string>{"190-1"}})
       .value();
   Open("Қаржылық пирамида");
   EXPECT_EQ(cases_->List(lead_, CaseFilter{.text = "мошен"})->size(), 1u);
@@ -217,15 +217,16 @@ TEST_F(CasesTest, ProsecutorsAreSharedWithNeverMembers) {
   auth::Principal trainer = Person("trainer", almaty_, {auth::Role::kTrainer});
   Case opened = Open();
   for (const auth::Principal* wrong : {&local_prosecutor, &trainer}) {
-    EXPECT_EQ(base::StatusField(cases_->SetMember(lead_, origin_, opened.id, wrong->user_id,
-                                                  MemberRole::kMember)
-                                    .status()),
+    EXPECT_EQ(base::StatusField(
+                  cases_->SetMember(lead_, origin_, opened.id, wrong->user_id, MemberRole::kMember)
+                      .status()),
               "user_id");
   }
-  EXPECT_EQ(base::StatusField(
-                cases_->Create(boss_, origin_, NewCase{.title = "x", .lead_user_id = trainer.user_id})
-                    .status()),
-            "lead_user_id");
+  EXPECT_EQ(
+      base::StatusField(
+          cases_->Create(boss_, origin_, NewCase{.title = "x", .lead_user_id = trainer.user_id})
+              .status()),
+      "lead_user_id");
   CaseService::Candidates candidates = cases_->ListCandidates(lead_, opened.id).value();
   for (const cases::Person& person : candidates.members) {
     EXPECT_NE(person.username, "local.prosecutor");
@@ -253,21 +254,24 @@ TEST_F(CasesTest, NotesAndTasks) {
   std::vector<Note> notes = cases_->Notes(boss_, opened.id).value();
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_EQ(notes[0].author.username, "lead");
-  Task task = cases_->AddTask(lead_, origin_, opened.id,
-                              NewTask{.title = "Сохранить данные у провайдера",
-                                      .assignee_user_id = lead_.user_id,
-                                      .due_at = clock_.NowMillis() + 86'400'000})
+  Task task = cases_
+                  ->AddTask(lead_, origin_, opened.id,
+                            NewTask{.title = "Сохранить данные у провайдера",
+                                    .assignee_user_id = lead_.user_id,
+                                    .due_at = clock_.NowMillis() + 86'400'000})
                   .value();
   EXPECT_FALSE(task.done);
-  EXPECT_EQ(base::StatusField(cases_->AddTask(lead_, origin_, opened.id,
-                                              NewTask{.title = "x",
-                                                      .assignee_user_id = outsider_.user_id})
-                                  .status()),
-            "assignee_user_id");
-  Task done = cases_->UpdateTask(lead_, origin_, opened.id, task.id,
-                                 TaskChanges{.assignee_user_id = std::optional<int64_t>(),
-                                             .done = true})
-                  .value();
+  EXPECT_EQ(
+      base::StatusField(cases_
+                            ->AddTask(lead_, origin_, opened.id,
+                                      NewTask{.title = "x", .assignee_user_id = outsider_.user_id})
+                            .status()),
+      "assignee_user_id");
+  Task done =
+      cases_
+          ->UpdateTask(lead_, origin_, opened.id, task.id,
+                       TaskChanges{.assignee_user_id = std::optional<int64_t>(), .done = true})
+          .value();
   EXPECT_TRUE(done.done);
   EXPECT_FALSE(done.assignee);
   EXPECT_EQ(cases_->UpdateTask(lead_, origin_, opened.id, 9999, TaskChanges{.done = true})

@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "cli/commands.h"
+#include "base/strings.h"
 
 #include <cstdio>
 #include <memory>
@@ -32,7 +32,8 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows) {
     std::string line;
     for (size_t column = 0; column < row.size(); ++column) {
       base::StrAppend(&line, row[column]);
-      if (column + 1 < row.size()) line += std::string(widths[column] - row[column].size() + 2, ' ');
+      if (column + 1 < row.size())
+        line += std::string(widths[column] - row[column].size() + 2, ' ');
     }
     std::puts(line.c_str());
   }
@@ -61,9 +62,10 @@ std::vector<std::string> SplitRoles(const std::vector<std::string>& values) {
   return roles;
 }
 
-absl::Status UserAction(api::App& app, const AdminArguments& arguments,
-                        const std::function<absl::StatusOr<auth::User>(
-                            auth::OrgService&, const auth::Actor&, int64_t)>& act) {
+absl::Status UserAction(
+    api::App& app, const AdminArguments& arguments,
+    const std::function<absl::StatusOr<auth::User>(auth::OrgService&, const auth::Actor&, int64_t)>&
+        act) {
   auth::Actor actor = auth::Actor::CommandLine();
   ASSIGN_OR_RETURN(auth::User user, app.org().FindUser(actor, arguments.target));
   ASSIGN_OR_RETURN(user, act(app.org(), actor, user.id));
@@ -92,9 +94,9 @@ std::vector<AdminCommand> AdminCommands() {
          command.add_option("--name", arguments.name, "name")->required();
        },
        [](api::App& app, const AdminArguments& arguments) -> absl::Status {
-         ASSIGN_OR_RETURN(auth::Region region, app.org().CreateRegion(auth::Actor::CommandLine(),
-                                                                      arguments.code,
-                                                                      arguments.name));
+         ASSIGN_OR_RETURN(
+             auth::Region region,
+             app.org().CreateRegion(auth::Actor::CommandLine(), arguments.code, arguments.name));
          std::printf("region %lld %s added\n", static_cast<long long>(region.id),
                      region.code.c_str());
          return absl::OkStatus();
@@ -119,10 +121,10 @@ std::vector<AdminCommand> AdminCommands() {
        },
        [](api::App& app, const AdminArguments& arguments) -> absl::Status {
          ASSIGN_OR_RETURN(auth::Region region, app.org().FindRegion(arguments.region));
-         ASSIGN_OR_RETURN(auth::Agency agency,
-                          app.org().CreateAgency(auth::Actor::CommandLine(), region.id,
-                                                 arguments.code, arguments.name,
-                                                 arguments.national));
+         ASSIGN_OR_RETURN(
+             auth::Agency agency,
+             app.org().CreateAgency(auth::Actor::CommandLine(), region.id, arguments.code,
+                                    arguments.name, arguments.national));
          std::printf("agency %lld %s added\n", static_cast<long long>(agency.id),
                      agency.code.c_str());
          return absl::OkStatus();
@@ -140,8 +142,7 @@ std::vector<AdminCommand> AdminCommands() {
          ASSIGN_OR_RETURN(std::vector<auth::Agency> agencies, app.org().ListAgencies(region_id));
          std::vector<std::vector<std::string>> rows = {{"ID", "REGION", "CODE", "STATE", "NAME"}};
          for (const auth::Agency& agency : agencies) {
-           rows.push_back({std::to_string(agency.id), std::to_string(agency.region_id),
-                           agency.code,
+           rows.push_back({std::to_string(agency.id), std::to_string(agency.region_id), agency.code,
                            agency.disabled ? "disabled" : (agency.national ? "national" : "active"),
                            agency.name});
          }
@@ -223,19 +224,25 @@ std::vector<AdminCommand> AdminCommands() {
        }},
       {"user", "disable", "disable an account and end its sessions", target("user id or name"),
        [](api::App& app, const AdminArguments& arguments) {
-         return UserAction(app, arguments, [](auth::OrgService& org, const auth::Actor& actor,
-                                              int64_t id) { return org.SetDisabled(actor, id, true); });
+         return UserAction(app, arguments,
+                           [](auth::OrgService& org, const auth::Actor& actor, int64_t id) {
+                             return org.SetDisabled(actor, id, true);
+                           });
        }},
       {"user", "enable", "enable an account", target("user id or name"),
        [](api::App& app, const AdminArguments& arguments) {
-         return UserAction(app, arguments, [](auth::OrgService& org, const auth::Actor& actor,
-                                              int64_t id) { return org.SetDisabled(actor, id, false); });
+         return UserAction(app, arguments,
+                           [](auth::OrgService& org, const auth::Actor& actor, int64_t id) {
+                             return org.SetDisabled(actor, id, false);
+                           });
        }},
       {"user", "unlock", "unlock an account locked after failed sign-ins",
        target("user id or name"),
        [](api::App& app, const AdminArguments& arguments) {
-         return UserAction(app, arguments, [](auth::OrgService& org, const auth::Actor& actor,
-                                              int64_t id) { return org.Unlock(actor, id); });
+         return UserAction(app, arguments,
+                           [](auth::OrgService& org, const auth::Actor& actor, int64_t id) {
+                             return org.Unlock(actor, id);
+                           });
        }},
       {"user", "reset-password", "set a new password (and clear TOTP)",
        [](CLI::App& command, AdminArguments& arguments) {

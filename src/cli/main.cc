@@ -6,14 +6,14 @@
 #include <functional>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
-#include "base/strings.h"
 #include "api/app.h"
 #include "base/config.h"
 #include "base/file.h"
 #include "base/status_macros.h"
+#include "base/strings.h"
 #include "cli/commands.h"
 #include "http/server.h"
 #include "store/migrations.h"
@@ -65,8 +65,7 @@ absl::Status Serve(const CommonFlags& common, const ServeFlags& flags) {
   ASSIGN_OR_RETURN(std::unique_ptr<api::App> app, api::App::Open(config));
   if (config.demo) {
     ASSIGN_OR_RETURN(std::vector<api::DemoAccount> accounts, app->SeedDemo());
-    std::string listing =
-        "Demo accounts (passwords are new at every start and shown only here):\n";
+    std::string listing = "Demo accounts (passwords are new at every start and shown only here):\n";
     for (const api::DemoAccount& account : accounts) {
       base::StrAppend(&listing, "  ", account.role, std::string(14 - account.role.size(), ' '),
                       account.username, std::string(14 - account.username.size(), ' '),

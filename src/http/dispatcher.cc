@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "http/dispatcher.h"
+#include "base/strings.h"
 
 #include <chrono>
 
@@ -104,7 +104,8 @@ Response Dispatcher::Handle(Request& request) {
     response = routed.ok() ? std::move(*routed) : ErrorResponse(routed.status());
   } catch (const std::exception& error) {
     // The one top-level catch: a bug in a handler answers 500 and the server goes on.
-    response = ErrorResponse(absl::InternalError("internal error; the request id names it in the log"));
+    response =
+        ErrorResponse(absl::InternalError("internal error; the request id names it in the log"));
     spdlog::error("request {} {} failed: {}", request.request_id, request.target, error.what());
   }
   if (response.status >= 500) {
@@ -150,8 +151,8 @@ absl::StatusOr<Response> Dispatcher::RouteRequest(Request& request, size_t& slot
   if (match.route == nullptr) {
     if (match.path_exists) {
       return base::WithReason(
-          absl::InvalidArgumentError(base::StrCat(
-              "this method is not allowed here; allowed: ", base::StrJoin(match.allowed, ", "))),
+          absl::InvalidArgumentError(base::StrCat("this method is not allowed here; allowed: ",
+                                                  base::StrJoin(match.allowed, ", "))),
           "method_not_allowed");
     }
     return absl::NotFoundError(base::StrCat("no such API route: ", request.path));
@@ -183,9 +184,9 @@ absl::StatusOr<Response> Dispatcher::RouteRequest(Request& request, size_t& slot
     absl::Status refusal;
     if (who.stage == auth::SessionStage::kEnroll &&
         route.permission != auth::Permission::kEnrolment) {
-      refusal = base::WithReason(
-          absl::PermissionDeniedError("set up your second factor (TOTP) first"),
-          "totp_enrollment_required");
+      refusal =
+          base::WithReason(absl::PermissionDeniedError("set up your second factor (TOTP) first"),
+                           "totp_enrollment_required");
     } else if (!auth::Has(who.permissions, route.permission)) {
       refusal = absl::PermissionDeniedError(base::StrCat(
           "your roles do not allow this (", auth::PermissionName(route.permission), ")"));
@@ -214,16 +215,16 @@ absl::StatusOr<Response> Dispatcher::RouteRequest(Request& request, size_t& slot
   if (response.ok() && !route.audit_action.empty() && request.principal) {
     const auth::Principal& who = *request.principal;
     auto id = request.path_params.find("id");
-    audit::Record record{.actor_id = who.user_id,
-                         .actor_name = who.username,
-                         .agency_id = who.agency_id,
-                         .action = route.audit_action,
-                         .object_type = route.audit_object_type,
-                         .object_id = id == request.path_params.end() ? "" : id->second,
-                         .client = request.client_address,
-                         .request_id = request.request_id,
-                         .detail = request.target.size() > 500 ? request.target.substr(0, 500)
-                                                               : request.target};
+    audit::Record record{
+        .actor_id = who.user_id,
+        .actor_name = who.username,
+        .agency_id = who.agency_id,
+        .action = route.audit_action,
+        .object_type = route.audit_object_type,
+        .object_id = id == request.path_params.end() ? "" : id->second,
+        .client = request.client_address,
+        .request_id = request.request_id,
+        .detail = request.target.size() > 500 ? request.target.substr(0, 500) : request.target};
     // A protected read that cannot be recorded is not answered.
     absl::Status recorded = trail_.Append(record);
     if (!recorded.ok()) return recorded;

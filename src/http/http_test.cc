@@ -17,7 +17,8 @@ namespace threathub::http {
 namespace {
 
 TEST(JsonObject, ReadsDeclaredFieldsAndRefusesUnknownOnes) {
-  JsonObject body = JsonObject::Parse(R"({"name":"Алматы","count":3,"flag":true,"extra":1})").value();
+  JsonObject body =
+      JsonObject::Parse(R"({"name":"Алматы","count":3,"flag":true,"extra":1})").value();
   EXPECT_EQ(body.RequiredString("name").value(), "Алматы");
   EXPECT_EQ(body.RequiredInt("count").value(), 3);
   EXPECT_EQ(body.OptionalBool("flag").value(), true);
@@ -67,11 +68,11 @@ TEST(ErrorResponse, HasTheOneShapeAndStatus) {
 
 TEST(HttpStatusFor, MapsEveryCanonicalCode) {
   const std::pair<absl::StatusCode, int> table[] = {
-      {absl::StatusCode::kInvalidArgument, 400},  {absl::StatusCode::kUnauthenticated, 401},
-      {absl::StatusCode::kPermissionDenied, 403}, {absl::StatusCode::kNotFound, 404},
-      {absl::StatusCode::kAlreadyExists, 409},    {absl::StatusCode::kFailedPrecondition, 409},
+      {absl::StatusCode::kInvalidArgument, 400},   {absl::StatusCode::kUnauthenticated, 401},
+      {absl::StatusCode::kPermissionDenied, 403},  {absl::StatusCode::kNotFound, 404},
+      {absl::StatusCode::kAlreadyExists, 409},     {absl::StatusCode::kFailedPrecondition, 409},
       {absl::StatusCode::kResourceExhausted, 429}, {absl::StatusCode::kUnavailable, 503},
-      {absl::StatusCode::kInternal, 500},         {absl::StatusCode::kDataLoss, 500}};
+      {absl::StatusCode::kInternal, 500},          {absl::StatusCode::kDataLoss, 500}};
   for (const auto& [code, status] : table) EXPECT_EQ(HttpStatusFor(code), status);
 }
 
@@ -145,9 +146,9 @@ TEST_F(StaticFilesTest, SinglePageRoutesGetIndex) {
 
 TEST_F(StaticFilesTest, RefusesTraversalDotFilesAndLinksOut) {
   StaticFiles files((top_ / "web").string());
-  for (const char* bad : {"/../secret.txt", "/assets/../../secret.txt", "/..", "/.env",
-                          "/assets/..\\..\\secret.txt", "\\..\\secret.txt", "relative",
-                          "/link.txt"}) {
+  for (const char* bad :
+       {"/../secret.txt", "/assets/../../secret.txt", "/..", "/.env", "/assets/..\\..\\secret.txt",
+        "\\..\\secret.txt", "relative", "/link.txt"}) {
     absl::StatusOr<Response> response = files.Serve(bad);
     EXPECT_FALSE(response.ok()) << bad;
     if (response.ok()) {
@@ -164,10 +165,12 @@ TEST(Metrics, RendersCountersAndCumulativeHistograms) {
   metrics.Observe(0, 200, 0.003);
   metrics.Observe(0, 401, 2.0);
   std::string text = metrics.Render();
-  EXPECT_NE(text.find("threathub_http_requests_total{route=\"GET /api/v1/session\",code=\"2xx\"} 2"),
-            std::string::npos);
-  EXPECT_NE(text.find("threathub_http_requests_total{route=\"GET /api/v1/session\",code=\"4xx\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("threathub_http_requests_total{route=\"GET /api/v1/session\",code=\"2xx\"} 2"),
+      std::string::npos);
+  EXPECT_NE(
+      text.find("threathub_http_requests_total{route=\"GET /api/v1/session\",code=\"4xx\"} 1"),
+      std::string::npos);
   EXPECT_NE(text.find("duration_seconds_bucket{route=\"GET /api/v1/session\",le=\"0.0005\"} 1"),
             std::string::npos);
   EXPECT_NE(text.find("duration_seconds_bucket{route=\"GET /api/v1/session\",le=\"0.005\"} 2"),

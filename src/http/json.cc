@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "http/json.h"
+#include "base/strings.h"
 
 #include "base/encoding.h"
 #include "base/errors.h"
@@ -41,8 +41,7 @@ const Json* JsonObject::Take(const std::string& field) {
   return &*found;
 }
 
-absl::StatusOr<std::string> JsonObject::RequiredString(const std::string& field,
-                                                       size_t max_bytes) {
+absl::StatusOr<std::string> JsonObject::RequiredString(const std::string& field, size_t max_bytes) {
   absl::StatusOr<std::optional<std::string>> value = OptionalString(field, max_bytes);
   if (!value.ok()) return value.status();
   if (!*value) return base::InvalidField(field, "required");
@@ -168,7 +167,8 @@ absl::StatusOr<std::optional<int64_t>> OptionalIntParam(
   auto found = params.find(name);
   if (found == params.end() || found->second.empty()) return std::nullopt;
   int64_t value = 0;
-  if (!base::SimpleAtoi(found->second, &value)) return base::InvalidField(name, "expected an integer");
+  if (!base::SimpleAtoi(found->second, &value))
+    return base::InvalidField(name, "expected an integer");
   return value;
 }
 

@@ -1,6 +1,5 @@
-#include "base/strings.h"
 #include "http/message.h"
-
+#include "base/strings.h"
 
 namespace threathub::http {
 

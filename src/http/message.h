@@ -22,8 +22,8 @@ inline bool ChangesState(Method method) {
 
 struct Request {
   Method method = Method::kGet;
-  std::string target;  // as sent: path and query
-  std::string path;    // percent-decoded path
+  std::string target;                              // as sent: path and query
+  std::string path;                                // percent-decoded path
   std::map<std::string, std::string> query;        // decoded query parameters
   std::map<std::string, std::string> path_params;  // {id} and friends, filled by the router
   std::vector<std::pair<std::string, std::string>> headers;  // names lower case

@@ -1,8 +1,7 @@
-#include "base/strings.h"
 #include "http/router.h"
+#include "base/strings.h"
 
 #include <stdexcept>
-
 
 namespace threathub::http {
 namespace {

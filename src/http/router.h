@@ -32,7 +32,7 @@ struct Route {
 struct RouteMatch {
   const Route* route = nullptr;
   std::map<std::string, std::string> params;
-  bool path_exists = false;  // some route has this path, with another method (405)
+  bool path_exists = false;          // some route has this path, with another method (405)
   std::vector<std::string> allowed;  // those methods
 };
 

@@ -1,9 +1,9 @@
-#include "base/strings.h"
 #include "http/server.h"
+#include "base/strings.h"
 
 #include <algorithm>
-#include <limits>
 #include <cstdio>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -76,11 +76,10 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());  // the route sets it next
     beast::get_lowest_layer(stream_).expires_after(
         std::chrono::seconds(options_.request_timeout_seconds));
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](beast::error_code error, size_t) {
-          self->OnHeader(error);
-        });
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](beast::error_code error, size_t) {
+                               self->OnHeader(error);
+                             });
   }
 
   void OnHeader(beast::error_code error) {
@@ -93,13 +92,11 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       return Close();
     }
     if (error) {
-      return SendAndClose(
-          dispatcher_.Refuse(absl::InvalidArgumentError("malformed HTTP request")));
+      return SendAndClose(dispatcher_.Refuse(absl::InvalidArgumentError("malformed HTTP request")));
     }
     const auto& header = parser_->get();
     Method method = ParseMethod(View(header.method_string()));
-    int64_t limit =
-        dispatcher_.BodyLimitFor(method, View(header.target()));
+    int64_t limit = dispatcher_.BodyLimitFor(method, View(header.target()));
     if (limit == 0) limit = dispatcher_.options().max_json_body_bytes;  // 404s still read bodies
     if (parser_->content_length() && *parser_->content_length() > static_cast<uint64_t>(limit)) {
       return SendAndClose(dispatcher_.Refuse(TooLarge(limit)));
@@ -151,11 +148,11 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     auto self = this->shared_from_this();
     if (head_only) {
       auto serializer = std::make_shared<bhttp::response_serializer<bhttp::string_body>>(*message);
-      bhttp::async_write_header(stream_, *serializer,
-                                [self, message, serializer, keep_alive](beast::error_code error,
-                                                                        size_t) {
-                                  self->AfterWrite(error, keep_alive);
-                                });
+      bhttp::async_write_header(
+          stream_, *serializer,
+          [self, message, serializer, keep_alive](beast::error_code error, size_t) {
+            self->AfterWrite(error, keep_alive);
+          });
       return;
     }
     bhttp::async_write(stream_, *message,
@@ -216,7 +213,8 @@ class Server::Impl {
     }
     beast::error_code error;
     asio::ip::address address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, error);
-    if (error) return absl::InvalidArgumentError(base::StrCat("--listen: bad address \"", host, "\""));
+    if (error)
+      return absl::InvalidArgumentError(base::StrCat("--listen: bad address \"", host, "\""));
     if (!options_.tls_cert.empty()) {
       tls_ = true;
       tls_context_.set_options(asio::ssl::context::default_workarounds |
@@ -272,30 +270,30 @@ class Server::Impl {
 
  private:
   void Accept() {
-    acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code error,
-                                                          tcp::socket socket) {
-      if (error == asio::error::operation_aborted) return;
-      if (!error) {
-        socket.set_option(tcp::no_delay(true), error);
-        if (tls_) {
-          std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
-              beast::ssl_stream<beast::tcp_stream>(std::move(socket), tls_context_), dispatcher_,
-              options_, true)
-              ->Start();
-        } else {
-          std::make_shared<Connection<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
-                                                          dispatcher_, options_, false)
-              ->Start();
-        }
-      }
-      if (!error) return Accept();
-      // Out of file descriptors and similar: wait a moment rather than spin, then go on.
-      spdlog::warn("accept failed: {}", error.message());
-      retry_timer_.expires_after(std::chrono::milliseconds(100));
-      retry_timer_.async_wait([this](beast::error_code wait_error) {
-        if (!wait_error) Accept();
-      });
-    });
+    acceptor_.async_accept(
+        asio::make_strand(io_), [this](beast::error_code error, tcp::socket socket) {
+          if (error == asio::error::operation_aborted) return;
+          if (!error) {
+            socket.set_option(tcp::no_delay(true), error);
+            if (tls_) {
+              std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
+                  beast::ssl_stream<beast::tcp_stream>(std::move(socket), tls_context_),
+                  dispatcher_, options_, true)
+                  ->Start();
+            } else {
+              std::make_shared<Connection<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
+                                                              dispatcher_, options_, false)
+                  ->Start();
+            }
+          }
+          if (!error) return Accept();
+          // Out of file descriptors and similar: wait a moment rather than spin, then go on.
+          spdlog::warn("accept failed: {}", error.message());
+          retry_timer_.expires_after(std::chrono::milliseconds(100));
+          retry_timer_.async_wait([this](beast::error_code wait_error) {
+            if (!wait_error) Accept();
+          });
+        });
   }
 
   Dispatcher& dispatcher_;

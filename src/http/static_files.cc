@@ -1,5 +1,5 @@
-#include "base/strings.h"
 #include "http/static_files.h"
+#include "base/strings.h"
 
 #include <filesystem>
 
@@ -45,7 +45,8 @@ StaticFiles::StaticFiles(std::string root) {
 
 absl::StatusOr<Response> StaticFiles::Serve(const std::string& decoded_path) const {
   if (decoded_path.empty() || decoded_path.front() != '/') return Refused();
-  if (decoded_path.find('\\') != std::string::npos || decoded_path.find('\0') != std::string::npos) {
+  if (decoded_path.find('\\') != std::string::npos ||
+      decoded_path.find('\0') != std::string::npos) {
     return Refused();
   }
   for (std::string_view segment : base::StrSplit(decoded_path.substr(1), '/')) {
@@ -73,9 +74,8 @@ absl::StatusOr<Response> StaticFiles::Serve(const std::string& decoded_path) con
   response.content_type = ContentTypeFor(resolved.string());
   response.body = std::move(*contents);
   bool hashed_asset = base::StrContains(resolved.string(), "/assets/");
-  response.headers.emplace_back("Cache-Control", hashed_asset
-                                                     ? "public, max-age=31536000, immutable"
-                                                     : "no-cache");
+  response.headers.emplace_back("Cache-Control",
+                                hashed_asset ? "public, max-age=31536000, immutable" : "no-cache");
   return response;
 }
 

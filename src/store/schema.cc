@@ -227,10 +227,9 @@ CREATE TABLE login_failures (
   };
   // Kept in version order whatever order the blocks above are in.
   static const bool sorted = [] {
-    std::sort(migrations->begin(), migrations->end(),
-              [](const Migration& left, const Migration& right) {
-                return left.version < right.version;
-              });
+    std::sort(
+        migrations->begin(), migrations->end(),
+        [](const Migration& left, const Migration& right) { return left.version < right.version; });
     return true;
   }();
   (void)sorted;

@@ -111,7 +111,8 @@ TEST_P(AuthTest, IdleSessionsExpireAndActivityKeepsThemAlive) {
   std::optional<SignedIn> active = SignInDemo(*server, "analyst");
   std::optional<SignedIn> idle = SignInDemo(*server, "investigator");
   ASSERT_TRUE(active && idle);
-  HttpResponse session = Api(port, "GET", "/api/v1/session", std::nullopt, Auth::Bearer(idle->token));
+  HttpResponse session =
+      Api(port, "GET", "/api/v1/session", std::nullopt, Auth::Bearer(idle->token));
   ASSERT_EQ(session.status, 200) << session.Describe();
   EXPECT_EQ(session.JsonBody().value("idle_timeout_seconds", 0), 2);
   // One session keeps busy for longer than the idle timeout, the other says nothing.
@@ -149,7 +150,8 @@ TEST_P(AuthTest, FailedSignInsLockKnownAndUnknownAccountsAlike) {
 
   // An unknown name answers exactly like a wrong password, and locks after as many attempts.
   for (int attempt = 1; attempt <= 4; ++attempt) {
-    HttpResponse response = Login(port, "no-such-officer", "Wrong-Password-" + std::to_string(attempt));
+    HttpResponse response =
+        Login(port, "no-such-officer", "Wrong-Password-" + std::to_string(attempt));
     EXPECT_EQ(response.status, 401) << response.Describe();
     EXPECT_EQ(ErrorOf(response), wrong_password_error) << "attempt " << attempt;
   }
@@ -184,14 +186,14 @@ TEST_P(AuthTest, UnknownNameLocksOutLikeAKnownOneAcrossARestart) {
   // Not a demo account: a --demo start resets those.
   std::optional<SignedIn> admin = SignInDemo(*server, "admin");
   ASSERT_TRUE(admin);
-  HttpResponse created = Api(
-      server->port(), "POST", "/api/v1/users",
-      Json{{"username", "real-officer"},
-           {"display_name", "Real Officer"},
-           {"agency_id", admin->answer["session"]["user"].value("agency_id", int64_t{0})},
-           {"roles", {"analyst"}},
-           {"password", "Locked-Out-Password-3"}},
-      Auth::Bearer(admin->token));
+  HttpResponse created =
+      Api(server->port(), "POST", "/api/v1/users",
+          Json{{"username", "real-officer"},
+               {"display_name", "Real Officer"},
+               {"agency_id", admin->answer["session"]["user"].value("agency_id", int64_t{0})},
+               {"roles", {"analyst"}},
+               {"password", "Locked-Out-Password-3"}},
+          Auth::Bearer(admin->token));
   ASSERT_EQ(created.status, 201) << created.Describe();
   for (int attempt = 1; attempt <= 5; ++attempt) {
     Login(server->port(), "real-officer", "Wrong-Password-" + std::to_string(attempt));
@@ -230,9 +232,9 @@ TEST_P(AuthTest, DisablingOrResettingAnAccountEndsItsSessionsAtOnce) {
       Api(port, "POST", "/api/v1/users/" + id + "/disable", std::nullopt, as_admin);
   ASSERT_EQ(disabled.status, 200) << disabled.Describe();
   EXPECT_EQ(disabled.JsonBody().value("disabled", false), true);
-  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/session", std::nullopt,
-                          Auth::Bearer(officer->token)),
-                      401, "unauthenticated"));
+  EXPECT_TRUE(
+      IsError(Api(port, "GET", "/api/v1/session", std::nullopt, Auth::Bearer(officer->token)), 401,
+              "unauthenticated"));
   EXPECT_TRUE(IsError(Login(port, "investigator", server->Password("investigator")), 401,
                       "unauthenticated", "account_disabled"));
 
@@ -245,9 +247,9 @@ TEST_P(AuthTest, DisablingOrResettingAnAccountEndsItsSessionsAtOnce) {
   ASSERT_EQ(reset.status, 200) << reset.Describe();
   const std::string new_password = reset.JsonBody().value("password", "");
   EXPECT_GE(new_password.size(), 12u);
-  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/session", std::nullopt,
-                          Auth::Bearer(officer->token)),
-                      401, "unauthenticated"));
+  EXPECT_TRUE(
+      IsError(Api(port, "GET", "/api/v1/session", std::nullopt, Auth::Bearer(officer->token)), 401,
+              "unauthenticated"));
   EXPECT_TRUE(IsError(Login(port, "investigator", server->Password("investigator")), 401,
                       "unauthenticated", "bad_credentials"));
   EXPECT_TRUE(SignIn(port, "investigator", new_password));
@@ -255,9 +257,9 @@ TEST_P(AuthTest, DisablingOrResettingAnAccountEndsItsSessionsAtOnce) {
   // Nobody disables their own account.
   const std::string admin_id =
       std::to_string(admin->answer["session"]["user"].value("id", int64_t{0}));
-  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/users/" + admin_id + "/disable", std::nullopt,
-                          as_admin),
-                      409, "failed_precondition"));
+  EXPECT_TRUE(
+      IsError(Api(port, "POST", "/api/v1/users/" + admin_id + "/disable", std::nullopt, as_admin),
+              409, "failed_precondition"));
 }
 
 TEST_P(AuthTest, AgencyAdminIsConfinedToItsAgency) {
@@ -310,15 +312,15 @@ TEST_P(AuthTest, AgencyAdminIsConfinedToItsAgency) {
 
   // Another agency, or the whole country: no.
   const int64_t trainee_id = FindUserId(port, as_national, "trainee");  // in Astana
-  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/users/" + std::to_string(trainee_id),
-                          std::nullopt, as_local),
-                      403, "permission_denied"));
+  EXPECT_TRUE(IsError(
+      Api(port, "GET", "/api/v1/users/" + std::to_string(trainee_id), std::nullopt, as_local), 403,
+      "permission_denied"));
   EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/users/" + std::to_string(trainee_id) + "/disable",
                           std::nullopt, as_local),
                       403, "permission_denied"));
-  EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/users?agency_id=" + std::to_string(astana),
-                          std::nullopt, as_local),
-                      403, "permission_denied"));
+  EXPECT_TRUE(IsError(
+      Api(port, "GET", "/api/v1/users?agency_id=" + std::to_string(astana), std::nullopt, as_local),
+      403, "permission_denied"));
   EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/users",
                           Json{{"username", "astana-spy"},
                                {"display_name", "Astana Spy"},
@@ -330,9 +332,9 @@ TEST_P(AuthTest, AgencyAdminIsConfinedToItsAgency) {
   EXPECT_TRUE(IsError(Api(port, "PATCH", "/api/v1/agencies/" + std::to_string(astana),
                           Json{{"name", "Renamed"}}, as_local),
                       403, "permission_denied"));
-  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/regions", Json{{"code", "r"}, {"name", "R"}},
-                          as_local),
-                      403, "permission_denied"));
+  EXPECT_TRUE(
+      IsError(Api(port, "POST", "/api/v1/regions", Json{{"code", "r"}, {"name", "R"}}, as_local),
+              403, "permission_denied"));
   // The audit trail it reads is its agency's.
   HttpResponse audit = Api(port, "GET", "/api/v1/audit?limit=1000", std::nullopt, as_local);
   ASSERT_EQ(audit.status, 200) << audit.Describe();
@@ -379,14 +381,14 @@ TEST_P(AuthTest, TotpEnrolmentThenACodeAtEverySignInUsedOnce) {
                       "permission_denied", "totp_enrollment_required"));
   EXPECT_TRUE(IsError(Api(port, "PATCH", "/api/v1/me", Json{{"language", "en"}}, enrolling), 403,
                       "permission_denied", "totp_enrollment_required"));
-  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/me/password",
-                          Json{{"current_password", password},
-                               {"new_password", "Another-Long-Password-1"}},
-                          enrolling),
-                      403, "permission_denied", "totp_enrollment_required"));
-  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/me/totp/confirm", Json{{"code", "123456"}},
-                          enrolling),
-                      409, "failed_precondition", "", "code"));
+  EXPECT_TRUE(
+      IsError(Api(port, "POST", "/api/v1/me/password",
+                  Json{{"current_password", password}, {"new_password", "Another-Long-Password-1"}},
+                  enrolling),
+              403, "permission_denied", "totp_enrollment_required"));
+  EXPECT_TRUE(
+      IsError(Api(port, "POST", "/api/v1/me/totp/confirm", Json{{"code", "123456"}}, enrolling),
+              409, "failed_precondition", "", "code"));
 
   HttpResponse enroll = Api(port, "POST", "/api/v1/me/totp/enroll", std::nullopt, enrolling);
   ASSERT_EQ(enroll.status, 200) << enroll.Describe();
@@ -402,9 +404,9 @@ TEST_P(AuthTest, TotpEnrolmentThenACodeAtEverySignInUsedOnce) {
   for (int64_t near = step - 2; near <= step + 2; ++near) {
     if (TotpCode(secret, near) == wrong) wrong = "999999";
   }
-  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/me/totp/confirm", Json{{"code", wrong}},
-                          enrolling),
-                      401, "unauthenticated", "bad_totp", "code"));
+  EXPECT_TRUE(
+      IsError(Api(port, "POST", "/api/v1/me/totp/confirm", Json{{"code", wrong}}, enrolling), 401,
+              "unauthenticated", "bad_totp", "code"));
 
   HttpResponse confirmed = Api(port, "POST", "/api/v1/me/totp/confirm",
                                Json{{"code", TotpCode(secret, step)}}, enrolling);
@@ -428,8 +430,8 @@ TEST_P(AuthTest, TotpEnrolmentThenACodeAtEverySignInUsedOnce) {
 
   // The confirmation used `step`; the next step's code is inside the window (one step ahead).
   const std::string code = TotpCode(secret, std::max(CurrentTotpStep(), step + 1));
-  HttpResponse verified = Api(port, "POST", "/api/v1/auth/totp",
-                              Json{{"challenge", challenge}, {"code", code}});
+  HttpResponse verified =
+      Api(port, "POST", "/api/v1/auth/totp", Json{{"challenge", challenge}, {"code", code}});
   ASSERT_EQ(verified.status, 200) << verified.Describe();
   EXPECT_EQ(verified.JsonBody().value("status", ""), "ok");
   EXPECT_TRUE(verified.HasHeader("set-cookie"));
@@ -440,16 +442,16 @@ TEST_P(AuthTest, TotpEnrolmentThenACodeAtEverySignInUsedOnce) {
   EXPECT_EQ(full_session.JsonBody().value("stage", ""), "full");
 
   // A challenge is good once.
-  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/auth/totp",
-                          Json{{"challenge", challenge}, {"code", code}}),
-                      401, "unauthenticated"));
+  EXPECT_TRUE(IsError(
+      Api(port, "POST", "/api/v1/auth/totp", Json{{"challenge", challenge}, {"code", code}}), 401,
+      "unauthenticated"));
   // And so is a code, even with a new challenge.
   HttpResponse third = Login(port, "totp-officer", password);
   ASSERT_EQ(third.JsonBody().value("status", ""), "totp_required") << third.Describe();
-  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/auth/totp",
-                          Json{{"challenge", third.JsonBody().value("challenge", "")},
-                               {"code", code}}),
-                      401, "unauthenticated", "bad_totp"));
+  EXPECT_TRUE(
+      IsError(Api(port, "POST", "/api/v1/auth/totp",
+                  Json{{"challenge", third.JsonBody().value("challenge", "")}, {"code", code}}),
+              401, "unauthenticated", "bad_totp"));
 
   // Guessing codes locks the account like guessing passwords.
   HttpResponse fourth = Login(port, "totp-officer", password);
@@ -465,8 +467,8 @@ TEST_P(AuthTest, TotpEnrolmentThenACodeAtEverySignInUsedOnce) {
     locked = ErrorOf(answer).value("reason", "") == "account_locked";
   }
   EXPECT_TRUE(locked) << "five wrong codes do not lock the account";
-  EXPECT_TRUE(IsError(Login(port, "totp-officer", password), 401, "unauthenticated",
-                      "account_locked"));
+  EXPECT_TRUE(
+      IsError(Login(port, "totp-officer", password), 401, "unauthenticated", "account_locked"));
 }
 
 TEST_P(AuthTest, AuditTrailRecordsWhoDidWhatWithoutSecrets) {
@@ -528,12 +530,12 @@ TEST_P(AuthTest, AuditTrailRecordsWhoDidWhatWithoutSecrets) {
   ASSERT_TRUE(records.is_array());
   const std::regex utc_millis(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
   std::set<std::string> actions;
-  bool admin_login_found = false, failure_found = false, create_found = false,
-       denied_found = false, logout_found = false;
+  bool admin_login_found = false, failure_found = false, create_found = false, denied_found = false,
+       logout_found = false;
   for (const Json& record : records) {
-    for (const char* key : {"id", "at", "actor_id", "actor_name", "agency_id", "action",
-                            "object_type", "object_id", "client", "outcome", "request_id",
-                            "detail"}) {
+    for (const char* key :
+         {"id", "at", "actor_id", "actor_name", "agency_id", "action", "object_type", "object_id",
+          "client", "outcome", "request_id", "detail"}) {
       EXPECT_TRUE(record.contains(key)) << key << " missing in " << record.dump();
     }
     EXPECT_TRUE(std::regex_match(record.value("at", ""), utc_millis)) << record.dump();
@@ -541,8 +543,8 @@ TEST_P(AuthTest, AuditTrailRecordsWhoDidWhatWithoutSecrets) {
     actions.insert(action);
     const std::string actor = record.value("actor_name", "");
     // Records of API requests (not of the demo seeding at start-up) name the client and request.
-    if (actor != "demo-seed" && (action.rfind("auth.", 0) == 0 || action == "user.create" ||
-                                 action == "access.denied")) {
+    if (actor != "demo-seed" &&
+        (action.rfind("auth.", 0) == 0 || action == "user.create" || action == "access.denied")) {
       EXPECT_EQ(record.value("client", ""), "127.0.0.1") << record.dump();
       EXPECT_FALSE(record.value("request_id", "").empty()) << record.dump();
     }
@@ -554,7 +556,8 @@ TEST_P(AuthTest, AuditTrailRecordsWhoDidWhatWithoutSecrets) {
     if (action == "auth.login" && actor == "admin" && record.value("outcome", "") == "failure") {
       failure_found = true;
     }
-    if (action == "user.create" && actor == "admin" && record.value("object_id", "") == officer_id) {
+    if (action == "user.create" && actor == "admin" &&
+        record.value("object_id", "") == officer_id) {
       create_found = true;
       EXPECT_EQ(record.value("request_id", ""), create_request_id);
       EXPECT_EQ(record["actor_id"], admin_id);
@@ -687,8 +690,8 @@ TEST_P(AuthTest, EveryProtectedRouteRefusesAnonymousCalls) {
     if (route.permission == "public") continue;
     ++protected_routes;
     const std::string target = Concrete(route.path);
-    EXPECT_TRUE(IsError(ApiRaw(port, route.method, target, BodyFor(route.method)), 401,
-                        "unauthenticated"))
+    EXPECT_TRUE(
+        IsError(ApiRaw(port, route.method, target, BodyFor(route.method)), 401, "unauthenticated"))
         << route.method << " " << target;
     EXPECT_TRUE(IsError(ApiRaw(port, route.method, target, BodyFor(route.method),
                                Auth::Bearer("not-a-session-token")),
@@ -706,7 +709,7 @@ TEST_P(AuthTest, TraineeIsRefusedAdministrativeRoutes) {
   std::optional<SignedIn> trainee = SignInDemo(*server, "trainee");
   ASSERT_TRUE(trainee);
   const Auth as_trainee = Auth::Bearer(trainee->token);
-  const std::set<std::string> administrative = {"org.read",   "org.manage", "org.manage_all",
+  const std::set<std::string> administrative = {"org.read",   "org.manage",   "org.manage_all",
                                                 "users.read", "users.manage", "audit.read"};
   int checked = 0;
   for (const DocumentedRoute& route : DocumentedRoutes()) {

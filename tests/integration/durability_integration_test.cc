@@ -80,13 +80,14 @@ TEST_P(DurabilityTest, AcknowledgedAccountsSurviveKill9) {
   std::thread writer([&] {
     for (int account_idx = 0; account_idx < kMaxAccounts; ++account_idx) {
       std::string username = "crash-" + std::to_string(account_idx);
-      HttpResponse response = Api(port, "POST", "/api/v1/users",
-                                  Json{{"username", username},
-                                       {"display_name", "Crash Test " + std::to_string(account_idx)},
-                                       {"agency_id", agency_id},
-                                       {"roles", {"analyst"}},
-                                       {"password", kCrashPassword}},
-                                  Auth::Bearer(token));
+      HttpResponse response =
+          Api(port, "POST", "/api/v1/users",
+              Json{{"username", username},
+                   {"display_name", "Crash Test " + std::to_string(account_idx)},
+                   {"agency_id", agency_id},
+                   {"roles", {"analyst"}},
+                   {"password", kCrashPassword}},
+              Auth::Bearer(token));
       if (response.status == 201) {
         acknowledged.push_back(username);
         acknowledged_count = acknowledged.size();
@@ -195,9 +196,9 @@ TEST_P(CliTest, AdminCommandsManageAccountsOfARunningServer) {
   CommandResult agency = Cli(*server, {"admin", "agency", "add", "--region", "x", "--code",
                                        "x-unit", "--name", "X cyber unit"});
   ASSERT_EQ(agency.exit_code, 0) << agency.err;
-  CommandResult user = Cli(*server, {"admin", "user", "add", "--agency", "x-unit", "--username",
-                                     "cli-officer", "--name", "CLI Officer", "--roles",
-                                     "investigator"});
+  CommandResult user =
+      Cli(*server, {"admin", "user", "add", "--agency", "x-unit", "--username", "cli-officer",
+                    "--name", "CLI Officer", "--roles", "investigator"});
   ASSERT_EQ(user.exit_code, 0) << user.err;
   const std::string password = FirstMatch(user.out, R"(password: (\S+))");
   ASSERT_GE(password.size(), 12u) << "no generated password in: " << user.out;
@@ -219,8 +220,8 @@ TEST_P(CliTest, AdminCommandsManageAccountsOfARunningServer) {
   EXPECT_TRUE(IsError(Api(port, "GET", "/api/v1/session", std::nullopt, as_officer), 401,
                       "unauthenticated"))
       << "a session of a disabled account still works right after `admin user disable`";
-  EXPECT_TRUE(IsError(Login(port, "cli-officer", password), 401, "unauthenticated",
-                      "account_disabled"));
+  EXPECT_TRUE(
+      IsError(Login(port, "cli-officer", password), 401, "unauthenticated", "account_disabled"));
   CommandResult enabled = Cli(*server, {"admin", "user", "enable", "cli-officer"});
   ASSERT_EQ(enabled.exit_code, 0) << enabled.err;
   EXPECT_EQ(Login(port, "cli-officer", password).status, 200);
@@ -239,8 +240,8 @@ TEST_P(CliTest, BadInputIsOneLineOnStderrAndAFailingExit) {
        "wizard"},
       {{"admin", "user", "add", "--agency", "kz-cyber", "--name", "Nameless"}, "--username"},
       {{"admin", "region", "add", "--code", "bad code!", "--name", "Bad"}, "code"},
-      {{"admin", "user", "add", "--agency", "no-such-agency", "--username", "lost-user",
-        "--name", "Lost"},
+      {{"admin", "user", "add", "--agency", "no-such-agency", "--username", "lost-user", "--name",
+        "Lost"},
        "no-such-agency"},
       {{"admin", "user", "disable", "no-such-user"}, "no-such-user"},
       {{"admin", "frobnicate"}, ""},

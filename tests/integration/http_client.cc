@@ -338,11 +338,10 @@ HttpResponse FetchTls(int port, const HttpRequest& request) {
           return;
         }
         stage = "read";
-        bhttp::async_read(stream, buffer, beast_response,
-                          [&](beast::error_code error, size_t) {
-                            if (error) failure = error;
-                            stage = error ? "read" : "done";
-                          });
+        bhttp::async_read(stream, buffer, beast_response, [&](beast::error_code error, size_t) {
+          if (error) failure = error;
+          stage = error ? "read" : "done";
+        });
       });
     });
   });

@@ -32,9 +32,14 @@ TEST_P(HttpTest, MalformedJsonIsAClearBadRequest) {
   TestServer* server = StartServer();
   ASSERT_NE(server, nullptr);
   const int port = server->port();
-  const std::vector<std::string> bodies = {
-      "{bad", "{\"username\": \"admin\",", "[1, 2, 3]", "\"a string\"", "null", "{} {}",
-        "{\"username\": 'single quotes'}", std::string("{\"a\":1}\0", 8)};
+  const std::vector<std::string> bodies = {"{bad",
+                                           "{\"username\": \"admin\",",
+                                           "[1, 2, 3]",
+                                           "\"a string\"",
+                                           "null",
+                                           "{} {}",
+                                           "{\"username\": 'single quotes'}",
+                                           std::string("{\"a\":1}\0", 8)};
   for (const std::string& body : bodies) {
     HttpResponse response = ApiRaw(port, "POST", "/api/v1/auth/login", body);
     EXPECT_TRUE(IsError(response, 400, "invalid_argument")) << "body: " << body;
@@ -49,19 +54,18 @@ TEST_P(HttpTest, DeeplyNestedJsonIsRefusedWithoutHarm) {
   const int port = server->port();
   constexpr size_t kDepth = 400'000;  // stays under the 1 MiB body limit
   const std::string arrays = std::string(kDepth, '[') + std::string(kDepth, ']');
-  EXPECT_TRUE(IsError(ApiRaw(port, "POST", "/api/v1/auth/login", arrays), 400,
-                      "invalid_argument"));
+  EXPECT_TRUE(IsError(ApiRaw(port, "POST", "/api/v1/auth/login", arrays), 400, "invalid_argument"));
   EXPECT_TRUE(Healthy(port));
   const std::string in_field =
       "{\"username\":" + std::string(kDepth, '[') + std::string(kDepth, ']') + "}";
-  EXPECT_TRUE(IsError(ApiRaw(port, "POST", "/api/v1/auth/login", in_field), 400,
-                      "invalid_argument", "", "username"));
+  EXPECT_TRUE(IsError(ApiRaw(port, "POST", "/api/v1/auth/login", in_field), 400, "invalid_argument",
+                      "", "username"));
   EXPECT_TRUE(Healthy(port));
   std::string objects = "{\"username\":";
   for (size_t level = 0; level < 100'000; ++level) objects += "{\"a\":";
   objects += "1" + std::string(100'000, '}') + "}";
-  EXPECT_TRUE(IsError(ApiRaw(port, "POST", "/api/v1/auth/login", objects), 400,
-                      "invalid_argument", "", "username"));
+  EXPECT_TRUE(IsError(ApiRaw(port, "POST", "/api/v1/auth/login", objects), 400, "invalid_argument",
+                      "", "username"));
   EXPECT_TRUE(Healthy(port));
 }
 
@@ -91,12 +95,14 @@ TEST_P(HttpTest, WrongTypesNameTheField) {
   EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/auth/login",
                           Json{{"username", 5}, {"password", "x"}, {"banner_accepted", true}}),
                       400, "invalid_argument", "", "username"));
-  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/auth/login",
-                          Json{{"username", "admin"}, {"password", {"x"}}, {"banner_accepted", true}}),
-                      400, "invalid_argument", "", "password"));
-  EXPECT_TRUE(IsError(Api(port, "POST", "/api/v1/auth/login",
-                          Json{{"username", "admin"}, {"password", "x"}, {"banner_accepted", "yes"}}),
-                      400, "invalid_argument", "", "banner_accepted"));
+  EXPECT_TRUE(
+      IsError(Api(port, "POST", "/api/v1/auth/login",
+                  Json{{"username", "admin"}, {"password", {"x"}}, {"banner_accepted", true}}),
+              400, "invalid_argument", "", "password"));
+  EXPECT_TRUE(
+      IsError(Api(port, "POST", "/api/v1/auth/login",
+                  Json{{"username", "admin"}, {"password", "x"}, {"banner_accepted", "yes"}}),
+              400, "invalid_argument", "", "banner_accepted"));
 
   std::optional<SignedIn> admin = SignInDemo(*server, "admin");
   ASSERT_TRUE(admin);
@@ -159,19 +165,20 @@ TEST_P(HttpTest, InvalidUtf8IsRefused) {
   std::optional<SignedIn> admin = SignInDemo(*server, "admin");
   ASSERT_TRUE(admin);
   const std::string bad_sequences[] = {
-      "\xff\xfe",      // never valid
-      "\xc0\xaf",      // overlong '/'
-      "\xed\xa0\x80",  // a UTF-16 surrogate
-      "ok\xe2\x82",    // truncated
+      "\xff\xfe",          // never valid
+      "\xc0\xaf",          // overlong '/'
+      "\xed\xa0\x80",      // a UTF-16 surrogate
+      "ok\xe2\x82",        // truncated
       "\xf4\x90\x80\x80",  // above U+10FFFF
   };
   for (const std::string& bad : bad_sequences) {
-    std::string login = "{\"username\":\"" + bad + "\",\"password\":\"x\",\"banner_accepted\":true}";
-    EXPECT_TRUE(IsError(ApiRaw(port, "POST", "/api/v1/auth/login", login), 400,
-                        "invalid_argument"));
+    std::string login =
+        "{\"username\":\"" + bad + "\",\"password\":\"x\",\"banner_accepted\":true}";
+    EXPECT_TRUE(
+        IsError(ApiRaw(port, "POST", "/api/v1/auth/login", login), 400, "invalid_argument"));
     std::string patch = "{\"display_name\":\"Name " + bad + "\"}";
-    EXPECT_TRUE(IsError(ApiRaw(port, "PATCH", "/api/v1/me", patch, Auth::Bearer(admin->token)),
-                        400, "invalid_argument"));
+    EXPECT_TRUE(IsError(ApiRaw(port, "PATCH", "/api/v1/me", patch, Auth::Bearer(admin->token)), 400,
+                        "invalid_argument"));
     EXPECT_TRUE(Healthy(port));
   }
   // A lone surrogate written as a JSON escape.
@@ -192,9 +199,10 @@ TEST_P(HttpTest, OversizeBodiesAreRefusedWith413) {
   // Declared too large: refused from the headers alone, and the connection is closed.
   {
     HttpConnection connection(port);
-    ASSERT_TRUE(connection.SendRaw("POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                   "Content-Type: application/json\r\nContent-Length: " +
-                                   std::to_string(kDefaultBodyLimit + 1) + "\r\n\r\n"));
+    ASSERT_TRUE(
+        connection.SendRaw("POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                           "Content-Type: application/json\r\nContent-Length: " +
+                           std::to_string(kDefaultBodyLimit + 1) + "\r\n\r\n"));
     HttpResponse response = connection.ReadResponse();
     EXPECT_TRUE(IsError(response, 413, "resource_exhausted", "payload_too_large"));
     EXPECT_TRUE(connection.WaitForClose());
@@ -253,12 +261,13 @@ TEST_P(HttpTest, RefusalsBeforeRoutingCarrySecurityHeaders) {
   HttpResponse malformed = RawExchange(port, "HELLO\r\n\r\n");
   EXPECT_TRUE(IsError(malformed, 400, "invalid_argument"));
   EXPECT_TRUE(HasSecurityHeaders(malformed)) << "the 400 for a malformed request";
-  HttpResponse too_large = RawExchange(port, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\n"
-                                             "Content-Length: 99999999\r\n\r\n");
+  HttpResponse too_large = RawExchange(port,
+                                       "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\n"
+                                       "Content-Length: 99999999\r\n\r\n");
   EXPECT_TRUE(IsError(too_large, 413, "resource_exhausted"));
   EXPECT_TRUE(HasSecurityHeaders(too_large)) << "the 413 for a body over the limit";
-  HttpResponse headers = RawExchange(
-      port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'a') + "\r\n\r\n");
+  HttpResponse headers = RawExchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                               std::string(64 * 1024, 'a') + "\r\n\r\n");
   EXPECT_EQ(headers.status, 431) << headers.Describe();
   EXPECT_TRUE(HasSecurityHeaders(headers)) << "the 431 for oversize headers";
 }
@@ -273,8 +282,9 @@ TEST_P(HttpTest, HeaderFloodsAreRefusedAndTheConnectionClosed) {
     many += "X-Flood-" + std::to_string(header_idx) + ": value\r\n";
   }
   many += "\r\n";
-  std::string huge = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Huge: " +
-                     std::string(100 * 1024, 'h') + "\r\n\r\n";
+  std::string huge =
+      "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Huge: " + std::string(100 * 1024, 'h') +
+      "\r\n\r\n";
   for (const std::string* wire : {&many, &huge}) {
     HttpConnection connection(port);
     connection.SendRaw(*wire);
@@ -294,11 +304,11 @@ TEST_P(HttpTest, MalformedRequestLinesAreBadRequests) {
   ASSERT_NE(server, nullptr);
   const int port = server->port();
   const std::string malformed[] = {
-      "G(T / HTTP/1.1\r\nHost: x\r\n\r\n",           // a method with a separator in it
-      "HELLO\r\n\r\n",                                 // no target, no version
-      "GET\r\n\r\n",                                   // no target
-      "GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n",       // junk after the version
-      "GET / FTP/1.0\r\nHost: x\r\n\r\n",              // not HTTP
+      "G(T / HTTP/1.1\r\nHost: x\r\n\r\n",        // a method with a separator in it
+      "HELLO\r\n\r\n",                            // no target, no version
+      "GET\r\n\r\n",                              // no target
+      "GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n",  // junk after the version
+      "GET / FTP/1.0\r\nHost: x\r\n\r\n",         // not HTTP
       "GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n",
       "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
       "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
@@ -344,7 +354,8 @@ TEST_P(HttpTest, StaticFilesAndSinglePageRoutes) {
   HttpResponse app = Fetch(port, {.target = "/assets/app.js", .close = true});
   ASSERT_EQ(app.status, 200) << app.Describe();
   EXPECT_EQ(app.body, kAppJs);
-  EXPECT_EQ(app.Header("content-type").rfind("text/javascript", 0), 0u) << app.Header("content-type");
+  EXPECT_EQ(app.Header("content-type").rfind("text/javascript", 0), 0u)
+      << app.Header("content-type");
   EXPECT_NE(app.Header("cache-control").find("max-age=31536000"), std::string::npos)
       << app.Header("cache-control");
   EXPECT_NE(app.Header("cache-control").find("immutable"), std::string::npos);
@@ -403,8 +414,8 @@ TEST_P(HttpTest, PathTraversalNeverLeavesTheWebRoot) {
       "/%c0%ae%c0%ae/secret.txt",
   };
   for (const std::string& target : targets) {
-    HttpResponse response =
-        RawExchange(port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    HttpResponse response = RawExchange(
+        port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     EXPECT_NE(response.status, 0) << target << ": " << response.Describe();
     EXPECT_EQ(response.body.find(kSecret), std::string::npos) << target;
     EXPECT_EQ(response.body.find("root:"), std::string::npos) << target;
@@ -491,11 +502,11 @@ TEST_P(HttpTest, KeepAliveServesManyRequestsOnOneConnection) {
 TEST_P(HttpTest, TlsServesHttpsWithStrictTransportSecurity) {
   const std::string cert = temp() + "/cert.pem";
   const std::string key = temp() + "/key.pem";
-  CommandResult generated = RunCommand(
-      {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-       "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout",
-       key, "-out", cert},
-      {});
+  CommandResult generated =
+      RunCommand({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                  "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                  "-keyout", key, "-out", cert},
+                 {});
   if (generated.exit_code == -1 && !std::filesystem::exists("/usr/bin/openssl")) {
     GTEST_SKIP() << "no openssl command to make a certificate";
   }

@@ -64,15 +64,13 @@ HttpResponse Api(int port, const std::string& method, const std::string& target,
 
 HttpResponse Login(int port, const std::string& username, const std::string& password,
                    bool banner_accepted) {
-  return Api(port, "POST", "/api/v1/auth/login",
-             Json{{"username", username},
-                  {"password", password},
-                  {"banner_accepted", banner_accepted}});
+  return Api(
+      port, "POST", "/api/v1/auth/login",
+      Json{{"username", username}, {"password", password}, {"banner_accepted", banner_accepted}});
 }
 
-::testing::AssertionResult IsError(const HttpResponse& response, int status,
-                                   std::string_view code, std::string_view reason,
-                                   std::string_view field) {
+::testing::AssertionResult IsError(const HttpResponse& response, int status, std::string_view code,
+                                   std::string_view reason, std::string_view field) {
   if (response.status != status) {
     return ::testing::AssertionFailure()
            << "expected HTTP " << status << ", got " << response.Describe();
@@ -91,16 +89,14 @@ HttpResponse Login(int port, const std::string& username, const std::string& pas
     return ::testing::AssertionFailure() << "the error has no message: " << response.body;
   }
   if (error.value("code", "") != code) {
-    return ::testing::AssertionFailure()
-           << "expected code " << code << ", got " << response.body;
+    return ::testing::AssertionFailure() << "expected code " << code << ", got " << response.body;
   }
   if (!reason.empty() && error.value("reason", "") != reason) {
     return ::testing::AssertionFailure()
            << "expected reason " << reason << ", got " << response.body;
   }
   if (!field.empty() && error.value("field", "") != field) {
-    return ::testing::AssertionFailure()
-           << "expected field " << field << ", got " << response.body;
+    return ::testing::AssertionFailure() << "expected field " << field << ", got " << response.body;
   }
   return ::testing::AssertionSuccess();
 }
@@ -108,8 +104,7 @@ HttpResponse Login(int port, const std::string& username, const std::string& pas
 ::testing::AssertionResult HasSecurityHeaders(const HttpResponse& response) {
   std::string policy = response.Header("content-security-policy");
   if (policy.empty()) {
-    return ::testing::AssertionFailure()
-           << "no Content-Security-Policy on " << response.Describe();
+    return ::testing::AssertionFailure() << "no Content-Security-Policy on " << response.Describe();
   }
   if (policy.find("frame-ancestors 'none'") == std::string::npos) {
     return ::testing::AssertionFailure() << "CSP without frame-ancestors 'none': " << policy;
@@ -131,8 +126,7 @@ HttpResponse Login(int port, const std::string& username, const std::string& pas
 ::testing::AssertionResult Healthy(int port) {
   HttpResponse response = Fetch(port, {.method = "GET", .target = "/healthz", .close = true});
   if (response.status != 200 || response.JsonBody() != Json{{"status", "ok"}}) {
-    return ::testing::AssertionFailure()
-           << "the server is not healthy: " << response.Describe();
+    return ::testing::AssertionFailure() << "the server is not healthy: " << response.Describe();
   }
   return ::testing::AssertionSuccess();
 }

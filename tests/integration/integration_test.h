@@ -50,9 +50,8 @@ HttpResponse Login(int port, const std::string& username, const std::string& pas
 
 // The answer is the error `status` with {"error":{"code":code,...}}, and when not empty the
 // given reason and field.
-::testing::AssertionResult IsError(const HttpResponse& response, int status,
-                                   std::string_view code, std::string_view reason = "",
-                                   std::string_view field = "");
+::testing::AssertionResult IsError(const HttpResponse& response, int status, std::string_view code,
+                                   std::string_view reason = "", std::string_view field = "");
 // Content-Security-Policy (frame-ancestors 'none', no 'unsafe-inline'), nosniff, Referrer-Policy.
 ::testing::AssertionResult HasSecurityHeaders(const HttpResponse& response);
 // GET /healthz answers 200 {"status":"ok"}.
@@ -95,10 +94,9 @@ class IntegrationTest : public ::testing::TestWithParam<std::string> {
 std::string EngineName(const ::testing::TestParamInfo<std::string>& info);
 
 // Instantiates a fixture derived from IntegrationTest for both engines.
-#define THREATHUB_INSTANTIATE_FOR_ENGINES(fixture)                                   \
-  INSTANTIATE_TEST_SUITE_P(Engines, fixture,                                         \
-                           ::testing::Values(std::string("sqlite"),                  \
-                                             std::string("postgresql")),             \
+#define THREATHUB_INSTANTIATE_FOR_ENGINES(fixture)                                              \
+  INSTANTIATE_TEST_SUITE_P(Engines, fixture,                                                    \
+                           ::testing::Values(std::string("sqlite"), std::string("postgresql")), \
                            ::threathub::integration::EngineName)
 
 }  // namespace threathub::integration

@@ -31,8 +31,8 @@ int DecodeWaitStatus(int status) {
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                        "/threathub-it.XXXXXX";
+  std::string pattern =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/threathub-it.XXXXXX";
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');
   if (mkdtemp(buffer.data()) != nullptr) path_ = buffer.data();
@@ -67,10 +67,12 @@ Process::Process(const std::vector<std::string>& argv,
   // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
   std::vector<std::string> environment = ChildEnvironment(env);
   std::vector<char*> argv_pointers;
-  for (const std::string& argument : argv) argv_pointers.push_back(const_cast<char*>(argument.c_str()));
+  for (const std::string& argument : argv)
+    argv_pointers.push_back(const_cast<char*>(argument.c_str()));
   argv_pointers.push_back(nullptr);
   std::vector<char*> env_pointers;
-  for (const std::string& entry : environment) env_pointers.push_back(const_cast<char*>(entry.c_str()));
+  for (const std::string& entry : environment)
+    env_pointers.push_back(const_cast<char*>(entry.c_str()));
   env_pointers.push_back(nullptr);
   pid_t parent = getpid();
 

@@ -59,11 +59,13 @@ bool TestServer::Start(std::string& error) {
   std::error_code ignored;
   std::filesystem::remove(port_file, ignored);
   std::filesystem::create_directories(log_dir_, ignored);
-  std::vector<std::string> argv = {binary_,     "serve",       "--data",     data_dir_,
-                                   "--db",      db_,           "--listen",   "127.0.0.1:0",
-                                   "--port-file", port_file,   "--web-root",
-                                   options_.web_root.empty() ? log_dir_ + "/no-web-root"
-                                                             : options_.web_root};
+  std::vector<std::string> argv = {
+      binary_,       "serve",
+      "--data",      data_dir_,
+      "--db",        db_,
+      "--listen",    "127.0.0.1:0",
+      "--port-file", port_file,
+      "--web-root",  options_.web_root.empty() ? log_dir_ + "/no-web-root" : options_.web_root};
   if (options_.demo) argv.push_back("--demo");
   if (!options_.tls_cert.empty()) {
     argv.insert(argv.end(), {"--tls-cert", options_.tls_cert, "--tls-key", options_.tls_key});
