@@ -90,6 +90,24 @@ absl::StatusOr<std::optional<base::Millis>> ReadTime(JsonObject& body, const std
   return std::optional<base::Millis>(millis);
 }
 
+// A route /api/v1/cases/{id}/<part>/{user_id} without a body that changes one person's place in
+// a case and answers with the case.
+void AddPersonRoute(http::Router& router, Method method, const std::string& part,
+                    std::function<absl::StatusOr<cases::Case>(
+                        const auth::Principal&, const cases::Origin&, int64_t, int64_t)>
+                        change) {
+  router.Add({.method = method,
+              .pattern = "/api/v1/cases/{id}/" + part + "/{user_id}",
+              .permission = Permission::kCasesRead,
+              .handler = [change](Request& request) -> absl::StatusOr<Response> {
+                ASSIGN_OR_RETURN(int64_t id, Param(request, "id"));
+                ASSIGN_OR_RETURN(int64_t user_id, Param(request, "user_id"));
+                ASSIGN_OR_RETURN(cases::Case updated,
+                                 change(*request.principal, OriginOf(request), id, user_id));
+                return http::JsonResponse(RenderCase(updated));
+              }});
+}
+
 }  // namespace
 
 void AddCaseRoutes(http::Router& router, Services& services) {
@@ -197,39 +215,12 @@ void AddCaseRoutes(http::Router& router, Services& services) {
                 return http::JsonResponse(RenderCase(updated));
               }});
 
-  router.Add({.method = Method::kDelete,
-              .pattern = "/api/v1/cases/{id}/members/{user_id}",
-              .permission = Permission::kCasesRead,
-              .handler = [&cases](Request& request) -> absl::StatusOr<Response> {
-                ASSIGN_OR_RETURN(int64_t id, Param(request, "id"));
-                ASSIGN_OR_RETURN(int64_t user_id, Param(request, "user_id"));
-                ASSIGN_OR_RETURN(
-                    cases::Case updated,
-                    cases.RemoveMember(*request.principal, OriginOf(request), id, user_id));
-                return http::JsonResponse(RenderCase(updated));
-              }});
-
-  router.Add({.method = Method::kPut,
-              .pattern = "/api/v1/cases/{id}/shares/{user_id}",
-              .permission = Permission::kCasesRead,
-              .handler = [&cases](Request& request) -> absl::StatusOr<Response> {
-                ASSIGN_OR_RETURN(int64_t id, Param(request, "id"));
-                ASSIGN_OR_RETURN(int64_t user_id, Param(request, "user_id"));
-                ASSIGN_OR_RETURN(cases::Case updated,
-                                 cases.Share(*request.principal, OriginOf(request), id, user_id));
-                return http::JsonResponse(RenderCase(updated));
-              }});
-
-  router.Add({.method = Method::kDelete,
-              .pattern = "/api/v1/cases/{id}/shares/{user_id}",
-              .permission = Permission::kCasesRead,
-              .handler = [&cases](Request& request) -> absl::StatusOr<Response> {
-                ASSIGN_OR_RETURN(int64_t id, Param(request, "id"));
-                ASSIGN_OR_RETURN(int64_t user_id, Param(request, "user_id"));
-                ASSIGN_OR_RETURN(cases::Case updated,
-                                 cases.Unshare(*request.principal, OriginOf(request), id, user_id));
-                return http::JsonResponse(RenderCase(updated));
-              }});
+  AddPersonRoute(router, Method::kDelete, "members",
+                 [&cases](const auto&... args) { return cases.RemoveMember(args...); });
+  AddPersonRoute(router, Method::kPut, "shares",
+                 [&cases](const auto&... args) { return cases.Share(args...); });
+  AddPersonRoute(router, Method::kDelete, "shares",
+                 [&cases](const auto&... args) { return cases.Unshare(args...); });
 
   router.Add({.method = Method::kGet,
               .pattern = "/api/v1/cases/{id}/notes",

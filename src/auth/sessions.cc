@@ -151,6 +151,19 @@ absl::StatusOr<bool> Authenticator::RecordUnknownFailure(const std::string& user
   return locked;
 }
 
+absl::Status Authenticator::AuditOwn(store::Transaction& tx, const Principal& principal,
+                                     std::string action, const ClientInfo& client) {
+  audit::Record record{.actor_id = principal.user_id,
+                       .actor_name = principal.username,
+                       .agency_id = principal.agency_id,
+                       .action = std::move(action),
+                       .object_type = "user",
+                       .object_id = std::to_string(principal.user_id),
+                       .client = client.address,
+                       .request_id = client.request_id};
+  return trail_.Append(tx, record);
+}
+
 absl::StatusOr<int64_t> Authenticator::CurrentEpoch() {
   ASSIGN_OR_RETURN(
       store::Result result,
@@ -491,15 +504,7 @@ absl::Status Authenticator::Logout(const Principal& principal, const ClientInfo&
             tx.Execute("UPDATE sessions SET revoked = 1 WHERE id = $1", {principal.session_id})
                 .status());
         RETURN_IF_ERROR(BumpEpoch(tx));
-        audit::Record record{.actor_id = principal.user_id,
-                             .actor_name = principal.username,
-                             .agency_id = principal.agency_id,
-                             .action = "auth.logout",
-                             .object_type = "user",
-                             .object_id = std::to_string(principal.user_id),
-                             .client = client.address,
-                             .request_id = client.request_id};
-        return trail_.Append(tx, record);
+        return AuditOwn(tx, principal, "auth.logout", client);
       }));
   absl::MutexLock lock(&mutex_);
   absl::erase_if(cache_, [&](const auto& entry) {
@@ -520,15 +525,7 @@ absl::StatusOr<TotpEnrollment> Authenticator::BeginTotpEnrollment(const Principa
                                    "totp_last_step = 0 WHERE id = $2",
                                    {enrollment.secret_base32, principal.user_id})
                             .status());
-        audit::Record record{.actor_id = principal.user_id,
-                             .actor_name = principal.username,
-                             .agency_id = principal.agency_id,
-                             .action = "auth.totp_enroll",
-                             .object_type = "user",
-                             .object_id = std::to_string(principal.user_id),
-                             .client = client.address,
-                             .request_id = client.request_id};
-        return trail_.Append(tx, record);
+        return AuditOwn(tx, principal, "auth.totp_enroll", client);
       }));
   ForgetUser(principal.user_id);
   return enrollment;
@@ -556,15 +553,7 @@ absl::StatusOr<Principal> Authenticator::ConfirmTotp(const Principal& principal,
         RETURN_IF_ERROR(
             tx.Execute("UPDATE sessions SET stage = 'full' WHERE id = $1", {principal.session_id})
                 .status());
-        audit::Record record{.actor_id = principal.user_id,
-                             .actor_name = principal.username,
-                             .agency_id = principal.agency_id,
-                             .action = "auth.totp_confirm",
-                             .object_type = "user",
-                             .object_id = std::to_string(principal.user_id),
-                             .client = client.address,
-                             .request_id = client.request_id};
-        return trail_.Append(tx, record);
+        return AuditOwn(tx, principal, "auth.totp_confirm", client);
       }));
   ForgetUser(principal.user_id);
   Principal upgraded = principal;
@@ -595,15 +584,7 @@ absl::Status Authenticator::ChangePassword(const Principal& principal,
     RETURN_IF_ERROR(tx.Execute("UPDATE sessions SET revoked = 1 WHERE user_id = $1 AND id <> $2",
                                {principal.user_id, principal.session_id})
                         .status());
-    audit::Record record{.actor_id = principal.user_id,
-                         .actor_name = principal.username,
-                         .agency_id = principal.agency_id,
-                         .action = "auth.password_change",
-                         .object_type = "user",
-                         .object_id = std::to_string(principal.user_id),
-                         .client = client.address,
-                         .request_id = client.request_id};
-    return trail_.Append(tx, record);
+    return AuditOwn(tx, principal, "auth.password_change", client);
   });
 }
 
@@ -642,15 +623,7 @@ absl::StatusOr<Principal> Authenticator::UpdatePreferences(const Principal& prin
                                      {*preferences.display_name, principal.user_id})
                               .status());
         }
-        audit::Record record{.actor_id = principal.user_id,
-                             .actor_name = principal.username,
-                             .agency_id = principal.agency_id,
-                             .action = "user.preferences",
-                             .object_type = "user",
-                             .object_id = std::to_string(principal.user_id),
-                             .client = client.address,
-                             .request_id = client.request_id};
-        return trail_.Append(tx, record);
+        return AuditOwn(tx, principal, "user.preferences", client);
       }));
   ForgetUser(principal.user_id);
   return updated;

@@ -113,6 +113,9 @@ class Authenticator {
   absl::StatusOr<LoginResult> StartSession(store::Transaction& tx, int64_t user_id,
                                            SessionStage stage, const ClientInfo& client);
   absl::Status RecordFailure(store::Transaction& tx, int64_t user_id, bool& now_locked);
+  // Records an action of a signed-in user on their own account, inside `tx`.
+  absl::Status AuditOwn(store::Transaction& tx, const Principal& principal, std::string action,
+                        const ClientInfo& client);
   absl::Status Audit(std::optional<int64_t> user_id, std::optional<int64_t> agency_id,
                      std::string_view name, std::string action, audit::Outcome outcome,
                      const ClientInfo& client, std::string detail);
