@@ -46,6 +46,7 @@ clean:
 
 FUZZ_SECONDS ?= 60
 fuzz: deps
+	THREATHUB_FUZZ=1 tools/install-deps.sh
 	cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-fuzz
 	for target in json_body target checkpoint; do \

@@ -8,14 +8,16 @@ packages=(
   g++ cmake ninja-build pkg-config make
   # libraries
   libboost-dev libssl-dev libsqlite3-dev libpq-dev libsodium-dev nlohmann-json3-dev
-  libcli11-dev libspdlog-dev libtomlplusplus-dev libabsl-dev
+  libcli11-dev libspdlog-dev libtomlplusplus-dev libabsl-dev libmagic-dev libewf-dev
   # tests and tools
-  libgtest-dev libgmock-dev sqlite3 postgresql openssl curl
+  libgtest-dev libgmock-dev sqlite3 postgresql openssl curl ewf-tools
   # the web application and its browser tests
   nodejs npm chromium
 )
-# wrk for `make bench` only
-if [ "${THREATHUB_BENCH:-0}" = 1 ]; then packages+=(wrk); fi
+# wrk and hashdeep for `make bench` only
+if [ "${THREATHUB_BENCH:-0}" = 1 ]; then packages+=(wrk hashdeep); fi
+# clang and its libFuzzer runtime for `make fuzz` only
+if [ "${THREATHUB_FUZZ:-0}" = 1 ]; then packages+=(clang libclang-rt-14-dev); fi
 
 missing=()
 for package in "${packages[@]}"; do
