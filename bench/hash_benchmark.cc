@@ -130,8 +130,7 @@ int main(int argc, char** argv) {
     sha256 = digests->Sha256Hex();
     size = digests->size;
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ::close(fd);
   std::printf("%s %llu %.4f %.1f %s %s %s\n", mode.c_str(), static_cast<unsigned long long>(size),
               seconds, static_cast<double>(size) / seconds / 1e6, md5.c_str(), sha1.c_str(),

@@ -26,8 +26,8 @@ scratch=$(mktemp -d /tmp/threathub-profile.XXXXXX)
 server_pid=""
 holder_pid=""
 cleanup() {
-  [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  if [ -n "$holder_pid" ]; then kill "$holder_pid" 2>/dev/null || true; fi
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   rm -rf "$scratch"
 }

@@ -105,8 +105,9 @@ def rounds_text(values):
 def render(arguments, summaries, idle_checks, idle_memory):
     lines = [
         f"Run of {arguments.date} on {arguments.machine}; CPUs {arguments.cpus} used; server "
-        f"with {arguments.server_threads} threads. Command: `{arguments.command}`; each wrk run: "
-        f"`{arguments.wrk}` (`-t2` shared, `-t1` pinned). `GET /api/v1/session` answers "
+        f"built from {arguments.source}, {arguments.server_threads} threads in all. Command: "
+        f"`{arguments.command}`; each wrk run: `{arguments.wrk}` (`-t2` shared, `-t1` pinned). "
+        f"`GET /api/v1/session` answers "
         f"{arguments.session_bytes} bytes of JSON. Figures are medians over the rounds; ratios "
         "are medians of per-round ratios (per-round values in brackets).",
         "",
@@ -188,8 +189,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results")
     parser.add_argument("--doc")
-    for name in ("date", "machine", "cpus", "server-threads", "command", "wrk", "idle-checks",
-                 "idle-memory", "session-bytes"):
+    for name in ("date", "machine", "cpus", "server-threads", "command", "wrk", "source",
+                 "idle-checks", "idle-memory", "session-bytes"):
         parser.add_argument("--" + name, required=True)
     parser.add_argument("--idle", type=int, required=True)
     arguments = parser.parse_args()

@@ -57,6 +57,10 @@ if [ "$cpu_a" = "$cpu_b" ]; then
 fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# What was measured: the commit of the tree, and whether it had local changes. The binary is
+# BUILD_DIR's; rebuild it first (`make bench` does) so that the two agree.
+source="commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if ! git diff --quiet HEAD -- src 2>/dev/null; then source="$source with local changes in src/"; fi
 out="$build/bench"
 mkdir -p "$out"
 rm -f "$out"/*.txt "$out"/*.tsv
@@ -64,8 +68,8 @@ scratch=$(mktemp -d /tmp/threathub-bench.XXXXXX)
 server_pid=""
 holder_pid=""
 cleanup() {
-  [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null || true
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  if [ -n "$holder_pid" ]; then kill "$holder_pid" 2>/dev/null || true; fi
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   rm -rf "$scratch"
 }
@@ -213,7 +217,8 @@ python3 bench/report.py "$out/results.tsv" "${doc_args[@]}" \
   --machine "$(nproc) CPUs ($cpu_model), $(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), load average before the run $load_before" \
   --cpus "$cpu_a,$cpu_b" --server-threads "$server_threads_actual" \
   --command "bench/run.sh $(realpath --relative-to="$top" "$build")" \
-  --wrk "wrk -t{threads} -c$connections -d$duration -s bench/latency.lua" \
+  --wrk "wrk -tN -c$connections -d$duration -s bench/latency.lua" \
+  --source "$source" \
   --idle "$idle_count" --session-bytes "$session_bytes" --idle-checks "$out/idle-checks.txt" \
   --idle-memory "$out/idle-memory.tsv"
 

@@ -96,12 +96,12 @@ BlobStore::BlobStore(std::string root, BlobStoreOptions options)
     : root_(std::move(root)),
       temp_dir_(base::StrCat(root_, "/tmp")),
       blob_dir_(base::StrCat(root_, "/sha256")),
-      options_(std::move(options)) {}
+      options_(options) {}
 
 absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Create(const std::string& root,
                                                              BlobStoreOptions options) {
   if (root.empty()) return absl::InvalidArgumentError("the evidence store needs a directory");
-  std::unique_ptr<BlobStore> store(new BlobStore(root, std::move(options)));
+  std::unique_ptr<BlobStore> store(new BlobStore(root, options));
   RETURN_IF_ERROR(base::MakeDirectories(root, kDirectoryMode));
   RETURN_IF_ERROR(MakeDirectory(store->temp_dir_, root));
   RETURN_IF_ERROR(MakeDirectory(store->blob_dir_, root));
@@ -182,8 +182,9 @@ absl::StatusOr<PutResult> BlobStore::Put(const ReadFunction& read, PutOptions op
   ASSIGN_OR_RETURN(Digests digests, hasher.Finish());
 
   if (::fchmod(fd.get(), kBlobMode) != 0) return ErrnoStatus(errno, "chmod", temp_path);
-  if (::fsync(fd.get()) != 0)
+  if (::fsync(fd.get()) != 0) {
     return DescribeWriteError(ErrnoStatus(errno, "fsync", temp_path), total);
+  }
   // close() can report a deferred write error (network file systems).
   if (::close(fd.Release()) != 0) {
     return DescribeWriteError(ErrnoStatus(errno, "close", temp_path), total);

@@ -67,6 +67,7 @@ class EwfHandle {
       return absl::InternalError(base::StrCat("libewf: ", error.TakeMessage()));
     }
     std::vector<char*> names;
+    names.reserve(segment_files.size());
     for (const std::string& name : segment_files) names.push_back(const_cast<char*>(name.c_str()));
     if (libewf_handle_open(handle_, names.data(), static_cast<int>(names.size()), LIBEWF_OPEN_READ,
                            error.out()) != 1) {
