@@ -7,6 +7,7 @@
 #include <set>
 
 #include "api/app.h"
+#include "api/render.h"
 #include "base/encoding.h"
 #include "base/strings.h"
 #include "http/json.h"
@@ -261,6 +262,21 @@ TEST_F(ApiTest, EveryAuditRecordIsALedgerLeafWithAProof) {
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_TRUE(report->ok()) << (report->problems.empty() ? "" : report->problems[0]);
   EXPECT_EQ(report->records_compared, records);  // every audit record against its leaf
+}
+
+TEST_F(ApiTest, FastSessionTextEqualsTheJsonRendering) {
+  for (const char* name : {"admin", "supervisor", "investigator", "prosecutor", "trainee"}) {
+    Json session = SignIn(name);
+    auth::Principal principal =
+        app_->sessions().Authenticate(session["token"].get<std::string>()).value();
+    EXPECT_EQ(RenderSessionText(principal, 1800), RenderSession(principal, 1800).dump()) << name;
+  }
+  auth::Principal odd;
+  odd.username = "quote\"back\\slash\x01\ttab Қазақ";
+  odd.display_name = "bad utf-8 \xff";
+  EXPECT_EQ(
+      Json::parse(RenderSessionText(odd, 60)),
+      Json::parse(RenderSession(odd, 60).dump(-1, ' ', false, Json::error_handler_t::replace)));
 }
 
 TEST_F(ApiTest, ResponsesCarrySecurityHeaders) {

@@ -106,7 +106,9 @@ void AddAuthRoutes(http::Router& router, Services& services) {
               .pattern = "/api/v1/session",
               .permission = Permission::kEnrolment,
               .handler = [&services](Request& request) -> absl::StatusOr<Response> {
-                return http::JsonResponse(RenderSession(*request.principal, IdleSeconds(services)));
+                Response response;  // application/json, 200
+                response.body = RenderSessionText(*request.principal, IdleSeconds(services));
+                return response;
               }});
 
   router.Add({.method = Method::kPost,

@@ -1,4 +1,5 @@
 #include "api/render.h"
+#include "base/encoding.h"
 #include "base/strings.h"
 
 namespace threathub::api {
@@ -69,6 +70,103 @@ Json RenderSession(const auth::Principal& principal, int64_t idle_timeout_second
               {"stage", auth::SessionStageName(principal.stage)},
               {"idle_timeout_seconds", idle_timeout_seconds},
               {"expires_at", base::FormatUtc(principal.session_expires_at)}};
+}
+
+namespace {
+
+// Appends `text` as a JSON string exactly as Json::dump() does (UTF-8 as it is; '"', '\\' and
+// control characters escaped). False, appending nothing, if `text` is not valid UTF-8.
+bool AppendJsonString(std::string& out, std::string_view text) {
+  if (!base::IsValidUtf8(text)) return false;
+  out += '"';
+  size_t run_start = 0;  // bytes that need no escape go in one append per run
+  for (size_t byte_idx = 0; byte_idx < text.size(); ++byte_idx) {
+    auto byte = static_cast<unsigned char>(text[byte_idx]);
+    if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
+    out.append(text, run_start, byte_idx - run_start);
+    run_start = byte_idx + 1;
+    switch (byte) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        const char escape[] = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 15]};
+        out.append(escape, sizeof escape);
+      }
+    }
+  }
+  out.append(text, run_start, text.size() - run_start);
+  out += '"';
+  return true;
+}
+
+}  // namespace
+
+std::string RenderSessionText(const auth::Principal& principal, int64_t idle_timeout_seconds) {
+  std::string out;
+  out.reserve(640);
+  bool valid = true;
+  // Keys in the order Json (a std::map) writes them; api_test compares with RenderSession.
+  out += "{\"csrf_token\":";
+  valid &= AppendJsonString(out, principal.csrf_token);
+  out += ",\"expires_at\":";
+  valid &= AppendJsonString(out, base::FormatUtc(principal.session_expires_at));
+  base::StrAppend(&out, ",\"idle_timeout_seconds\":", idle_timeout_seconds, ",\"stage\":");
+  valid &= AppendJsonString(out, auth::SessionStageName(principal.stage));
+  base::StrAppend(&out, ",\"user\":{\"agency_id\":", principal.agency_id, ",\"agency_name\":");
+  valid &= AppendJsonString(out, principal.agency_name);
+  out += ",\"display_name\":";
+  valid &= AppendJsonString(out, principal.display_name);
+  base::StrAppend(&out, ",\"id\":", principal.user_id, ",\"language\":");
+  valid &= AppendJsonString(out, principal.language);
+  out += principal.national_agency ? ",\"national_agency\":true" : ",\"national_agency\":false";
+  out += ",\"permissions\":[";
+  const char* separator = "";
+  for (size_t permission_idx = 0; permission_idx < static_cast<size_t>(auth::Permission::kCount);
+       ++permission_idx) {
+    auto permission = static_cast<auth::Permission>(permission_idx);
+    if (!auth::Has(principal.permissions, permission)) continue;
+    out += separator;
+    separator = ",";
+    valid &= AppendJsonString(out, auth::PermissionName(permission));
+  }
+  out += "],\"roles\":[";
+  separator = "";
+  for (auth::Role role : principal.roles) {
+    out += separator;
+    separator = ",";
+    valid &= AppendJsonString(out, auth::RoleName(role));
+  }
+  out += "],\"time_zone\":";
+  valid &= AppendJsonString(out, principal.time_zone);
+  out += principal.totp_enabled ? ",\"totp_enabled\":true" : ",\"totp_enabled\":false";
+  out += ",\"username\":";
+  valid &= AppendJsonString(out, principal.username);
+  out += "}}";
+  if (!valid) {  // bad UTF-8 from the store: the Json path replaces it, as every other answer does
+    return RenderSession(principal, idle_timeout_seconds)
+        .dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  return out;
 }
 
 Json RenderAuditRecord(const audit::Record& record) {

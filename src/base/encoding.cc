@@ -209,8 +209,14 @@ std::string RandomBytes(size_t count) {
 
 std::string Sha256(std::string_view bytes) {
   std::string digest(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         reinterpret_cast<unsigned char*>(digest.data()));
+  // Fetched once: SHA256() looks the implementation up in the provider on every call
+  // (OpenSSL 3), which costs more than hashing a session token.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  auto* out = reinterpret_cast<unsigned char*>(digest.data());
+  if (sha256 == nullptr ||
+      EVP_Digest(bytes.data(), bytes.size(), out, nullptr, sha256, nullptr) != 1) {
+    SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), out);
+  }
   return digest;
 }
 

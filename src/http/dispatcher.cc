@@ -33,6 +33,26 @@ bool IsLoopback(std::string_view address) {
          base::StartsWith(address, "::ffff:127.");
 }
 
+// Request ids name a request in logs and answers: unique, not secret. A per-thread splitmix64
+// sequence seeded once from the CSPRNG, instead of RAND_bytes on every request.
+std::string NextRequestId() {
+  thread_local uint64_t state = [] {
+    uint64_t value = 0;
+    for (unsigned char byte : base::RandomBytes(8)) value = value << 8 | byte;
+    return value;
+  }();
+  uint64_t mixed = (state += 0x9e3779b97f4a7c15ULL);
+  mixed = (mixed ^ (mixed >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  mixed = (mixed ^ (mixed >> 27)) * 0x94d049bb133111ebULL;
+  mixed ^= mixed >> 31;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  for (int digit_idx = 15; digit_idx >= 0; --digit_idx, mixed >>= 4) {
+    id[digit_idx] = kHex[mixed & 15];
+  }
+  return id;
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(const Router& router, auth::Authenticator& sessions,
@@ -53,6 +73,7 @@ int64_t Dispatcher::BodyLimitFor(Method method, std::string_view target) const {
   std::string path;
   std::map<std::string, std::string> query;
   if (!ParseTarget(target, path, query)) return 0;
+  if (!base::StartsWith(path, "/api/")) return 0;  // RouteRequest routes nothing else
   RouteMatch match = router_.Find(method, path);
   if (match.route == nullptr) return 0;
   if (match.route->max_body_bytes > 0) return match.route->max_body_bytes;
@@ -96,7 +117,7 @@ Response Dispatcher::Refuse(const absl::Status& status) const {
 
 Response Dispatcher::Handle(Request& request) {
   auto started = std::chrono::steady_clock::now();
-  if (request.request_id.empty()) request.request_id = base::HexEncode(base::RandomBytes(8));
+  if (request.request_id.empty()) request.request_id = NextRequestId();
   size_t slot = unmatched_slot_;
   Response response;
   try {

@@ -6,20 +6,37 @@
 namespace threathub::http {
 namespace {
 
+// Takes the text up to the next '/' (or the end) off the front of `text`.
+std::string_view NextSegment(std::string_view& text, bool& more) {
+  size_t slash = text.find('/');
+  std::string_view segment = text.substr(0, slash);
+  more = slash != std::string_view::npos;
+  text = more ? text.substr(slash + 1) : std::string_view();
+  return segment;
+}
+
+// Matches segment by segment without allocating: every request tries the routes in turn, so
+// only the matching route may cost an allocation (its parameters).
 bool MatchPattern(std::string_view pattern, std::string_view path,
                   std::map<std::string, std::string>& params) {
-  std::vector<std::string_view> pattern_parts = base::StrSplit(pattern, '/');
-  std::vector<std::string_view> path_parts = base::StrSplit(path, '/');
-  if (pattern_parts.size() != path_parts.size()) return false;
-  for (size_t part_idx = 0; part_idx < pattern_parts.size(); ++part_idx) {
-    std::string_view expected = pattern_parts[part_idx];
-    std::string_view actual = path_parts[part_idx];
+  constexpr size_t kMaxParams = 8;
+  std::pair<std::string_view, std::string_view> found[kMaxParams];
+  size_t found_count = 0;
+  bool pattern_more = true;
+  bool path_more = true;
+  while (pattern_more && path_more) {
+    std::string_view expected = NextSegment(pattern, pattern_more);
+    std::string_view actual = NextSegment(path, path_more);
     if (expected.size() > 2 && expected.front() == '{' && expected.back() == '}') {
-      if (actual.empty()) return false;
-      params[std::string(expected.substr(1, expected.size() - 2))] = std::string(actual);
+      if (actual.empty() || found_count == kMaxParams) return false;
+      found[found_count++] = {expected.substr(1, expected.size() - 2), actual};
     } else if (expected != actual) {
       return false;
     }
+  }
+  if (pattern_more != path_more) return false;  // one has segments left over
+  for (size_t param_idx = 0; param_idx < found_count; ++param_idx) {
+    params[std::string(found[param_idx].first)] = std::string(found[param_idx].second);
   }
   return true;
 }
