@@ -27,6 +27,7 @@ auth::SessionPolicy PolicyFrom(const base::Config& config) {
   policy.totp_required = config.totp_required;
   policy.cost.ops = static_cast<uint64_t>(config.argon2_ops);
   policy.cost.memory_bytes = static_cast<size_t>(config.argon2_memory_bytes);
+  policy.epoch_file = config.data_dir + "/auth-epoch";
   return policy;
 }
 

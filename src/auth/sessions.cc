@@ -1,4 +1,6 @@
 #include "auth/sessions.h"
+
+#include <sys/stat.h>
 #include "base/strings.h"
 
 #include <algorithm>
@@ -6,6 +8,7 @@
 #include "auth/totp.h"
 #include "base/encoding.h"
 #include "base/errors.h"
+#include "base/file.h"
 #include "base/status_macros.h"
 
 namespace threathub::auth {
@@ -170,6 +173,35 @@ absl::StatusOr<int64_t> Authenticator::CurrentEpoch() {
       database_.Execute("SELECT value FROM auth_epoch WHERE id = 1", {}, store::TxMode::kRead));
   if (result.rows.empty()) return absl::InternalError("auth_epoch row is missing");
   return result.rows[0].Int(0);
+}
+
+absl::StatusOr<int64_t> Authenticator::ObservedEpoch() {
+  if (policy_.epoch_file.empty()) return CurrentEpoch();
+  struct stat info {};
+  std::string state = "absent";
+  if (::stat(policy_.epoch_file.c_str(), &info) == 0) {
+    state = base::StrCat(info.st_ino, ":", info.st_size, ":", info.st_mtim.tv_sec, ":",
+                         info.st_mtim.tv_nsec);
+  }
+  {
+    absl::MutexLock lock(&epoch_mutex_);
+    if (state == epoch_file_state_ && epoch_value_ >= 0) return epoch_value_;
+  }
+  // The file changed after a commit elsewhere: the database has the new epoch.
+  ASSIGN_OR_RETURN(int64_t epoch, CurrentEpoch());
+  absl::MutexLock lock(&epoch_mutex_);
+  epoch_file_state_ = state;
+  epoch_value_ = epoch;
+  return epoch;
+}
+
+void Authenticator::SignalChange() {
+  if (policy_.epoch_file.empty()) return;
+  // Written after the commit, so a reader that sees the new file state reads the new epoch.
+  // The content only makes each write differ; losing it in a crash loses nothing (a restarted
+  // reader always reads the database first).
+  std::string marker = base::StrCat(clock_.NowMillis(), " ", base::HexEncode(base::RandomBytes(8)));
+  base::WriteFileDurably(policy_.epoch_file, marker, 0644).IgnoreError();
 }
 
 absl::Status Authenticator::BumpEpoch(store::Transaction& tx) {
@@ -410,7 +442,7 @@ absl::StatusOr<Principal> Authenticator::Authenticate(std::string_view token) {
   base::Millis now = clock_.NowMillis();
   // One small read per request: a revocation by any process (another server instance, the
   // command line) takes effect on the very next request.
-  ASSIGN_OR_RETURN(int64_t epoch, CurrentEpoch());
+  ASSIGN_OR_RETURN(int64_t epoch, ObservedEpoch());
   std::optional<CachedSession> cached;
   {
     absl::MutexLock lock(&mutex_);
@@ -477,6 +509,7 @@ void Authenticator::Forget(const std::string& token_hash) {
 
 // Entries stay (they hold the exact last-seen time) but are re-read on their next use.
 void Authenticator::ForgetUser(int64_t user_id) {
+  SignalChange();
   absl::MutexLock lock(&mutex_);
   for (auto& [token_hash, cached] : cache_) {
     if (cached.principal.user_id == user_id) cached.validated_at = 0;
@@ -484,6 +517,7 @@ void Authenticator::ForgetUser(int64_t user_id) {
 }
 
 void Authenticator::ForgetAgency(int64_t agency_id) {
+  SignalChange();
   absl::MutexLock lock(&mutex_);
   for (auto& [token_hash, cached] : cache_) {
     if (cached.principal.agency_id == agency_id) cached.validated_at = 0;
@@ -506,6 +540,7 @@ absl::Status Authenticator::Logout(const Principal& principal, const ClientInfo&
         RETURN_IF_ERROR(BumpEpoch(tx));
         return AuditOwn(tx, principal, "auth.logout", client);
       }));
+  SignalChange();
   absl::MutexLock lock(&mutex_);
   absl::erase_if(cache_, [&](const auto& entry) {
     return entry.second.principal.session_id == principal.session_id;
