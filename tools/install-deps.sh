@@ -15,7 +15,7 @@ packages=(
   nodejs npm chromium
 )
 # wrk and hashdeep for `make bench` only
-if [ "${THREATHUB_BENCH:-0}" = 1 ]; then packages+=(wrk hashdeep); fi
+if [ "${THREATHUB_BENCH:-0}" = 1 ]; then packages+=(wrk hashdeep time); fi
 # clang and its libFuzzer runtime for `make fuzz` only
 if [ "${THREATHUB_FUZZ:-0}" = 1 ]; then packages+=(clang libclang-rt-14-dev); fi
 

@@ -66,6 +66,13 @@ TEST(ErrorResponse, HasTheOneShapeAndStatus) {
   EXPECT_EQ(body["error"]["message"], "password: at least 12 characters");
 }
 
+TEST(ErrorResponse, StorageReasonsGetTheirOwnStatus) {
+  EXPECT_EQ(ErrorResponse(base::WithReason(absl::ResourceExhaustedError("x"), "disk_full")).status,
+            507);
+  EXPECT_EQ(ErrorResponse(base::WithReason(absl::ResourceExhaustedError("x"), "too_large")).status,
+            413);
+}
+
 TEST(HttpStatusFor, MapsEveryCanonicalCode) {
   const std::pair<absl::StatusCode, int> table[] = {
       {absl::StatusCode::kInvalidArgument, 400},   {absl::StatusCode::kUnauthenticated, 401},

@@ -152,6 +152,8 @@ Response ErrorResponse(const absl::Status& status) {
   if (base::StatusReason(status) == "payload_too_large") http_status = 413;
   if (base::StatusReason(status) == "header_too_large") http_status = 431;
   if (base::StatusReason(status) == "method_not_allowed") http_status = 405;
+  if (base::StatusReason(status) == "too_large") http_status = 413;  // an upload over the limit
+  if (base::StatusReason(status) == "disk_full") http_status = 507;  // Insufficient Storage
   return JsonResponse(Json{{"error", error}}, http_status);
 }
 
