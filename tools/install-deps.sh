@@ -9,6 +9,7 @@ packages=(
   # libraries
   libboost-dev libssl-dev libsqlite3-dev libpq-dev libsodium-dev nlohmann-json3-dev
   libcli11-dev libspdlog-dev libtomlplusplus-dev libabsl-dev libmagic-dev libewf-dev
+  libarchive-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils
   # tests and tools
   libgtest-dev libgmock-dev sqlite3 postgresql openssl curl ewf-tools
   # the web application and its browser tests

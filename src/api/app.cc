@@ -2,6 +2,7 @@
 #include "base/strings.h"
 
 #include "base/file.h"
+#include <filesystem>
 
 #include <spdlog/spdlog.h>
 
@@ -17,6 +18,20 @@ absl::StatusOr<std::unique_ptr<store::Database>> OpenConfiguredDatabase(
                    store::OpenDatabase(config.db, config.data_dir));
   RETURN_IF_ERROR(store::Migrate(*database).status());
   return database;
+}
+
+evidence::EvidenceOptions EvidenceOptionsFrom(const base::Config& config) {
+  evidence::EvidenceOptions options;
+  options.bundle_dir = config.data_dir + "/bundles";
+  options.ewf_helper_binary = config.ewf_helper;
+  if (options.ewf_helper_binary.empty()) {
+    std::error_code error;
+    std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+    // Only the threathub program itself understands `internal ewf-report` (not a test binary).
+    if (!error && self.filename() == "threathub") options.ewf_helper_binary = self.string();
+  }
+  options.verify_interval = config.evidence_verify_hours * 60 * 60 * 1000;
+  return options;
 }
 
 auth::SessionPolicy PolicyFrom(const base::Config& config) {
@@ -48,6 +63,11 @@ void App::StartBackgroundJobs() {
     while (!background_mutex_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1))) {
       absl::StatusOr<std::optional<ledger::StoredCheckpoint>> made = ledger_->MaybeCheckpoint();
       if (!made.ok()) spdlog::warn("ledger checkpoint failed: {}", made.status().ToString());
+      // Long jobs (re-hashing the vault) run with the lock released so that App can stop.
+      background_mutex_.Unlock();
+      absl::Status jobs = evidence_->RunScheduledJobs();
+      background_mutex_.Lock();
+      if (!jobs.ok()) spdlog::warn("evidence jobs failed: {}", jobs.ToString());
     }
   });
 }
@@ -71,14 +91,19 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
   app->org_ = std::make_unique<auth::OrgService>(*app->database_, *app->trail_, *app->sessions_,
                                                  clock, policy.cost);
   app->cases_ = std::make_unique<cases::CaseService>(*app->database_, *app->trail_, clock);
-  app->services_ = std::make_unique<Services>(Services{app->config_, clock, *app->database_,
-                                                       *app->trail_, *app->sessions_, *app->org_,
-                                                       *app->cases_, *app->ledger_});
+  ASSIGN_OR_RETURN(app->blobs_, vault::BlobStore::Create(config.data_dir + "/vault"));
+  app->evidence_ = std::make_unique<evidence::EvidenceService>(
+      *app->database_, *app->trail_, *app->ledger_, *app->cases_, *app->blobs_, clock,
+      EvidenceOptionsFrom(config));
+  app->services_ = std::make_unique<Services>(
+      Services{app->config_, clock, *app->database_, *app->trail_, *app->sessions_, *app->org_,
+               *app->cases_, *app->ledger_, *app->evidence_});
   AddAuthRoutes(app->router_, *app->services_);
   AddOrgRoutes(app->router_, *app->services_);
   AddAuditRoutes(app->router_, *app->services_);
   AddCaseRoutes(app->router_, *app->services_);
   AddLedgerRoutes(app->router_, *app->services_);
+  AddEvidenceRoutes(app->router_, *app->services_);
   http::DispatcherOptions options;
   options.web_root = config.web_root;
   options.max_json_body_bytes = config.max_json_body_bytes;

@@ -43,6 +43,8 @@ class App {
   audit::AuditTrail& trail() { return *trail_; }
   cases::CaseService& cases() { return *cases_; }
   ledger::Ledger& ledger() { return *ledger_; }
+  evidence::EvidenceService& evidence() { return *evidence_; }
+  vault::BlobStore& blobs() { return *blobs_; }
 
   // Starts the periodic jobs of a serving instance (ledger checkpoints); they stop with App.
   void StartBackgroundJobs();
@@ -59,6 +61,8 @@ class App {
   std::unique_ptr<cases::CaseService> cases_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<ledger::AuditAnchor> anchor_;
+  std::unique_ptr<vault::BlobStore> blobs_;
+  std::unique_ptr<evidence::EvidenceService> evidence_;
   // Signs ledger checkpoints while the server runs (StartBackgroundJobs).
   std::thread background_;
   absl::Mutex background_mutex_;
@@ -72,5 +76,6 @@ class App {
 absl::StatusOr<std::unique_ptr<store::Database>> OpenConfiguredDatabase(const base::Config& config);
 
 auth::SessionPolicy PolicyFrom(const base::Config& config);
+evidence::EvidenceOptions EvidenceOptionsFrom(const base::Config& config);
 
 }  // namespace threathub::api

@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/config.h"
 #include "cases/cases.h"
+#include "evidence/evidence.h"
 #include "http/router.h"
 #include "ledger/ledger.h"
 #include "store/database.h"
@@ -22,6 +23,7 @@ struct Services {
   auth::OrgService& org;
   cases::CaseService& cases;
   ledger::Ledger& ledger;
+  evidence::EvidenceService& evidence;
 };
 
 // Each module's routes; app.cc calls them all.
@@ -30,6 +32,7 @@ void AddOrgRoutes(http::Router& router, Services& services);
 void AddAuditRoutes(http::Router& router, Services& services);
 void AddCaseRoutes(http::Router& router, Services& services);
 void AddLedgerRoutes(http::Router& router, Services& services);
+void AddEvidenceRoutes(http::Router& router, Services& services);
 
 // The actor of an HTTP request (a route that needs sign-in has a principal).
 auth::Actor ActorOf(const http::Request& request);

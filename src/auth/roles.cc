@@ -19,7 +19,7 @@ const std::vector<RoleInfo>& RoleTable() {
       {Role::kSupervisor,
        "supervisor",
        {Permission::kOrgRead, Permission::kUsersRead, Permission::kAuditRead,
-        Permission::kCasesRead, Permission::kCasesCreate}},
+        Permission::kCasesRead, Permission::kCasesCreate, Permission::kEvidenceApprove}},
       {Role::kInvestigator,
        "investigator",
        {Permission::kOrgRead, Permission::kCasesRead, Permission::kCasesCreate}},
@@ -71,6 +71,8 @@ std::string_view PermissionName(Permission permission) {
       return "cases.read";
     case Permission::kCasesCreate:
       return "cases.create";
+    case Permission::kEvidenceApprove:
+      return "evidence.approve";
     case Permission::kCount:
       break;
   }

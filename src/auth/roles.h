@@ -31,6 +31,7 @@ enum class Permission {
   kAuditRead,     // search the audit trail of one's agency (all, with kOrgManageAll)
   kCasesRead,     // see cases (each one still subject to need-to-know)
   kCasesCreate,   // open cases in one's agency
+  kEvidenceApprove,  // approve evidence disposal, see integrity alerts of one's agency
   kCount,
 };
 

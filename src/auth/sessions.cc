@@ -436,6 +436,21 @@ absl::StatusOr<Authenticator::CachedSession> Authenticator::LoadSession(
   return cached;
 }
 
+absl::StatusOr<Principal> Authenticator::PrincipalForUser(std::string_view username) {
+  Principal principal;
+  RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) {
+    ASSIGN_OR_RETURN(store::Result found,
+                     tx.Execute("SELECT id FROM users WHERE username = $1",
+                                {std::string(username)}));
+    if (found.rows.empty()) {
+      return absl::NotFoundError(base::StrCat("no user named \"", username, "\""));
+    }
+    return LoadPrincipal(tx, found.rows[0].Int(0), principal);
+  }));
+  principal.stage = SessionStage::kFull;
+  return principal;
+}
+
 absl::StatusOr<Principal> Authenticator::Authenticate(std::string_view token) {
   if (token.empty() || token.size() > 128) return Expired();
   std::string token_hash = HashToken(token);

@@ -77,6 +77,9 @@ class Authenticator {
   // Unauthenticated (reason session_expired) when the token is unknown, revoked or timed out.
   // Refreshes the idle timer.
   absl::StatusOr<Principal> Authenticate(std::string_view token);
+  // The principal of an active account, for the local operator's command line acting in that
+  // user's name (`threathub evidence add --user NAME`). NotFound for an unknown name.
+  absl::StatusOr<Principal> PrincipalForUser(std::string_view username);
 
   absl::Status Logout(const Principal& principal, const ClientInfo& client);
 

@@ -81,6 +81,9 @@ const std::vector<std::pair<std::string, Setter>>& Setters() {
       {"ledger_origin", StringField(&Config::ledger_origin)},
       {"ledger_checkpoint_seconds",
        IntField("ledger_checkpoint_seconds", &Config::ledger_checkpoint_seconds, 1)},
+      {"evidence_verify_hours",
+       IntField("evidence_verify_hours", &Config::evidence_verify_hours, 1)},
+      {"ewf_helper", StringField(&Config::ewf_helper)},
       {"argon2_ops", IntField("argon2_ops", &Config::argon2_ops, 1)},
       {"argon2_memory_bytes", IntField("argon2_memory_bytes", &Config::argon2_memory_bytes, 8192)},
   };

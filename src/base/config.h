@@ -44,6 +44,10 @@ struct Config {
   // checkpoint is signed while there are new leaves.
   std::string ledger_origin = "threathub/ledger";
   int64_t ledger_checkpoint_seconds = 60;
+  // Evidence: how often every stored file is re-hashed (hours; default weekly), and the
+  // program that reads E01 images in a child process (empty: this program itself).
+  int64_t evidence_verify_hours = 168;
+  std::string ewf_helper;
   // Argon2id cost (libsodium opslimit / memlimit in bytes).
   int64_t argon2_ops = 2;
   int64_t argon2_memory_bytes = 64 << 20;

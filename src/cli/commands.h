@@ -19,4 +19,11 @@ std::function<absl::Status()> AddAdminCommands(
 std::function<absl::Status()> AddLedgerCommands(
     CLI::App& group, std::function<absl::StatusOr<base::Config>()> load_config);
 
+// Adds the evidence subcommands (add, verify, list).
+std::function<absl::Status()> AddEvidenceCommands(
+    CLI::App& group, std::function<absl::StatusOr<base::Config>()> load_config);
+
+// `internal ...`: helpers the server runs in child processes (ewf-report).
+std::function<absl::Status()> AddInternalCommands(CLI::App& group);
+
 }  // namespace threathub::cli

@@ -122,6 +122,8 @@ int Main(int argc, char** argv) {
   ServeFlags serve_flags;
   std::function<absl::Status()> run_admin;
   std::function<absl::Status()> run_ledger;
+  std::function<absl::Status()> run_evidence;
+  std::function<absl::Status()> run_internal;
 
   struct Command {
     const char* name;
@@ -157,6 +159,15 @@ int Main(int argc, char** argv) {
          run_ledger = AddLedgerCommands(command, [&] { return common.Load(); });
        },
        [&] { return run_ledger(); }},
+      {"evidence", "add evidence files to a case, verify the stored files, list items",
+       [&](CLI::App& command) {
+         common.AddTo(command);
+         run_evidence = AddEvidenceCommands(command, [&] { return common.Load(); });
+       },
+       [&] { return run_evidence(); }},
+      {"internal", "helpers the server runs in child processes",
+       [&](CLI::App& command) { run_internal = AddInternalCommands(command); },
+       [&] { return run_internal(); }},
       {"version", "print the version", [](CLI::App&) {},
        [] {
          std::printf("threathub %s (schema version %d)\n", THREATHUB_VERSION,

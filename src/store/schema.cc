@@ -210,6 +210,125 @@ CREATE TABLE case_tasks (
 CREATE INDEX case_tasks_case ON case_tasks(case_id);
 )sql",
        "", ""},
+      {6, "evidence: items, custody events, integrity alerts, disposals, bundles, jobs",
+       R"sql(
+CREATE TABLE evidence_items (
+  id {{id}},
+  case_id BIGINT NOT NULL REFERENCES cases(id),
+  agency_id BIGINT NOT NULL REFERENCES agencies(id),
+  original_name TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  mime_type TEXT NOT NULL,
+  md5 TEXT NOT NULL,
+  sha1 TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  source_type TEXT NOT NULL,
+  source_detail TEXT NOT NULL DEFAULT '',
+  acquisition_method TEXT NOT NULL DEFAULT '',
+  acquisition_tool TEXT NOT NULL DEFAULT '',
+  examiner TEXT NOT NULL DEFAULT '',
+  acquired_at BIGINT,
+  acquired_place TEXT NOT NULL DEFAULT '',
+  legal_basis TEXT NOT NULL,
+  parent_id BIGINT REFERENCES evidence_items(id),
+  categories TEXT NOT NULL DEFAULT '',
+  retention_until BIGINT,
+  state TEXT NOT NULL,
+  sealed INTEGER NOT NULL DEFAULT 0,
+  seal_number TEXT NOT NULL DEFAULT '',
+  ewf TEXT,
+  ingested_by BIGINT NOT NULL REFERENCES users(id),
+  ingested_at BIGINT NOT NULL,
+  last_verified_at BIGINT,
+  last_verification TEXT,
+  disposed_at BIGINT
+);
+CREATE INDEX evidence_items_case ON evidence_items(case_id, id);
+CREATE INDEX evidence_items_sha256 ON evidence_items(sha256);
+CREATE INDEX evidence_items_parent ON evidence_items(parent_id);
+CREATE TABLE custody_events (
+  id {{id}},
+  item_id BIGINT NOT NULL REFERENCES evidence_items(id),
+  case_id BIGINT NOT NULL REFERENCES cases(id),
+  action TEXT NOT NULL,
+  actor_id BIGINT REFERENCES users(id),
+  actor TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  place TEXT NOT NULL,
+  why TEXT NOT NULL,
+  from_party TEXT NOT NULL,
+  to_party TEXT NOT NULL,
+  hash_before TEXT NOT NULL,
+  hash_after TEXT NOT NULL,
+  result TEXT NOT NULL,
+  case_number TEXT NOT NULL,
+  item_sha256 TEXT NOT NULL
+);
+CREATE INDEX custody_events_item ON custody_events(item_id, id);
+CREATE TABLE evidence_alerts (
+  id {{id}},
+  item_id BIGINT NOT NULL REFERENCES evidence_items(id),
+  case_id BIGINT NOT NULL REFERENCES cases(id),
+  agency_id BIGINT NOT NULL REFERENCES agencies(id),
+  kind TEXT NOT NULL,
+  expected_sha256 TEXT NOT NULL,
+  found_sha256 TEXT NOT NULL,
+  detected_at BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  acknowledged_by BIGINT REFERENCES users(id),
+  acknowledged_at BIGINT
+);
+CREATE INDEX evidence_alerts_agency ON evidence_alerts(agency_id, state);
+CREATE TABLE evidence_disposals (
+  id {{id}},
+  item_id BIGINT NOT NULL REFERENCES evidence_items(id),
+  case_id BIGINT NOT NULL REFERENCES cases(id),
+  agency_id BIGINT NOT NULL REFERENCES agencies(id),
+  reason TEXT NOT NULL,
+  state TEXT NOT NULL,
+  requested_by BIGINT REFERENCES users(id),
+  requested_at BIGINT NOT NULL,
+  approved_by BIGINT REFERENCES users(id),
+  approved_at BIGINT,
+  scheduled_for BIGINT,
+  decided_reason TEXT NOT NULL DEFAULT '',
+  done_at BIGINT
+);
+CREATE INDEX evidence_disposals_agency ON evidence_disposals(agency_id, state);
+CREATE INDEX evidence_disposals_item ON evidence_disposals(item_id);
+CREATE TABLE evidence_bundles (
+  id {{id}},
+  case_id BIGINT NOT NULL REFERENCES cases(id),
+  file_name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  item_ids TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  created_by BIGINT NOT NULL REFERENCES users(id),
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX evidence_bundles_case ON evidence_bundles(case_id);
+CREATE TABLE scheduled_jobs (
+  name TEXT PRIMARY KEY,
+  last_run_at BIGINT NOT NULL
+);
+)sql",
+       R"sql(
+CREATE TRIGGER custody_events_no_update BEFORE UPDATE ON custody_events
+BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;
+CREATE TRIGGER custody_events_no_delete BEFORE DELETE ON custody_events
+BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;
+)sql",
+       R"sql(
+CREATE FUNCTION custody_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'custody events are append-only'; END $$;
+CREATE TRIGGER custody_events_no_change BEFORE UPDATE OR DELETE ON custody_events
+FOR EACH ROW EXECUTE FUNCTION custody_events_append_only();
+CREATE TRIGGER custody_events_no_truncate BEFORE TRUNCATE ON custody_events
+FOR EACH STATEMENT EXECUTE FUNCTION custody_events_append_only();
+)sql"},
       {5, "auth: revocation epoch, failed sign-ins of unknown names",
        R"sql(
 CREATE TABLE auth_epoch (
