@@ -31,19 +31,6 @@ constexpr std::string_view kTempSuffix = ".part";
 
 using internal::ErrnoStatus;
 
-// Removes a temporary file when the Put that made it ends, whatever the outcome. After a
-// successful rename the name is gone already and the unlink finds nothing.
-class TempFileRemover {
- public:
-  explicit TempFileRemover(std::string path) : path_(std::move(path)) {}
-  ~TempFileRemover() { ::unlink(path_.c_str()); }
-  TempFileRemover(const TempFileRemover&) = delete;
-  TempFileRemover& operator=(const TempFileRemover&) = delete;
-
- private:
-  std::string path_;
-};
-
 // mkdir that tolerates a directory made meanwhile by someone else, and makes a new entry
 // durable by syncing the parent.
 absl::Status MakeDirectory(const std::string& path, const std::string& parent) {
@@ -150,7 +137,7 @@ absl::Status BlobStore::DescribeWriteError(const absl::Status& status, uint64_t 
       "disk_full");
 }
 
-absl::StatusOr<PutResult> BlobStore::Put(const ReadFunction& read, PutOptions options) {
+absl::StatusOr<std::unique_ptr<BlobWriter>> BlobStore::Begin(PutOptions options) {
   uint64_t limit = options_.max_blob_bytes;
   if (options.max_bytes != 0) limit = std::min(limit, options.max_bytes);
   if (options.expected_bytes > limit) return TooLarge(limit);
@@ -160,42 +147,120 @@ absl::StatusOr<PutResult> BlobStore::Put(const ReadFunction& read, PutOptions op
       temp_dir_, "/", base::HexEncode(base::RandomBytes(kTempNameRandomBytes)), kTempSuffix);
   UniqueFd fd(::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kTempMode));
   if (!fd.valid()) return ErrnoStatus(errno, "create", temp_path);
-  TempFileRemover remover(temp_path);
+  return std::unique_ptr<BlobWriter>(
+      new BlobWriter(*this, std::move(temp_path), std::move(fd), limit));
+}
 
-  // Each chunk is read into the hasher's ring, written to the file, then handed to the hash
-  // workers, which run while the next chunk is read and written.
-  MultiHasher hasher(options_.hasher);
-  uint64_t total = 0;
+absl::StatusOr<PutResult> BlobStore::Put(const ReadFunction& read, PutOptions options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, Begin(options));
+  // Each chunk is read straight into the hasher's ring, written to the file, then handed to
+  // the hash workers, which run while the next chunk is read and written. An early return
+  // drops the writer, which removes the temporary file.
   while (true) {
-    std::span<char> buffer = hasher.WritableSpan();
+    std::span<char> buffer = writer->WritableSpan();
     ASSIGN_OR_RETURN(size_t count, read(buffer));
     if (count == 0) break;
     if (count > buffer.size()) {
       return absl::InternalError("the reader returned more bytes than the buffer holds");
     }
-    if (count > limit - total) return TooLarge(limit);
-    total += count;
-    absl::Status written = internal::WriteAll(fd.get(), {buffer.data(), count}, temp_path);
-    if (!written.ok()) return DescribeWriteError(written, total - count);
-    hasher.Commit(count);
+    RETURN_IF_ERROR(writer->Append(count));
   }
-  ASSIGN_OR_RETURN(Digests digests, hasher.Finish());
+  return writer->Commit();
+}
 
-  if (::fchmod(fd.get(), kBlobMode) != 0) return ErrnoStatus(errno, "chmod", temp_path);
-  if (::fsync(fd.get()) != 0) {
-    return DescribeWriteError(ErrnoStatus(errno, "fsync", temp_path), total);
+BlobWriter::BlobWriter(BlobStore& store, std::string temp_path, UniqueFd fd, uint64_t limit)
+    : store_(store),
+      temp_path_(std::move(temp_path)),
+      fd_(std::move(fd)),
+      limit_(limit),
+      hasher_(store.options_.hasher) {}
+
+BlobWriter::~BlobWriter() { RemoveTempFile(); }
+
+void BlobWriter::RemoveTempFile() {
+  fd_.Reset();
+  if (temp_path_.empty()) return;
+  // After an install by rename the name is gone already and the unlink finds nothing; after an
+  // install by link() it removes the second name.
+  ::unlink(temp_path_.c_str());
+  temp_path_.clear();
+}
+
+absl::Status BlobWriter::CheckOpen() const {
+  switch (state_) {
+    case State::kOpen:
+      return absl::OkStatus();
+    case State::kFailed:
+      return error_;
+    case State::kCommitted:
+      break;
+  }
+  return absl::FailedPreconditionError("the blob was committed already");
+}
+
+absl::Status BlobWriter::Fail(absl::Status status) {
+  state_ = State::kFailed;
+  error_ = status;
+  RemoveTempFile();
+  return status;
+}
+
+std::span<char> BlobWriter::WritableSpan() {
+  span_ = hasher_.WritableSpan();
+  return span_;
+}
+
+absl::Status BlobWriter::Append(size_t count) {
+  RETURN_IF_ERROR(CheckOpen());
+  if (count > span_.size()) {
+    return Fail(absl::InternalError("more bytes appended than the buffer holds"));
+  }
+  if (count > limit_ - size_) return Fail(TooLarge(limit_));
+  absl::Status written = internal::WriteAll(fd_.get(), {span_.data(), count}, temp_path_);
+  if (!written.ok()) return Fail(store_.DescribeWriteError(written, size_));
+  hasher_.Commit(count);
+  size_ += count;
+  span_ = {};
+  return absl::OkStatus();
+}
+
+absl::Status BlobWriter::Write(std::string_view bytes) {
+  RETURN_IF_ERROR(CheckOpen());
+  // Refused whole, before any of it is written, so that the error names the real limit.
+  if (bytes.size() > limit_ - size_) return Fail(TooLarge(limit_));
+  while (!bytes.empty()) {
+    std::span<char> buffer = WritableSpan();
+    size_t count = std::min(buffer.size(), bytes.size());
+    std::memcpy(buffer.data(), bytes.data(), count);
+    RETURN_IF_ERROR(Append(count));
+    bytes.remove_prefix(count);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PutResult> BlobWriter::Commit() {
+  RETURN_IF_ERROR(CheckOpen());
+  absl::StatusOr<Digests> digests = hasher_.Finish();
+  if (!digests.ok()) return Fail(digests.status());
+
+  if (::fchmod(fd_.get(), kBlobMode) != 0) return Fail(ErrnoStatus(errno, "chmod", temp_path_));
+  if (::fsync(fd_.get()) != 0) {
+    return Fail(store_.DescribeWriteError(ErrnoStatus(errno, "fsync", temp_path_), size_));
   }
   // close() can report a deferred write error (network file systems).
-  if (::close(fd.Release()) != 0) {
-    return DescribeWriteError(ErrnoStatus(errno, "close", temp_path), total);
+  if (::close(fd_.Release()) != 0) {
+    return Fail(store_.DescribeWriteError(ErrnoStatus(errno, "close", temp_path_), size_));
   }
 
   PutResult result;
-  result.sha256 = digests.Sha256Hex();
-  result.sha1 = digests.Sha1Hex();
-  result.md5 = digests.Md5Hex();
-  result.size = digests.size;
-  RETURN_IF_ERROR(Install(temp_path, result.sha256, result.already_present));
+  result.sha256 = digests->Sha256Hex();
+  result.sha1 = digests->Sha1Hex();
+  result.md5 = digests->Md5Hex();
+  result.size = digests->size;
+  absl::Status installed = store_.Install(temp_path_, result.sha256, result.already_present);
+  if (!installed.ok()) return Fail(installed);
+  RemoveTempFile();
+  state_ = State::kCommitted;
   return result;
 }
 

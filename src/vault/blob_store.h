@@ -6,6 +6,19 @@
 //   // put.sha256 is the key; record it with put.md5, put.sha1, put.size in the database.
 //   ASSIGN_OR_RETURN(UniqueFd blob, store->Open(put.sha256));
 //
+// Two ways to feed a blob in. Pull: Put(ReadFunction) and its PutDescriptor / PutFile / PutBytes
+// forms call a reader until it reports the end. Push: Begin() returns a BlobWriter that takes
+// the bytes as they arrive from elsewhere (an HTTP upload, piece by piece, on the network
+// thread), for callers that cannot hand over a blocking reader:
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer,
+//                    store->Begin({.expected_bytes = content_length}));
+//   RETURN_IF_ERROR(writer->Write(piece));   // as often as pieces arrive
+//   ASSIGN_OR_RETURN(PutResult put, writer->Commit());
+//   // Dropping the writer before Commit() (client gone, handler failed) removes the upload.
+//
+// Put is built on BlobWriter, so both have one code path and the same guarantees.
+//
 // Layout (the on-disk format; nothing else lives under the root):
 //   <root>/tmp/<32 hex>.part             an upload in progress, never read as a blob
 //   <root>/sha256/<aa>/<bb>/<64 hex>     a complete blob, mode 0440; aa, bb = first hex pairs
@@ -19,8 +32,9 @@
 // Two concurrent Puts of the same content both succeed and leave one file: exactly one of them
 // reports already_present == false.
 //
-// Thread safety: all methods may be called concurrently, also from several processes sharing
-// the root (e.g. on a network file system).
+// Thread safety: all methods of BlobStore may be called concurrently, also from several
+// processes sharing the root (e.g. on a network file system). Any number of BlobWriters may be
+// open at once; each one is used by one thread at a time (it may move between threads).
 #pragma once
 
 #include <chrono>
@@ -70,6 +84,57 @@ struct PutOptions {
   uint64_t expected_bytes = 0;
 };
 
+class BlobStore;
+
+// One blob being written: made by BlobStore::Begin(), fed with Write(), ended by Commit().
+// Destroying it before a successful Commit() abandons the upload and removes its temporary
+// file; so does the first error (too large, disk full, I/O), which the writer then reports
+// again from every later call. The store must outlive its writers.
+class BlobWriter {
+ public:
+  ~BlobWriter();
+  BlobWriter(const BlobWriter&) = delete;
+  BlobWriter& operator=(const BlobWriter&) = delete;
+
+  // Appends `bytes` (any size, also empty). Errors: kResourceExhausted with reason "too_large"
+  // when the blob would exceed its limit (nothing of `bytes` is then written) or "disk_full";
+  // kInternal for other I/O failures.
+  absl::Status Write(std::string_view bytes);
+
+  // Ends the input: the digests, fsync, and the atomic install under the blob's name (see the
+  // file comment). Once only; afterwards the writer refuses further calls (kFailedPrecondition).
+  absl::StatusOr<PutResult> Commit();
+
+  // Bytes written so far.
+  uint64_t size() const { return size_; }
+
+ private:
+  friend class BlobStore;
+  enum class State { kOpen, kFailed, kCommitted };
+
+  BlobWriter(BlobStore& store, std::string temp_path, UniqueFd fd, uint64_t limit);
+
+  // Put's copy-free path: the reader fills WritableSpan() (the hasher's ring), then
+  // Append(count) writes and hashes its first `count` bytes. Write() is these two in a loop.
+  std::span<char> WritableSpan();
+  absl::Status Append(size_t count);
+  // Records the first error and removes the temporary file at once (a full disk gets its space
+  // back before the caller has finished unwinding).
+  absl::Status Fail(absl::Status status);
+  absl::Status CheckOpen() const;
+  void RemoveTempFile();
+
+  BlobStore& store_;
+  std::string temp_path_;  // empty once removed or installed
+  UniqueFd fd_;
+  const uint64_t limit_;
+  MultiHasher hasher_;
+  std::span<char> span_;  // the last WritableSpan()
+  uint64_t size_ = 0;
+  State state_ = State::kOpen;
+  absl::Status error_;  // the first error, once state_ is kFailed
+};
+
 class BlobStore {
  public:
   // Opens the store at `root`, creating its layout when missing, and removes stale temporary
@@ -82,6 +147,9 @@ class BlobStore {
   // size limit; the reader's own error; kInternal for other I/O failures. On any error no blob
   // and no temporary file is left.
   absl::StatusOr<PutResult> Put(const ReadFunction& read, PutOptions options = {});
+  // Starts a blob fed piece by piece (see BlobWriter). Fails at once, leaving nothing, when
+  // options.expected_bytes is over the limit (too_large) or over the free space (disk_full).
+  absl::StatusOr<std::unique_ptr<BlobWriter>> Begin(PutOptions options = {});
   // From an open descriptor, from its current offset to its end; the expected size comes from
   // fstat when it is a regular file.
   absl::StatusOr<PutResult> PutDescriptor(int fd, PutOptions options = {});
@@ -108,6 +176,7 @@ class BlobStore {
   size_t stale_temp_files_removed() const { return stale_temp_files_removed_; }
 
  private:
+  friend class BlobWriter;
   BlobStore(std::string root, BlobStoreOptions options);
 
   absl::Status RemoveStaleTempFiles();

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -214,6 +215,150 @@ TEST_F(BlobStoreTest, ReaderErrorIsPassedThrough) {
   EXPECT_THAT(TempFiles(), IsEmpty());
 }
 
+TEST_F(BlobStoreTest, WriterStoresPiecesAsOneBlob) {
+  std::string content = PseudoRandomBytes(3'000'001, 7);
+  absl::StatusOr<Digests> expected = HashBytes(content);
+  ASSERT_TRUE(expected.ok());
+  absl::StatusOr<std::unique_ptr<BlobWriter>> writer =
+      store_->Begin({.expected_bytes = content.size()});
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  EXPECT_EQ(TempFiles().size(), 1u);  // the upload in progress
+  // Pieces of uneven sizes, some larger than the hasher's chunk, one empty.
+  const size_t kPieces[] = {1, 0, 65'536, 2'000'000, 7, 12'345};
+  size_t offset = 0;
+  for (size_t piece : kPieces) {
+    ASSERT_TRUE((*writer)->Write(std::string_view(content).substr(offset, piece)).ok());
+    offset += piece;
+    EXPECT_EQ((*writer)->size(), offset);
+  }
+  ASSERT_TRUE((*writer)->Write(std::string_view(content).substr(offset)).ok());
+  absl::StatusOr<PutResult> put = (*writer)->Commit();
+  ASSERT_TRUE(put.ok()) << put.status();
+  EXPECT_EQ(put->sha256, expected->Sha256Hex());
+  EXPECT_EQ(put->sha1, expected->Sha1Hex());
+  EXPECT_EQ(put->md5, expected->Md5Hex());
+  EXPECT_EQ(put->size, content.size());
+  EXPECT_FALSE(put->already_present);
+  EXPECT_THAT(TempFiles(), IsEmpty());
+  EXPECT_TRUE(store_->Verify(put->sha256).ok());
+
+  // A writer is spent once committed; dropping it then removes nothing.
+  EXPECT_EQ((*writer)->Write("more").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*writer)->Commit().status().code(), absl::StatusCode::kFailedPrecondition);
+  writer->reset();
+  absl::StatusOr<bool> contains = store_->Contains(put->sha256);
+  ASSERT_TRUE(contains.ok());
+  EXPECT_TRUE(*contains);
+}
+
+TEST_F(BlobStoreTest, WriterOfEmptyContentAndOfContentPresentAlready) {
+  absl::StatusOr<std::unique_ptr<BlobWriter>> empty = store_->Begin();
+  ASSERT_TRUE(empty.ok());
+  absl::StatusOr<PutResult> put = (*empty)->Commit();
+  ASSERT_TRUE(put.ok()) << put.status();
+  EXPECT_EQ(put->sha256, kEmptySha256);
+
+  ASSERT_TRUE(store_->PutBytes("abc").ok());
+  absl::StatusOr<std::unique_ptr<BlobWriter>> again = store_->Begin();
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE((*again)->Write("ab").ok());
+  ASSERT_TRUE((*again)->Write("c").ok());
+  absl::StatusOr<PutResult> second = (*again)->Commit();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->sha256, kAbcSha256);
+  EXPECT_TRUE(second->already_present);
+  EXPECT_THAT(TempFiles(), IsEmpty());
+}
+
+TEST_F(BlobStoreTest, DroppingAnUncommittedWriterRemovesTheUpload) {
+  std::string content = PseudoRandomBytes(2'500'000, 8);
+  {
+    absl::StatusOr<std::unique_ptr<BlobWriter>> writer = store_->Begin();
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Write(content).ok());
+    EXPECT_EQ(TempFiles().size(), 1u);
+  }
+  EXPECT_THAT(TempFiles(), IsEmpty());
+  absl::StatusOr<std::vector<std::string>> keys = store_->List();
+  ASSERT_TRUE(keys.ok());
+  EXPECT_THAT(*keys, IsEmpty());
+}
+
+TEST_F(BlobStoreTest, WriterOverTheLimitFailsMidStreamAndStaysFailed) {
+  std::string content = PseudoRandomBytes(300'000, 9);
+  absl::StatusOr<std::unique_ptr<BlobWriter>> writer = store_->Begin({.max_bytes = 100'000});
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Write(std::string_view(content).substr(0, 60'000)).ok());
+  ASSERT_TRUE((*writer)->Write(std::string_view(content).substr(60'000, 40'000)).ok());
+  absl::Status over = (*writer)->Write(std::string_view(content).substr(100'000, 1));
+  EXPECT_EQ(over.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(base::StatusReason(over), "too_large");
+  EXPECT_THAT(std::string(over.message()), HasSubstr("100000 bytes"));
+  // Removed at the error, not only when the writer goes away.
+  EXPECT_THAT(TempFiles(), IsEmpty());
+  EXPECT_EQ(base::StatusReason((*writer)->Write("x")), "too_large");
+  EXPECT_EQ(base::StatusReason((*writer)->Commit().status()), "too_large");
+  absl::StatusOr<std::vector<std::string>> keys = store_->List();
+  ASSERT_TRUE(keys.ok());
+  EXPECT_THAT(*keys, IsEmpty());
+}
+
+TEST_F(BlobStoreTest, BeginRefusesAnExpectedSizeOverTheLimit) {
+  absl::StatusOr<std::unique_ptr<BlobWriter>> writer =
+      store_->Begin({.max_bytes = 10, .expected_bytes = 11});
+  EXPECT_EQ(writer.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(base::StatusReason(writer.status()), "too_large");
+  EXPECT_THAT(TempFiles(), IsEmpty());
+  // More than the disk has free, and below the store's limit of 1 TiB.
+  uint64_t available = std::filesystem::space(store_->root()).available;
+  ASSERT_LT(available, (uint64_t{1} << 40) - (uint64_t{1} << 30)) << "a disk this large";
+  absl::StatusOr<std::unique_ptr<BlobWriter>> huge =
+      store_->Begin({.expected_bytes = available + (uint64_t{1} << 30)});
+  EXPECT_EQ(base::StatusReason(huge.status()), "disk_full") << huge.status();
+  EXPECT_THAT(TempFiles(), IsEmpty());
+}
+
+TEST_F(BlobStoreTest, WritersRunConcurrently) {
+  constexpr int kWriters = 4;
+  std::vector<std::string> contents;
+  for (int writer_idx = 0; writer_idx < kWriters; ++writer_idx) {
+    contents.push_back(PseudoRandomBytes(1'500'000, 100 + writer_idx));
+  }
+  std::vector<absl::StatusOr<PutResult>> results(kWriters, absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  for (int writer_idx = 0; writer_idx < kWriters; ++writer_idx) {
+    threads.emplace_back([&, writer_idx] {
+      absl::StatusOr<std::unique_ptr<BlobWriter>> writer = store_->Begin();
+      if (!writer.ok()) {
+        results[writer_idx] = writer.status();
+        return;
+      }
+      std::string_view rest = contents[writer_idx];
+      while (!rest.empty()) {
+        size_t piece = std::min<size_t>(rest.size(), 40'000);
+        absl::Status written = (*writer)->Write(rest.substr(0, piece));
+        if (!written.ok()) {
+          results[writer_idx] = written;
+          return;
+        }
+        rest.remove_prefix(piece);
+      }
+      results[writer_idx] = (*writer)->Commit();
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int writer_idx = 0; writer_idx < kWriters; ++writer_idx) {
+    ASSERT_TRUE(results[writer_idx].ok()) << results[writer_idx].status();
+    absl::StatusOr<Digests> expected = HashBytes(contents[writer_idx]);
+    ASSERT_TRUE(expected.ok());
+    EXPECT_EQ(results[writer_idx]->sha256, expected->Sha256Hex());
+  }
+  absl::StatusOr<std::vector<std::string>> keys = store_->List();
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys->size(), static_cast<size_t>(kWriters));
+  EXPECT_THAT(TempFiles(), IsEmpty());
+}
+
 TEST_F(BlobStoreTest, VerifyDetectsChangedContent) {
   absl::StatusOr<PutResult> put = store_->PutBytes("original evidence");
   ASSERT_TRUE(put.ok());
@@ -321,6 +466,19 @@ TEST_F(FullDiskTest, StreamedUploadLargerThanTheDiskFailsCleanly) {
   // The space is given back: a small file still fits.
   absl::StatusOr<PutResult> small = store_->PutBytes("abc");
   EXPECT_TRUE(small.ok()) << small.status();
+}
+
+TEST_F(FullDiskTest, WriterFillingTheDiskFailsCleanly) {
+  std::string content = PseudoRandomBytes(2 << 20, 10);
+  absl::StatusOr<std::unique_ptr<BlobWriter>> writer = store_->Begin();
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  absl::Status written;
+  for (size_t offset = 0; offset < content.size() && written.ok(); offset += 64 << 10) {
+    written = (*writer)->Write(std::string_view(content).substr(offset, 64 << 10));
+  }
+  if (written.ok()) written = (*writer)->Commit().status();
+  EXPECT_EQ(base::StatusReason(written), "disk_full") << written;
+  EXPECT_THAT(DirectoryEntries(store_->root() + "/tmp"), IsEmpty());
 }
 
 TEST_F(FullDiskTest, FileOfKnownSizeIsRefusedBeforeWriting) {
