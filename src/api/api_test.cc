@@ -229,6 +229,15 @@ TEST_F(ApiTest, DemoSeedHasOneAccountPerRoleAndCanRunAgain) {
   EXPECT_EQ(roles, (std::set<std::string>{"admin", "supervisor", "investigator", "analyst",
                                           "prosecutor", "trainer", "trainee"}));
   EXPECT_EQ(app_->org().ListRegions()->size(), 5u);
+  // One demo case with one evidence item, however often the seed runs.
+  auth::Principal investigator = app_->sessions().PrincipalForUser("investigator").value();
+  std::vector<cases::Case> demo_cases = app_->cases().List(investigator, {}).value();
+  ASSERT_EQ(demo_cases.size(), 1u);
+  std::vector<evidence::Item> items =
+      app_->evidence().ListForCase(investigator, demo_cases[0].id).value();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].mime_type, "message/rfc822");
+  EXPECT_TRUE(app_->blobs().Contains(items[0].sha256).value());
 }
 
 TEST_F(ApiTest, EveryAuditRecordIsALedgerLeafWithAProof) {
@@ -236,8 +245,12 @@ TEST_F(ApiTest, EveryAuditRecordIsALedgerLeafWithAProof) {
   std::string bearer = "Bearer " + session["token"].get<std::string>();
   audit::Query everything{.limit = 1000};
   size_t records = app_->trail().Search(everything)->records.size();
-  // One leaf per audit record, plus the ledger's own record of its start.
-  EXPECT_EQ(app_->ledger().Size().value(), records + 1);
+  // One leaf per audit record and one per custody event (the demo case's evidence item was
+  // ingested), plus the ledger's own record of its start.
+  int64_t custody_events =
+      app_->database().Execute("SELECT COUNT(*) FROM custody_events")->rows[0].Int(0);
+  EXPECT_EQ(custody_events, 1);
+  EXPECT_EQ(app_->ledger().Size().value(), records + custody_events + 1);
   ASSERT_TRUE(app_->ledger().MakeCheckpoint(ledger::CheckpointPolicy::kWhenNewLeaves).ok());
   Response checkpoint =
       Call(Method::kGet, "/api/v1/ledger/checkpoint", "", {{"authorization", bearer}});

@@ -33,6 +33,9 @@ class App {
   // Creates the demo regions, agencies and one account per role (idempotent), giving each demo
   // account a fresh random password, returned so that it can be shown once.
   absl::StatusOr<std::vector<DemoAccount>> SeedDemo();
+  // One demo case of the investigator's, shared with the prosecutor, with one evidence item
+  // (when the investigator has no case yet).
+  absl::Status SeedDemoCase();
 
   http::Router& router() { return router_; }
   http::Dispatcher& dispatcher() { return *dispatcher_; }

@@ -46,7 +46,51 @@ constexpr DemoUser kDemoUsers[] = {
     {"trainee", "Тимур Бекович", auth::Role::kTrainee, "astana-cyber"},
 };
 
+// The demo case's one item: the phishing e-mail a victim forwarded.
+constexpr char kDemoEmail[] =
+    "From: \"Kaspi Bank\" <security@kaspi-bank-support.example>\r\n"
+    "To: victim@example.kz\r\n"
+    "Subject: =?UTF-8?B?0JLQsNGIINGB0YfQtdGCINC30LDQsdC70L7QutC40YDQvtCy0LDQvQ==?=\r\n"
+    "Date: Thu, 19 Nov 2026 08:14:03 +0500\r\n"
+    "Content-Type: text/plain; charset=UTF-8\r\n"
+    "\r\n"
+    "Ваш счёт заблокирован. Для разблокировки перейдите по ссылке\r\n"
+    "http://kaspi-bank-support.example/unlock и введите данные карты.\r\n";
+
 }  // namespace
+
+absl::Status App::SeedDemoCase() {
+  ASSIGN_OR_RETURN(auth::Principal investigator, sessions_->PrincipalForUser("investigator"));
+  ASSIGN_OR_RETURN(std::vector<cases::Case> existing, cases_->List(investigator, {}));
+  if (!existing.empty()) return absl::OkStatus();
+  cases::Origin origin{"demo-seed", ""};
+  ASSIGN_OR_RETURN(
+      cases::Case opened,
+      cases_->Create(investigator, origin,
+                     cases::NewCase{.title = "Фишинговая рассылка от имени банка",
+                                    .description = "Рассылка писем со ссылкой на поддельный сайт "
+                                                   "банка; похищены данные карт не менее 40 "
+                                                   "клиентов.",
+                                    .articles = {"190 ч.2", "213"}}));
+  ASSIGN_OR_RETURN(auth::Principal prosecutor, sessions_->PrincipalForUser("prosecutor"));
+  RETURN_IF_ERROR(cases_->Share(investigator, origin, opened.id, prosecutor.user_id).status());
+  RETURN_IF_ERROR(cases_
+                      ->AddNote(investigator, origin, opened.id,
+                                "Запрос на сохранение данных регистратору домена подготовлен.")
+                      .status());
+  evidence::Metadata metadata;
+  metadata.original_name = "phishing-email.eml";
+  metadata.description = "Письмо, пересланное потерпевшим";
+  metadata.source_type = "received";
+  metadata.source_detail = "от потерпевшего по электронной почте";
+  metadata.acquisition_method = "выгрузка из почтового клиента";
+  metadata.examiner = investigator.display_name;
+  metadata.legal_basis = "Заявление потерпевшего, КУИ № 1204 от 19.11.2026";
+  metadata.categories = {"fraud"};
+  ASSIGN_OR_RETURN(vault::PutResult put, blobs_->PutBytes(kDemoEmail));
+  evidence::Origin evidence_origin{"demo-seed", "", "demo seed"};
+  return evidence_->Ingest(investigator, evidence_origin, opened.id, metadata, put).status();
+}
 
 absl::StatusOr<std::vector<DemoAccount>> App::SeedDemo() {
   auth::Actor actor = auth::Actor::CommandLine();
@@ -81,6 +125,7 @@ absl::StatusOr<std::vector<DemoAccount>> App::SeedDemo() {
     }
     accounts.push_back({demo.username, std::string(auth::RoleName(demo.role)), password});
   }
+  RETURN_IF_ERROR(SeedDemoCase());
   return accounts;
 }
 

@@ -149,7 +149,8 @@ Json RenderBundle(const evidence::Bundle& bundle) {
 }
 
 // The upload's metadata from the query string; unknown parameters are refused.
-absl::StatusOr<evidence::Metadata> MetadataFromQuery(const std::map<std::string, std::string>& query) {
+absl::StatusOr<evidence::Metadata> MetadataFromQuery(
+    const std::map<std::string, std::string>& query) {
   evidence::Metadata metadata;
   bool named = false;
   for (const auto& [key, value] : query) {
@@ -259,8 +260,8 @@ absl::StatusOr<std::string> StateParam(const Request& request) {
 // Routes POST /api/v1/evidence/{id}/<action> whose JSON body has the named text fields.
 void AddEventRoute(http::Router& router, const std::string& action,
                    std::vector<std::pair<std::string, size_t>> fields,
-                   std::function<absl::StatusOr<evidence::CustodyEvent>(
-                       const Request&, int64_t, std::vector<std::string>&)>
+                   std::function<absl::StatusOr<evidence::CustodyEvent>(const Request&, int64_t,
+                                                                        std::vector<std::string>&)>
                        run) {
   router.Add({.method = Method::kPost,
               .pattern = "/api/v1/evidence/{id}/" + action,
@@ -307,52 +308,52 @@ void AddDisposalRoute(
 void AddEvidenceRoutes(http::Router& router, Services& services) {
   evidence::EvidenceService& evidence = services.evidence;
 
-  router.Add({.method = Method::kGet,
-              .pattern = "/api/v1/evidence/categories",
-              .permission = Permission::kCasesRead,
-              .handler = [](Request&) -> absl::StatusOr<Response> {
-                Json list = Json::array();
-                for (const evidence::Category& category : evidence::Categories()) {
-                  list.push_back({{"code", category.code},
-                                  {"retention_days", category.retention_days},
-                                  {"names",
-                                   {{"kk", category.name_kk},
-                                    {"ru", category.name_ru},
-                                    {"en", category.name_en}}}});
-                }
-                return http::JsonResponse(Json{{"categories", list}});
-              }});
-
   router.Add(
-      {.method = Method::kPost,
-       .pattern = "/api/v1/cases/{id}/evidence",
+      {.method = Method::kGet,
+       .pattern = "/api/v1/evidence/categories",
        .permission = Permission::kCasesRead,
-       .handler = [&evidence](Request& request) -> absl::StatusOr<Response> {
-         auto* upload = dynamic_cast<UploadSink*>(request.body_sink.get());
-         if (upload == nullptr) {
-           return absl::InvalidArgumentError("send the file as the request body");
+       .handler = [](Request&) -> absl::StatusOr<Response> {
+         Json list = Json::array();
+         for (const evidence::Category& category : evidence::Categories()) {
+           list.push_back(
+               {{"code", category.code},
+                {"retention_days", category.retention_days},
+                {"names",
+                 {{"kk", category.name_kk}, {"ru", category.name_ru}, {"en", category.name_en}}}});
          }
-         ASSIGN_OR_RETURN(vault::PutResult put, upload->writer().Commit());
-         ASSIGN_OR_RETURN(evidence::Item item,
-                          evidence.Ingest(*request.principal, OriginOf(request), upload->case_id(),
-                                          upload->metadata(), put));
-         return http::JsonResponse(RenderItem(item), 201);
-       },
-       .max_body_bytes = kMaxUploadBytes,
-       .open_body_sink = [&evidence](
-                             Request& request) -> absl::StatusOr<std::shared_ptr<http::BodySink>> {
-         ASSIGN_OR_RETURN(int64_t case_id, Id(request));
-         ASSIGN_OR_RETURN(evidence::Metadata metadata, MetadataFromQuery(request.query));
-         RETURN_IF_ERROR(evidence.CheckIngest(*request.principal, case_id, metadata));
-         vault::PutOptions options;
-         uint64_t length = 0;
-         if (base::SimpleAtoi(request.Header("content-length"), &length)) {
-           options.expected_bytes = length;
-         }
-         ASSIGN_OR_RETURN(std::unique_ptr<vault::BlobWriter> writer,
-                          evidence.blobs().Begin(options));
-         return std::make_shared<UploadSink>(case_id, std::move(metadata), std::move(writer));
+         return http::JsonResponse(Json{{"categories", list}});
        }});
+
+  router.Add({.method = Method::kPost,
+              .pattern = "/api/v1/cases/{id}/evidence",
+              .permission = Permission::kCasesRead,
+              .handler = [&evidence](Request& request) -> absl::StatusOr<Response> {
+                auto* upload = dynamic_cast<UploadSink*>(request.body_sink.get());
+                if (upload == nullptr) {
+                  return absl::InvalidArgumentError("send the file as the request body");
+                }
+                ASSIGN_OR_RETURN(vault::PutResult put, upload->writer().Commit());
+                ASSIGN_OR_RETURN(evidence::Item item,
+                                 evidence.Ingest(*request.principal, OriginOf(request),
+                                                 upload->case_id(), upload->metadata(), put));
+                return http::JsonResponse(RenderItem(item), 201);
+              },
+              .max_body_bytes = kMaxUploadBytes,
+              .open_body_sink =
+                  [&evidence](Request& request) -> absl::StatusOr<std::shared_ptr<http::BodySink>> {
+                ASSIGN_OR_RETURN(int64_t case_id, Id(request));
+                ASSIGN_OR_RETURN(evidence::Metadata metadata, MetadataFromQuery(request.query));
+                RETURN_IF_ERROR(evidence.CheckIngest(*request.principal, case_id, metadata));
+                vault::PutOptions options;
+                uint64_t length = 0;
+                if (base::SimpleAtoi(request.Header("content-length"), &length)) {
+                  options.expected_bytes = length;
+                }
+                ASSIGN_OR_RETURN(std::unique_ptr<vault::BlobWriter> writer,
+                                 evidence.blobs().Begin(options));
+                return std::make_shared<UploadSink>(case_id, std::move(metadata),
+                                                    std::move(writer));
+              }});
 
   router.Add({.method = Method::kGet,
               .pattern = "/api/v1/cases/{id}/evidence",
@@ -397,9 +398,8 @@ void AddEvidenceRoutes(http::Router& router, Services& services) {
               .permission = Permission::kCasesRead,
               .handler = [&evidence](Request& request) -> absl::StatusOr<Response> {
                 ASSIGN_OR_RETURN(int64_t id, Id(request));
-                ASSIGN_OR_RETURN(
-                    evidence::EvidenceService::Content content,
-                    evidence.OpenContent(*request.principal, OriginOf(request), id));
+                ASSIGN_OR_RETURN(evidence::EvidenceService::Content content,
+                                 evidence.OpenContent(*request.principal, OriginOf(request), id));
                 return FileDownload(content.path, content.item.metadata.original_name,
                                     "application/octet-stream");
               }});
@@ -440,9 +440,9 @@ void AddEvidenceRoutes(http::Router& router, Services& services) {
                 ASSIGN_OR_RETURN(JsonObject body, JsonObject::Parse(request.body));
                 ASSIGN_OR_RETURN(std::string reason, body.RequiredString("reason", 2000));
                 RETURN_IF_ERROR(body.Finish());
-                ASSIGN_OR_RETURN(evidence::Disposal disposal,
-                                 evidence.RequestDisposal(*request.principal, OriginOf(request),
-                                                          id, reason));
+                ASSIGN_OR_RETURN(
+                    evidence::Disposal disposal,
+                    evidence.RequestDisposal(*request.principal, OriginOf(request), id, reason));
                 return http::JsonResponse(RenderDisposal(disposal), 201);
               }});
 
@@ -487,39 +487,39 @@ void AddEvidenceRoutes(http::Router& router, Services& services) {
               .permission = Permission::kEvidenceApprove,
               .handler = [&evidence](Request& request) -> absl::StatusOr<Response> {
                 ASSIGN_OR_RETURN(int64_t id, Id(request));
-                ASSIGN_OR_RETURN(evidence::Alert alert,
-                                 evidence.AcknowledgeAlert(*request.principal, OriginOf(request),
-                                                           id));
+                ASSIGN_OR_RETURN(
+                    evidence::Alert alert,
+                    evidence.AcknowledgeAlert(*request.principal, OriginOf(request), id));
                 return http::JsonResponse(RenderAlert(alert));
               }});
 
-  router.Add(
-      {.method = Method::kPost,
-       .pattern = "/api/v1/cases/{id}/bundles",
-       .permission = Permission::kCasesRead,
-       .handler = [&evidence](Request& request) -> absl::StatusOr<Response> {
-         ASSIGN_OR_RETURN(int64_t id, Id(request));
-         Json parsed = Json::parse(request.body, nullptr, false);
-         if (!parsed.is_object()) return absl::InvalidArgumentError("expected a JSON object");
-         std::vector<int64_t> item_ids;
-         if (!parsed.contains("item_ids") || !parsed["item_ids"].is_array()) {
-           return base::InvalidField("item_ids", "expected a list of item ids");
-         }
-         for (const Json& value : parsed["item_ids"]) {
-           if (!value.is_number_integer()) {
-             return base::InvalidField("item_ids", "expected a list of item ids");
-           }
-           item_ids.push_back(value.get<int64_t>());
-         }
-         parsed.erase("item_ids");
-         JsonObject body(std::move(parsed));
-         ASSIGN_OR_RETURN(std::string purpose, body.RequiredString("purpose", 2000));
-         RETURN_IF_ERROR(body.Finish());
-         ASSIGN_OR_RETURN(evidence::Bundle bundle,
-                          evidence.ExportBundle(*request.principal, OriginOf(request), id,
-                                                item_ids, purpose));
-         return http::JsonResponse(RenderBundle(bundle), 201);
-       }});
+  router.Add({.method = Method::kPost,
+              .pattern = "/api/v1/cases/{id}/bundles",
+              .permission = Permission::kCasesRead,
+              .handler = [&evidence](Request& request) -> absl::StatusOr<Response> {
+                ASSIGN_OR_RETURN(int64_t id, Id(request));
+                Json parsed = Json::parse(request.body, nullptr, false);
+                if (!parsed.is_object())
+                  return absl::InvalidArgumentError("expected a JSON object");
+                std::vector<int64_t> item_ids;
+                if (!parsed.contains("item_ids") || !parsed["item_ids"].is_array()) {
+                  return base::InvalidField("item_ids", "expected a list of item ids");
+                }
+                for (const Json& value : parsed["item_ids"]) {
+                  if (!value.is_number_integer()) {
+                    return base::InvalidField("item_ids", "expected a list of item ids");
+                  }
+                  item_ids.push_back(value.get<int64_t>());
+                }
+                parsed.erase("item_ids");
+                JsonObject body(std::move(parsed));
+                ASSIGN_OR_RETURN(std::string purpose, body.RequiredString("purpose", 2000));
+                RETURN_IF_ERROR(body.Finish());
+                ASSIGN_OR_RETURN(evidence::Bundle bundle,
+                                 evidence.ExportBundle(*request.principal, OriginOf(request), id,
+                                                       item_ids, purpose));
+                return http::JsonResponse(RenderBundle(bundle), 201);
+              }});
 
   router.Add({.method = Method::kGet,
               .pattern = "/api/v1/cases/{id}/bundles",

@@ -67,7 +67,8 @@ absl::Status Add(api::App& app, EvidenceArguments& arguments) {
   if (!arguments.acquired_at.empty()) {
     base::Millis millis = 0;
     if (!base::ParseUtc(arguments.acquired_at, millis)) {
-      return absl::InvalidArgumentError("--acquired-at: expected a time such as 2026-11-20T09:30:00Z");
+      return absl::InvalidArgumentError(
+          "--acquired-at: expected a time such as 2026-11-20T09:30:00Z");
     }
     base_metadata.acquired_at = millis;
   }
@@ -108,9 +109,8 @@ absl::Status Verify(api::App& app, EvidenceArguments& arguments) {
     ASSIGN_OR_RETURN(auth::Principal who, User(app, arguments));
     ASSIGN_OR_RETURN(evidence::VerifyOutcome outcome,
                      app.evidence().Verify(who, CliOrigin(), arguments.item));
-    std::printf("item %lld: %s (expected %s, found %s)\n",
-                static_cast<long long>(arguments.item), outcome.result.c_str(),
-                outcome.item.sha256.c_str(), outcome.found_sha256.c_str());
+    std::printf("item %lld: %s (expected %s, found %s)\n", static_cast<long long>(arguments.item),
+                outcome.result.c_str(), outcome.item.sha256.c_str(), outcome.found_sha256.c_str());
     if (outcome.result != "match") {
       return absl::DataLossError(base::StrCat("item ", arguments.item, ": ", outcome.result));
     }
@@ -135,8 +135,8 @@ absl::Status List(api::App& app, EvidenceArguments& arguments) {
   ASSIGN_OR_RETURN(std::vector<evidence::Item> items, app.evidence().ListForCase(who, case_id));
   for (const evidence::Item& item : items) {
     std::printf("%lld\t%s\t%llu\t%s\t%s\t%s\n", static_cast<long long>(item.id),
-                item.sha256.c_str(), static_cast<unsigned long long>(item.size),
-                item.state.c_str(), item.mime_type.c_str(), item.metadata.original_name.c_str());
+                item.sha256.c_str(), static_cast<unsigned long long>(item.size), item.state.c_str(),
+                item.mime_type.c_str(), item.metadata.original_name.c_str());
   }
   return absl::OkStatus();
 }

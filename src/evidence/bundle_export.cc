@@ -107,13 +107,14 @@ absl::StatusOr<Bundle> EvidenceService::ExportBundle(const auth::Principal& who,
 
   // 3. The contents.
   bundle::BundleContents contents;
-  contents.case_info = bundle::BundleCase{.id = opened.id,
-                                          .number = opened.number,
-                                          .title = opened.title,
-                                          .agency = who.agency_name,
-                                          .lead = "",
-                                          .status = std::string(cases::CaseStatusName(opened.status)),
-                                          .articles = opened.articles};
+  contents.case_info =
+      bundle::BundleCase{.id = opened.id,
+                         .number = opened.number,
+                         .title = opened.title,
+                         .agency = who.agency_name,
+                         .lead = "",
+                         .status = std::string(cases::CaseStatusName(opened.status)),
+                         .articles = opened.articles};
   for (const cases::Member& member : opened.members) {
     if (member.role == cases::MemberRole::kLead) {
       contents.case_info.lead = member.person.display_name;
@@ -233,17 +234,17 @@ absl::StatusOr<std::vector<Bundle>> EvidenceService::ListBundles(const auth::Pri
   RETURN_IF_ERROR(cases_.CheckAccess(who, case_id, auth::AccessMode::kRead));
   std::vector<Bundle> bundles;
   RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) {
-    ASSIGN_OR_RETURN(store::Result result,
-                     tx.Execute(base::StrCat(kBundleColumns, " WHERE b.case_id = $1 ORDER BY b.id"),
-                                {case_id}));
+    ASSIGN_OR_RETURN(
+        store::Result result,
+        tx.Execute(base::StrCat(kBundleColumns, " WHERE b.case_id = $1 ORDER BY b.id"), {case_id}));
     for (const store::Row& row : result.rows) bundles.push_back(BundleFromRow(row));
     return absl::OkStatus();
   }));
   return bundles;
 }
 
-absl::StatusOr<Bundle> EvidenceService::OpenBundle(const auth::Principal& who,
-                                                   const Origin& origin, int64_t bundle_id) {
+absl::StatusOr<Bundle> EvidenceService::OpenBundle(const auth::Principal& who, const Origin& origin,
+                                                   int64_t bundle_id) {
   std::optional<Bundle> found;
   RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) {
     ASSIGN_OR_RETURN(store::Result result,

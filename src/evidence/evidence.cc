@@ -1,9 +1,9 @@
 #include "evidence/evidence.h"
 
 #include <algorithm>
-#include <map>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -147,7 +147,8 @@ Disposal DisposalFromRow(const store::Row& row) {
   disposal.state = row.Text(7);
   if (!row.IsNull(8)) disposal.requested_by = cases::Person{row.Int(8), row.Text(9), row.Text(10)};
   disposal.requested_at = row.Int(11);
-  if (!row.IsNull(12)) disposal.approved_by = cases::Person{row.Int(12), row.Text(13), row.Text(14)};
+  if (!row.IsNull(12))
+    disposal.approved_by = cases::Person{row.Int(12), row.Text(13), row.Text(14)};
   disposal.approved_at = OptionalInt(row, 15);
   disposal.scheduled_for = OptionalInt(row, 16);
   disposal.decided_reason = row.Text(17);
@@ -173,7 +174,8 @@ Alert AlertFromRow(const store::Row& row) {
   alert.found_sha256 = row.Text(7);
   alert.detected_at = row.Int(8);
   alert.state = row.Text(9);
-  if (!row.IsNull(10)) alert.acknowledged_by = cases::Person{row.Int(10), row.Text(11), row.Text(12)};
+  if (!row.IsNull(10))
+    alert.acknowledged_by = cases::Person{row.Int(10), row.Text(11), row.Text(12)};
   return alert;
 }
 
@@ -232,7 +234,8 @@ int RetentionDays(const std::vector<std::string>& codes) {
 }
 
 bool IsSupervisorOf(const auth::Principal& who, int64_t agency_id) {
-  return who.agency_id == agency_id && auth::Has(who.permissions, auth::Permission::kEvidenceApprove);
+  return who.agency_id == agency_id &&
+         auth::Has(who.permissions, auth::Permission::kEvidenceApprove);
 }
 
 absl::Status ItemNotFound() { return absl::NotFoundError("evidence item not found"); }
@@ -304,15 +307,14 @@ absl::StatusOr<CustodyEvent> EvidenceService::AppendEvent(store::Transaction& tx
                  "item_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
                  "$14, $15) RETURNING id",
                  {event.item_id, event.case_id, event.action,
-                  event.actor_id ? store::Value(*event.actor_id) : store::Value(),
-                  event.actor, event.at, event.where, event.why, event.from, event.to,
-                  event.hash_before, event.hash_after, event.result, event.case_number,
-                  event.item_sha256}));
+                  event.actor_id ? store::Value(*event.actor_id) : store::Value(), event.actor,
+                  event.at, event.where, event.why, event.from, event.to, event.hash_before,
+                  event.hash_after, event.result, event.case_number, event.item_sha256}));
   event.id = inserted.rows[0].Int(0);
-  ASSIGN_OR_RETURN(uint64_t index,
-                   ledger_.Append(tx, ledger::Entry{std::string(ledger::kCustodyKind),
-                                                    std::to_string(event.id),
-                                                    CustodyRecordObject(event)}));
+  ASSIGN_OR_RETURN(
+      uint64_t index,
+      ledger_.Append(tx, ledger::Entry{std::string(ledger::kCustodyKind), std::to_string(event.id),
+                                       CustodyRecordObject(event)}));
   event.leaf_index = index;
   return event;
 }
@@ -322,9 +324,9 @@ absl::StatusOr<Item> EvidenceService::LoadItem(store::Transaction& tx, int64_t i
                    tx.Execute(base::StrCat(kItemColumns, " WHERE i.id = $1"), {item_id}));
   if (result.rows.empty()) return ItemNotFound();
   Item item = ItemFromRow(result.rows[0]);
-  ASSIGN_OR_RETURN(store::Result children,
-                   tx.Execute("SELECT id FROM evidence_items WHERE parent_id = $1 ORDER BY id",
-                              {item_id}));
+  ASSIGN_OR_RETURN(
+      store::Result children,
+      tx.Execute("SELECT id FROM evidence_items WHERE parent_id = $1 ORDER BY id", {item_id}));
   for (const store::Row& row : children.rows) item.children.push_back(row.Int(0));
   return item;
 }
@@ -389,15 +391,29 @@ absl::StatusOr<Item> EvidenceService::Ingest(const auth::Principal& who, const O
             "categories, retention_until, state, sealed, seal_number, ewf, ingested_by, "
             "ingested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
             "$15, $16, $17, $18, $19, $20, 'active', 0, '', $21, $22, $23) RETURNING id",
-            {case_id, owner.rows[0].Int(0), metadata.original_name, static_cast<int64_t>(put.size),
-             mime_type, put.md5, put.sha1, put.sha256, metadata.description,
-             metadata.source_type, metadata.source_detail, metadata.acquisition_method,
-             metadata.acquisition_tool, metadata.examiner,
+            {case_id,
+             owner.rows[0].Int(0),
+             metadata.original_name,
+             static_cast<int64_t>(put.size),
+             mime_type,
+             put.md5,
+             put.sha1,
+             put.sha256,
+             metadata.description,
+             metadata.source_type,
+             metadata.source_detail,
+             metadata.acquisition_method,
+             metadata.acquisition_tool,
+             metadata.examiner,
              metadata.acquired_at ? store::Value(*metadata.acquired_at) : store::Value(),
-             metadata.acquired_place, metadata.legal_basis,
+             metadata.acquired_place,
+             metadata.legal_basis,
              metadata.parent_id ? store::Value(*metadata.parent_id) : store::Value(),
-             base::StrJoin(metadata.categories, ","), now + days * kDayMillis,
-             ewf_json.empty() ? store::Value() : store::Value(ewf_json), who.user_id, now}));
+             base::StrJoin(metadata.categories, ","),
+             now + days * kDayMillis,
+             ewf_json.empty() ? store::Value() : store::Value(ewf_json),
+             who.user_id,
+             now}));
     int64_t item_id = inserted.rows[0].Int(0);
     CustodyEvent event{.item_id = item_id,
                        .case_id = case_id,
@@ -428,9 +444,9 @@ absl::StatusOr<std::vector<Item>> EvidenceService::ListForCase(const auth::Princ
   RETURN_IF_ERROR(cases_.CheckAccess(who, case_id, auth::AccessMode::kRead));
   std::vector<Item> items;
   RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) {
-    ASSIGN_OR_RETURN(store::Result result,
-                     tx.Execute(base::StrCat(kItemColumns, " WHERE i.case_id = $1 ORDER BY i.id"),
-                                {case_id}));
+    ASSIGN_OR_RETURN(
+        store::Result result,
+        tx.Execute(base::StrCat(kItemColumns, " WHERE i.case_id = $1 ORDER BY i.id"), {case_id}));
     std::map<int64_t, size_t> position;
     for (const store::Row& row : result.rows) {
       position[row.Int(0)] = items.size();
@@ -471,9 +487,9 @@ absl::StatusOr<std::vector<CustodyEvent>> EvidenceService::Custody(const auth::P
   RETURN_IF_ERROR(LoadReadable(who, item_id, auth::AccessMode::kRead).status());
   std::vector<CustodyEvent> events;
   RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) {
-    ASSIGN_OR_RETURN(store::Result result,
-                     tx.Execute(base::StrCat(kEventColumns, " WHERE e.item_id = $1 ORDER BY e.id"),
-                                {item_id}));
+    ASSIGN_OR_RETURN(
+        store::Result result,
+        tx.Execute(base::StrCat(kEventColumns, " WHERE e.item_id = $1 ORDER BY e.id"), {item_id}));
     for (const store::Row& row : result.rows) events.push_back(EventFromRow(row));
     return absl::OkStatus();
   }));
@@ -536,27 +552,30 @@ absl::StatusOr<CustodyEvent> EvidenceService::Transfer(const auth::Principal& wh
   CustodyEvent event{.action = "transfer", .why = purpose, .from = from, .to = to};
   return SimpleEvent(who, origin, item_id, auth::AccessMode::kWrite, event, "evidence.transfer",
                      [&](store::Transaction&, Item& item) -> absl::Status {
-                       if (item.state == "disposed") return Conflict("this item has been disposed of");
+                       if (item.state == "disposed")
+                         return Conflict("this item has been disposed of");
                        return absl::OkStatus();
                      });
 }
 
-absl::StatusOr<CustodyEvent> EvidenceService::Seal(const auth::Principal& who,
-                                                   const Origin& origin, int64_t item_id,
-                                                   std::string reason, std::string seal_number) {
+absl::StatusOr<CustodyEvent> EvidenceService::Seal(const auth::Principal& who, const Origin& origin,
+                                                   int64_t item_id, std::string reason,
+                                                   std::string seal_number) {
   RETURN_IF_ERROR(CheckRequired("reason", reason, kMaxTextField));
   RETURN_IF_ERROR(CheckText("seal_number", seal_number, kMaxShortField));
   CustodyEvent event{.action = "seal", .why = reason, .result = seal_number};
   return SimpleEvent(who, origin, item_id, auth::AccessMode::kWrite, event, "evidence.seal",
                      [&](store::Transaction& tx, Item& item) -> absl::Status {
-                       if (item.state == "disposed") return Conflict("this item has been disposed of");
+                       if (item.state == "disposed")
+                         return Conflict("this item has been disposed of");
                        if (item.sealed) return Conflict("this item is already sealed");
                        event.hash_before = item.sha256;
                        event.hash_after = item.sha256;
                        return tx
-                           .Execute("UPDATE evidence_items SET sealed = 1, seal_number = $2 "
-                                    "WHERE id = $1",
-                                    {item.id, seal_number})
+                           .Execute(
+                               "UPDATE evidence_items SET sealed = 1, seal_number = $2 "
+                               "WHERE id = $1",
+                               {item.id, seal_number})
                            .status();
                      });
 }
@@ -566,17 +585,15 @@ absl::StatusOr<CustodyEvent> EvidenceService::Unseal(const auth::Principal& who,
                                                      std::string reason) {
   RETURN_IF_ERROR(CheckRequired("reason", reason, kMaxTextField));
   CustodyEvent event{.action = "unseal", .why = reason};
-  return SimpleEvent(who, origin, item_id, auth::AccessMode::kWrite, event, "evidence.unseal",
-                     [&](store::Transaction& tx, Item& item) -> absl::Status {
-                       if (!item.sealed) return Conflict("this item is not sealed");
-                       event.result = item.seal_number;
-                       event.hash_before = item.sha256;
-                       event.hash_after = item.sha256;
-                       return tx
-                           .Execute("UPDATE evidence_items SET sealed = 0 WHERE id = $1",
-                                    {item.id})
-                           .status();
-                     });
+  return SimpleEvent(
+      who, origin, item_id, auth::AccessMode::kWrite, event, "evidence.unseal",
+      [&](store::Transaction& tx, Item& item) -> absl::Status {
+        if (!item.sealed) return Conflict("this item is not sealed");
+        event.result = item.seal_number;
+        event.hash_before = item.sha256;
+        event.hash_after = item.sha256;
+        return tx.Execute("UPDATE evidence_items SET sealed = 0 WHERE id = $1", {item.id}).status();
+      });
 }
 
 absl::StatusOr<VerifyOutcome> EvidenceService::Verify(const auth::Principal& who,
@@ -627,8 +644,8 @@ absl::StatusOr<VerifyOutcome> EvidenceService::Verify(const auth::Principal& who
                                   item.sha256, outcome.found_sha256, now})
                           .status());
     }
-    RETURN_IF_ERROR(Audit(tx, &who, origin, "evidence.verify", "evidence", item.id,
-                          outcome.result));
+    RETURN_IF_ERROR(
+        Audit(tx, &who, origin, "evidence.verify", "evidence", item.id, outcome.result));
     ASSIGN_OR_RETURN(outcome.item, LoadItem(tx, item.id));
     return absl::OkStatus();
   }));
@@ -695,16 +712,16 @@ absl::StatusOr<VerifyAllReport> EvidenceService::VerifyAll(const Origin& origin)
                             .status());
         if (result != "match") {
           RETURN_IF_ERROR(
-              tx.Execute("INSERT INTO evidence_alerts(item_id, case_id, agency_id, kind, "
-                         "expected_sha256, found_sha256, detected_at, state) VALUES ($1, $2, $3, "
-                         "$4, $5, $6, $7, 'open')",
-                         {item.id, item.case_id, item.agency_id,
-                          result == "missing" ? "missing" : "hash_mismatch", item.sha256, found,
-                          now})
+              tx.Execute(
+                    "INSERT INTO evidence_alerts(item_id, case_id, agency_id, kind, "
+                    "expected_sha256, found_sha256, detected_at, state) VALUES ($1, $2, $3, "
+                    "$4, $5, $6, $7, 'open')",
+                    {item.id, item.case_id, item.agency_id,
+                     result == "missing" ? "missing" : "hash_mismatch", item.sha256, found, now})
                   .status());
-          RETURN_IF_ERROR(Audit(tx, nullptr, origin, "evidence.integrity_alert", "evidence",
-                                item.id, base::StrCat(result, ": expected ", item.sha256,
-                                                      ", found ", found)));
+          RETURN_IF_ERROR(
+              Audit(tx, nullptr, origin, "evidence.integrity_alert", "evidence", item.id,
+                    base::StrCat(result, ": expected ", item.sha256, ", found ", found)));
         }
       }
       return absl::OkStatus();
@@ -755,8 +772,8 @@ absl::StatusOr<Alert> EvidenceService::AcknowledgeAlert(const auth::Principal& w
                                "acknowledged_by = $2, acknowledged_at = $3 WHERE id = $1",
                                {alert_id, who.user_id, clock_.NowMillis()})
                         .status());
-    RETURN_IF_ERROR(Audit(tx, &who, origin, "evidence.alert_acknowledge", "evidence_alert",
-                          alert_id, ""));
+    RETURN_IF_ERROR(
+        Audit(tx, &who, origin, "evidence.alert_acknowledge", "evidence_alert", alert_id, ""));
     ASSIGN_OR_RETURN(result,
                      tx.Execute(base::StrCat(kAlertColumns, " WHERE a.id = $1"), {alert_id}));
     alert = AlertFromRow(result.rows[0]);
@@ -792,9 +809,9 @@ absl::StatusOr<Disposal> EvidenceService::RequestDisposal(const auth::Principal&
                                 "$4, 'pending', $5, $6) RETURNING id",
                                 {item.id, item.case_id, item.agency_id, reason, who.user_id, now}));
     int64_t disposal_id = inserted.rows[0].Int(0);
-    RETURN_IF_ERROR(tx.Execute("UPDATE evidence_items SET state = 'disposal_pending' WHERE id = $1",
-                               {item.id})
-                        .status());
+    RETURN_IF_ERROR(
+        tx.Execute("UPDATE evidence_items SET state = 'disposal_pending' WHERE id = $1", {item.id})
+            .status());
     CustodyEvent event{.item_id = item.id,
                        .case_id = item.case_id,
                        .case_number = item.case_number,
@@ -808,8 +825,8 @@ absl::StatusOr<Disposal> EvidenceService::RequestDisposal(const auth::Principal&
                        .hash_after = item.sha256,
                        .item_sha256 = item.sha256};
     RETURN_IF_ERROR(AppendEvent(tx, event).status());
-    RETURN_IF_ERROR(Audit(tx, &who, origin, "evidence.disposal_request", "evidence", item.id,
-                          reason));
+    RETURN_IF_ERROR(
+        Audit(tx, &who, origin, "evidence.disposal_request", "evidence", item.id, reason));
     ASSIGN_OR_RETURN(made, LoadDisposal(tx, disposal_id));
     return absl::OkStatus();
   }));
@@ -819,7 +836,7 @@ absl::StatusOr<Disposal> EvidenceService::RequestDisposal(const auth::Principal&
 absl::StatusOr<std::vector<Disposal>> EvidenceService::ListDisposals(const auth::Principal& who,
                                                                      std::string_view state) {
   static const std::set<std::string_view> kStates = {"pending", "approved", "done", "rejected",
-                                                      "cancelled"};
+                                                     "cancelled"};
   if (!state.empty() && !kStates.count(state)) {
     return base::InvalidField("state", "expected pending, approved, done, rejected or cancelled");
   }
@@ -898,16 +915,17 @@ absl::StatusOr<Disposal> EvidenceService::ApproveDisposal(const auth::Principal&
         event.why = disposal.reason;
         event.result = base::StrCat("scheduled for ", base::FormatUtc(now + kDisposalDelay));
         return tx
-            .Execute("UPDATE evidence_disposals SET state = 'approved', approved_by = $2, "
-                     "approved_at = $3, scheduled_for = $4 WHERE id = $1",
-                     {disposal.id, who.user_id, now, now + kDisposalDelay})
+            .Execute(
+                "UPDATE evidence_disposals SET state = 'approved', approved_by = $2, "
+                "approved_at = $3, scheduled_for = $4 WHERE id = $1",
+                {disposal.id, who.user_id, now, now + kDisposalDelay})
             .status();
       });
 }
 
 absl::StatusOr<Disposal> EvidenceService::RejectDisposal(const auth::Principal& who,
-                                                         const Origin& origin,
-                                                         int64_t disposal_id, std::string reason) {
+                                                         const Origin& origin, int64_t disposal_id,
+                                                         std::string reason) {
   RETURN_IF_ERROR(CheckRequired("reason", reason, kMaxTextField));
   return DecideDisposal(
       who, origin, disposal_id,
@@ -923,8 +941,7 @@ absl::StatusOr<Disposal> EvidenceService::RejectDisposal(const auth::Principal& 
                                    {disposal.id, reason})
                             .status());
         return tx
-            .Execute("UPDATE evidence_items SET state = 'active' WHERE id = $1",
-                     {disposal.item_id})
+            .Execute("UPDATE evidence_items SET state = 'active' WHERE id = $1", {disposal.item_id})
             .status();
       });
 }
@@ -945,8 +962,7 @@ absl::StatusOr<Disposal> EvidenceService::CancelDisposal(const auth::Principal& 
                                    {disposal.id, base::StrCat("recovered by ", who.username)})
                             .status());
         return tx
-            .Execute("UPDATE evidence_items SET state = 'active' WHERE id = $1",
-                     {disposal.item_id})
+            .Execute("UPDATE evidence_items SET state = 'active' WHERE id = $1", {disposal.item_id})
             .status();
       });
 }

@@ -138,7 +138,7 @@ struct Disposal {
   std::string case_number;
   int64_t agency_id = 0;
   std::string reason;
-  std::string state;  // pending, approved, done, rejected, cancelled
+  std::string state;                          // pending, approved, done, rejected, cancelled
   std::optional<cases::Person> requested_by;  // empty: proposed by the retention job
   base::Millis requested_at = 0;
   std::optional<cases::Person> approved_by;
@@ -256,8 +256,7 @@ class EvidenceService {
   // retention whose case is closed. Returns how many were proposed.
   absl::StatusOr<int64_t> ProposeRetentionDisposals(const Origin& origin);
 
-  absl::StatusOr<std::vector<Alert>> ListAlerts(const auth::Principal& who,
-                                                std::string_view state);
+  absl::StatusOr<std::vector<Alert>> ListAlerts(const auth::Principal& who, std::string_view state);
   absl::StatusOr<Alert> AcknowledgeAlert(const auth::Principal& who, const Origin& origin,
                                          int64_t alert_id);
 
@@ -284,12 +283,10 @@ class EvidenceService {
   absl::Status Audit(store::Transaction& tx, const auth::Principal* who, const Origin& origin,
                      std::string action, std::string object_type, int64_t object_id,
                      std::string detail);
-  absl::StatusOr<CustodyEvent> SimpleEvent(const auth::Principal& who, const Origin& origin,
-                                           int64_t item_id, auth::AccessMode mode,
-                                           CustodyEvent event, std::string audit_action,
-                                           absl::FunctionRef<absl::Status(store::Transaction&,
-                                                                          Item&)>
-                                               change);
+  absl::StatusOr<CustodyEvent> SimpleEvent(
+      const auth::Principal& who, const Origin& origin, int64_t item_id, auth::AccessMode mode,
+      CustodyEvent event, std::string audit_action,
+      absl::FunctionRef<absl::Status(store::Transaction&, Item&)> change);
   absl::StatusOr<Disposal> LoadDisposal(store::Transaction& tx, int64_t disposal_id);
   absl::StatusOr<Disposal> DecideDisposal(
       const auth::Principal& who, const Origin& origin, int64_t disposal_id,

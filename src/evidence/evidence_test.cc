@@ -214,11 +214,11 @@ TEST_F(EvidenceTest, NeedToKnowFollowsTheCase) {
 
 TEST_F(EvidenceTest, SealedItemsAreNotDownloadedAndTransfersAreRecorded) {
   Item item = Add("disk.img", "disk").value();
-  ASSERT_TRUE(evidence_->Transfer(lead_, origin_, item.id, "Следователь Лидов",
-                                  "Эксперт ЦСЭ", "компьютерная экспертиза")
+  ASSERT_TRUE(evidence_
+                  ->Transfer(lead_, origin_, item.id, "Следователь Лидов", "Эксперт ЦСЭ",
+                             "компьютерная экспертиза")
                   .ok());
-  EXPECT_EQ(base::StatusField(
-                evidence_->Transfer(lead_, origin_, item.id, "", "x", "y").status()),
+  EXPECT_EQ(base::StatusField(evidence_->Transfer(lead_, origin_, item.id, "", "x", "y").status()),
             "from");
   ASSERT_TRUE(evidence_->Seal(lead_, origin_, item.id, "упаковано", "ПЛ-77").ok());
   EXPECT_EQ(evidence_->OpenContent(lead_, origin_, item.id).status().code(),
@@ -369,9 +369,9 @@ TEST_F(EvidenceTest, TheLedgerCatchesAnEditedCustodyRecord) {
   EXPECT_FALSE(database_->Execute("UPDATE custody_events SET to_party = 'C'").ok());
   // ...and someone with the database file drops the trigger: verification names the record.
   ASSERT_TRUE(database_->Execute("DROP TRIGGER custody_events_no_update").ok());
-  ASSERT_TRUE(database_
-                  ->Execute("UPDATE custody_events SET to_party = 'C' WHERE action = 'transfer'")
-                  .ok());
+  ASSERT_TRUE(
+      database_->Execute("UPDATE custody_events SET to_party = 'C' WHERE action = 'transfer'")
+          .ok());
   ledger::VerifyReport report = VerifyLedger();
   EXPECT_FALSE(report.ok());
   ASSERT_TRUE(report.first_bad.has_value());
@@ -394,12 +394,11 @@ TEST_F(EvidenceTest, ABundleOfChosenItemsVerifiesOffline) {
   EXPECT_EQ(evidence_->ListBundles(prosecutor_, case_.id)->size(), 1u);
   EXPECT_EQ(evidence_->OpenBundle(outsider_, origin_, bundle.id).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(base::StatusField(
-                evidence_->ExportBundle(lead_, origin_, case_.id, {}, "x").status()),
+  EXPECT_EQ(base::StatusField(evidence_->ExportBundle(lead_, origin_, case_.id, {}, "x").status()),
             "item_ids");
-  EXPECT_EQ(base::StatusField(
-                evidence_->ExportBundle(lead_, origin_, case_.id, {first.id}, "").status()),
-            "purpose");
+  EXPECT_EQ(
+      base::StatusField(evidence_->ExportBundle(lead_, origin_, case_.id, {first.id}, "").status()),
+      "purpose");
 }
 
 }  // namespace

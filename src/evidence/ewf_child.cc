@@ -32,30 +32,29 @@ std::string EwfReportJson(const vault::EwfReport& report) {
     errors.push_back({{"first_sector", range.first_sector}, {"sector_count", range.sector_count}});
   }
   const vault::EwfHeader& header = report.header;
-  nlohmann::json json = {
-      {"verified", report.Verified()},
-      {"md5", vault::HashCheckName(report.md5)},
-      {"sha1", vault::HashCheckName(report.sha1)},
-      {"stored_md5", report.stored_md5},
-      {"stored_sha1", report.stored_sha1},
-      {"computed_md5", report.computed.Md5Hex()},
-      {"computed_sha1", report.computed.Sha1Hex()},
-      {"computed_sha256", report.computed.Sha256Hex()},
-      {"media_size", report.media_size},
-      {"bytes_per_sector", report.bytes_per_sector},
-      {"checksum_errors", errors},
-      {"header",
-       {{"case_number", header.case_number},
-        {"evidence_number", header.evidence_number},
-        {"examiner_name", header.examiner_name},
-        {"description", header.description},
-        {"notes", header.notes},
-        {"acquiry_date", header.acquiry_date},
-        {"system_date", header.system_date},
-        {"acquiry_operating_system", header.acquiry_operating_system},
-        {"acquiry_software_version", header.acquiry_software_version},
-        {"model", header.model},
-        {"serial_number", header.serial_number}}}};
+  nlohmann::json json = {{"verified", report.Verified()},
+                         {"md5", vault::HashCheckName(report.md5)},
+                         {"sha1", vault::HashCheckName(report.sha1)},
+                         {"stored_md5", report.stored_md5},
+                         {"stored_sha1", report.stored_sha1},
+                         {"computed_md5", report.computed.Md5Hex()},
+                         {"computed_sha1", report.computed.Sha1Hex()},
+                         {"computed_sha256", report.computed.Sha256Hex()},
+                         {"media_size", report.media_size},
+                         {"bytes_per_sector", report.bytes_per_sector},
+                         {"checksum_errors", errors},
+                         {"header",
+                          {{"case_number", header.case_number},
+                           {"evidence_number", header.evidence_number},
+                           {"examiner_name", header.examiner_name},
+                           {"description", header.description},
+                           {"notes", header.notes},
+                           {"acquiry_date", header.acquiry_date},
+                           {"system_date", header.system_date},
+                           {"acquiry_operating_system", header.acquiry_operating_system},
+                           {"acquiry_software_version", header.acquiry_software_version},
+                           {"model", header.model},
+                           {"serial_number", header.serial_number}}}};
   return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
