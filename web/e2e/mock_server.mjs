@@ -4,6 +4,7 @@
 // Not a reference for the server's behaviour where docs/api.md is silent.
 //
 //   node e2e/mock_server.mjs [--port 8090] [--idle-seconds 1800] [--dist dist] [--no-totp]
+//     [--max-upload-mb 512] [--store-mb 2048] [--disposal-delay-seconds 604800]
 //
 // Demo accounts (printed at start): admin (national administrator), aliya (investigator),
 // serik (supervisor) and erlan (prosecutor) of the Almaty agency, timur (trainee, Astana). Each
@@ -31,7 +32,14 @@ const CSP =
 
 const PERMISSIONS_BY_ROLE = {
   admin: ['org.read', 'org.manage', 'users.read', 'users.manage', 'audit.read'],
-  supervisor: ['org.read', 'users.read', 'audit.read', 'cases.read', 'cases.create'],
+  supervisor: [
+    'org.read',
+    'users.read',
+    'audit.read',
+    'cases.read',
+    'cases.create',
+    'evidence.approve',
+  ],
   investigator: ['org.read', 'cases.read', 'cases.create'],
   analyst: ['org.read', 'cases.read'],
   prosecutor: ['org.read', 'cases.read'],
@@ -1107,6 +1115,647 @@ route('PATCH', '/api/v1/cases/{id}/tasks/{task_id}', ({ request, body, params })
   return { body: publicTask(task) };
 });
 
+// ---- evidence (the web app's evidence pages; the C++ server's API is described in the brief
+// of web/src/evidence) ----
+// Items keep their bytes in memory. Every action is a custody event with a ledger leaf index.
+// Disposal: request (item -> disposal_pending), approval by another supervisor of the agency
+// (scheduled DISPOSAL_DELAY_SECONDS later), rejection, or cancellation by a supervisor or the
+// requester (item back to active),
+// carried out lazily on the next request after the scheduled time (item -> disposed, bytes
+// dropped). Mock-only: POST /api/v1/_mock/evidence/{id}/tamper changes the stored bytes, so that
+// the next verification finds a mismatch and opens an integrity alert.
+const MAX_UPLOAD_BYTES = Number(option('max-upload-mb', 512)) * 1024 * 1024;
+const STORE_BYTES = Number(option('store-mb', 2048)) * 1024 * 1024;
+const DISPOSAL_DELAY_SECONDS = Number(option('disposal-delay-seconds', 7 * 24 * 3600));
+const EVIDENCE_CATEGORIES = [
+  { code: 'general', retention_days: 1825, names: { kk: 'Жалпы', ru: 'Общая', en: 'General' } },
+  {
+    code: 'fraud',
+    retention_days: 3650,
+    names: { kk: 'Алаяқтық', ru: 'Мошенничество', en: 'Fraud' },
+  },
+  {
+    code: 'terrorism',
+    retention_days: 7300,
+    names: { kk: 'Терроризм', ru: 'Терроризм', en: 'Terrorism' },
+  },
+];
+const SOURCE_TYPES = ['seized', 'received', 'captured_online'];
+const evidenceItems = [];
+const custodyEvents = [];
+const disposals = [];
+const integrityAlerts = [];
+const bundles = [];
+let ledgerLeaves = 0;
+
+function digests(buffer) {
+  return {
+    md5: createHash('md5').update(buffer).digest('hex'),
+    sha1: createHash('sha1').update(buffer).digest('hex'),
+    sha256: createHash('sha256').update(buffer).digest('hex'),
+  };
+}
+function storedBytes() {
+  return [...evidenceItems, ...bundles].reduce(
+    (sum, entry) => sum + (entry.content ? entry.content.length : 0),
+    0,
+  );
+}
+function guessMime(name, buffer) {
+  const head = buffer.subarray(0, 8);
+  if (head.subarray(0, 4).toString('latin1') === '%PDF') return 'application/pdf';
+  if (head[0] === 0x89 && head.subarray(1, 4).toString('latin1') === 'PNG') return 'image/png';
+  if (head[0] === 0xff && head[1] === 0xd8) return 'image/jpeg';
+  if (head.subarray(0, 2).toString('latin1') === 'PK') return 'application/zip';
+  if (head.subarray(0, 3).toString('latin1') === 'EVF') return 'application/x-ewf';
+  const sample = buffer.subarray(0, 4096);
+  if (sample.length > 0 && !sample.includes(0) && /\.(txt|csv|log|json|eml)$/i.test(name))
+    return name.toLowerCase().endsWith('.json') ? 'application/json' : 'text/plain';
+  return 'application/octet-stream';
+}
+/** A stand-in for what libewf reports; only for names ending in .E01. */
+function syntheticEwf(name, hashes, size) {
+  if (!/\.e01$/i.test(name)) return null;
+  return {
+    verified: true,
+    md5: 'match',
+    sha1: 'absent',
+    stored_md5: hashes.md5,
+    stored_sha1: '',
+    computed_md5: hashes.md5,
+    computed_sha1: hashes.sha1,
+    media_size: size * 4,
+    bytes_per_sector: 512,
+    checksum_errors: [],
+    header: {
+      case_number: '2026-0001',
+      evidence_number: '1',
+      examiner_name: 'Mock examiner',
+      description: 'Samsung SM-A525F',
+      notes: 'mock EWF header',
+      acquiry_date: '2026-11-20T10:00:00Z',
+      system_date: '2026-11-20T10:00:00Z',
+      acquiry_software_version: 'ewfacquire 20140814',
+      model: 'SM-A525F',
+      serial_number: 'R58R12345',
+    },
+  };
+}
+function retentionUntil(categories, from) {
+  const days = Math.max(
+    ...categories.map(
+      (code) => EVIDENCE_CATEGORIES.find((category) => category.code === code).retention_days,
+    ),
+  );
+  return new Date(Date.parse(from) + days * 86400_000).toISOString();
+}
+function actorOf(user) {
+  return user ? person(user) : { user_id: null, username: 'system', display_name: 'System' };
+}
+function custody(item, user, action, fields = {}) {
+  const event = {
+    id: id(),
+    item_id: item.id,
+    action,
+    actor: actorOf(user),
+    at: now(),
+    where: '',
+    why: '',
+    from: '',
+    to: '',
+    hash_before: '',
+    hash_after: '',
+    result: '',
+    leaf_index: ledgerLeaves++,
+    ...fields,
+  };
+  custodyEvents.push(event);
+  return event;
+}
+function publicItem(item) {
+  const { content: _content, ...rest } = item;
+  return {
+    ...rest,
+    children: evidenceItems.filter((other) => other.parent_id === item.id).map((other) => other.id),
+  };
+}
+function publicDisposal(disposal) {
+  const item = evidenceItems.find((candidate) => candidate.id === disposal.item_id);
+  return { ...disposal, item_name: item.original_name, case_number: item.case_number };
+}
+/** Carries out the approved disposals whose time has come. */
+function runDueDisposals() {
+  for (const disposal of disposals) {
+    if (disposal.state !== 'approved' || Date.parse(disposal.scheduled_for) > Date.now()) continue;
+    const item = evidenceItems.find((candidate) => candidate.id === disposal.item_id);
+    disposal.state = 'done';
+    disposal.done_at = now();
+    item.state = 'disposed';
+    item.content = null;
+    custody(item, null, 'disposal', { why: disposal.reason, hash_before: item.sha256 });
+  }
+}
+/** The item `idText` if `actor` may see its case (404 otherwise); 403 without write access. */
+function findItem(actor, idText, need = 'read') {
+  runDueDisposals();
+  const item = evidenceItems.find((candidate) => String(candidate.id) === idText);
+  if (!item) throw new HttpError(404, 'not_found', 'evidence item not found');
+  const opened = cases.find((candidate) => candidate.id === item.case_id);
+  if (!canRead(actor, opened)) throw new HttpError(404, 'not_found', 'evidence item not found');
+  if (need === 'write' && !canWrite(actor, opened))
+    throw new HttpError(403, 'permission_denied', 'you may read this case but not change it');
+  return item;
+}
+function requireContent(item) {
+  if (item.content === null)
+    throw new HttpError(409, 'failed_precondition', 'the item was disposed of', {
+      reason: 'disposed',
+    });
+}
+function approverScope(user) {
+  requirePermission(user, 'evidence.approve');
+  return (item) => cases.find((opened) => opened.id === item.case_id)?.agency_id === user.agency_id;
+}
+function supervisesItem(user, item) {
+  return (
+    permissionsOf(user).includes('evidence.approve') &&
+    cases.find((opened) => opened.id === item.case_id)?.agency_id === user.agency_id
+  );
+}
+/** Supervisors of the item's agency see a disposal, and so does whoever asked for it. */
+function findDisposal(user, idText) {
+  runDueDisposals();
+  const disposal = disposals.find((candidate) => String(candidate.id) === idText);
+  const item = disposal && evidenceItems.find((candidate) => candidate.id === disposal.item_id);
+  if (!disposal || !(supervisesItem(user, item) || disposal.requested_by?.user_id === user.id))
+    throw new HttpError(404, 'not_found', 'disposal request not found');
+  return { disposal, item };
+}
+function requireSupervisor(user, item, what) {
+  if (!supervisesItem(user, item))
+    throw new HttpError(
+      403,
+      'permission_denied',
+      `only a supervisor of the agency ${what} disposal`,
+    );
+}
+function contentDisposition(name) {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+/** A POSIX ustar archive of `files` ([{name, content: Buffer}]). */
+function tarArchive(files) {
+  const blocks = [];
+  const octal = (value, width) => value.toString(8).padStart(width - 1, '0') + '\0';
+  for (const file of files) {
+    const header = Buffer.alloc(512);
+    const name = Buffer.from(file.name, 'utf8').subarray(0, 100);
+    name.copy(header, 0);
+    header.write(octal(0o644, 8), 100, 'latin1');
+    header.write(octal(0, 8), 108, 'latin1');
+    header.write(octal(0, 8), 116, 'latin1');
+    header.write(octal(file.content.length, 12), 124, 'latin1');
+    header.write(octal(Math.floor(Date.now() / 1000), 12), 136, 'latin1');
+    header.write('        ', 148, 'latin1');
+    header.write('0', 156, 'latin1');
+    header.write('ustar\0', 257, 'latin1');
+    header.write('00', 263, 'latin1');
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(octal(sum, 7) + ' ', 148, 'latin1');
+    blocks.push(header, file.content);
+    const padding = (512 - (file.content.length % 512)) % 512;
+    if (padding > 0) blocks.push(Buffer.alloc(padding));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}
+
+route('GET', '/api/v1/evidence/categories', ({ request }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  return { body: { categories: EVIDENCE_CATEGORIES } };
+});
+
+route('POST', '/api/v1/cases/{id}/evidence', ({ request, url, params, raw }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const opened = findCase(user, params.id, 'write');
+  const query = Object.fromEntries(url.searchParams);
+  const allowed = [
+    'name',
+    'description',
+    'source_type',
+    'source_detail',
+    'acquisition_method',
+    'acquisition_tool',
+    'examiner',
+    'acquired_at',
+    'acquired_place',
+    'legal_basis',
+    'parent_id',
+    'categories',
+  ];
+  for (const key of Object.keys(query))
+    if (!allowed.includes(key)) throw bad(`unknown parameter ${key}`, key, 'unknown_field');
+  const name = (query.name ?? '').trim();
+  if (name === '' || /[/\\\0]/.test(name) || name === '.' || name === '..')
+    throw bad('name: the original file name, without slashes', 'name');
+  if (raw.length > MAX_UPLOAD_BYTES)
+    throw new HttpError(
+      413,
+      'resource_exhausted',
+      `the file is larger than ${MAX_UPLOAD_BYTES} bytes`,
+      {
+        reason: 'too_large',
+      },
+    );
+  if (storedBytes() + raw.length > STORE_BYTES)
+    throw new HttpError(507, 'resource_exhausted', 'no space left in the evidence store', {
+      reason: 'disk_full',
+    });
+  const sourceType = query.source_type ?? 'seized';
+  if (!SOURCE_TYPES.includes(sourceType))
+    throw bad('source_type: seized, received or captured_online', 'source_type');
+  if ((query.legal_basis ?? '').trim() === '')
+    throw bad('legal_basis: the decision or warrant is required', 'legal_basis', 'required');
+  let acquiredAt = null;
+  if (query.acquired_at) {
+    if (Number.isNaN(Date.parse(query.acquired_at)))
+      throw bad('acquired_at: expected a time such as 2026-11-26T04:30:00Z', 'acquired_at');
+    acquiredAt = new Date(query.acquired_at).toISOString();
+  }
+  let parentId = null;
+  if (query.parent_id) {
+    const parent = evidenceItems.find((item) => String(item.id) === query.parent_id);
+    if (!parent || parent.case_id !== opened.id)
+      throw bad('parent_id: an item of the same case', 'parent_id');
+    parentId = parent.id;
+  }
+  const categories = query.categories ? query.categories.split(',') : ['general'];
+  for (const code of categories)
+    if (!EVIDENCE_CATEGORIES.some((category) => category.code === code))
+      throw bad(`categories: unknown category ${code}`, 'categories');
+  const hashes = digests(raw);
+  const ingestedAt = now();
+  const item = {
+    id: id(),
+    case_id: opened.id,
+    case_number: opened.number,
+    original_name: name,
+    size: raw.length,
+    mime_type: guessMime(name, raw),
+    ...hashes,
+    description: query.description ?? '',
+    source_type: sourceType,
+    source_detail: query.source_detail ?? '',
+    acquisition_method: query.acquisition_method ?? '',
+    acquisition_tool: query.acquisition_tool ?? '',
+    examiner: query.examiner ?? '',
+    acquired_at: acquiredAt,
+    acquired_place: query.acquired_place ?? '',
+    legal_basis: query.legal_basis.trim(),
+    parent_id: parentId,
+    categories,
+    retention_until: retentionUntil(categories, ingestedAt),
+    state: 'active',
+    sealed: false,
+    seal_number: '',
+    ingested_by: person(user),
+    ingested_at: ingestedAt,
+    last_verified_at: null,
+    last_verification: null,
+    ewf: syntheticEwf(name, hashes, raw.length),
+    content: Buffer.from(raw),
+  };
+  evidenceItems.push(item);
+  custody(item, user, 'ingest', {
+    where: 'evidence store',
+    why: item.legal_basis,
+    hash_after: item.sha256,
+  });
+  record(request, user, 'evidence.ingest', 'evidence', item.id, 'ok', { sha256: item.sha256 });
+  return { status: 201, body: publicItem(item) };
+});
+
+route('GET', '/api/v1/cases/{id}/evidence', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  runDueDisposals();
+  const opened = findCase(user, params.id);
+  return {
+    body: {
+      items: evidenceItems.filter((item) => item.case_id === opened.id).map(publicItem),
+    },
+  };
+});
+
+route('GET', '/api/v1/evidence/{id}', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const item = findItem(user, params.id);
+  custody(item, user, 'view');
+  return { body: publicItem(item) };
+});
+
+route('GET', '/api/v1/evidence/{id}/custody', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const item = findItem(user, params.id);
+  return { body: { events: custodyEvents.filter((event) => event.item_id === item.id) } };
+});
+
+route('GET', '/api/v1/evidence/{id}/content', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const item = findItem(user, params.id);
+  requireContent(item);
+  if (item.sealed)
+    throw new HttpError(409, 'failed_precondition', 'this item is sealed: unseal it first');
+  custody(item, user, 'download', { hash_before: item.sha256 });
+  record(request, user, 'evidence.download', 'evidence', item.id);
+  return {
+    buffer: item.content,
+    contentType: 'application/octet-stream',
+    headers: { 'Content-Disposition': contentDisposition(item.original_name) },
+  };
+});
+
+route('POST', '/api/v1/evidence/{id}/verify', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const item = findItem(user, params.id);
+  requireContent(item);
+  const found = createHash('sha256').update(item.content).digest('hex');
+  const result = found === item.sha256 ? 'match' : 'mismatch';
+  item.last_verified_at = now();
+  item.last_verification = result;
+  const event = custody(item, user, 'verification', {
+    hash_before: item.sha256,
+    hash_after: found,
+    result,
+  });
+  if (result !== 'match') {
+    integrityAlerts.push({
+      id: id(),
+      item_id: item.id,
+      item_name: item.original_name,
+      case_id: item.case_id,
+      case_number: item.case_number,
+      kind: 'hash_mismatch',
+      expected_sha256: item.sha256,
+      found_sha256: found,
+      detected_at: now(),
+      state: 'open',
+      acknowledged_by: null,
+    });
+  }
+  return { body: { result, item: publicItem(item), event } };
+});
+
+function evidenceAction(path, fields, handler) {
+  route('POST', `/api/v1/evidence/{id}/${path}`, ({ request, params, body }) => {
+    const { user } = requireSession(request);
+    requirePermission(user, 'cases.read');
+    checkFields(body, fields);
+    const item = findItem(user, params.id, 'write');
+    requireContent(item);
+    const values = Object.fromEntries(fields.map((field) => [field, requireText(body, field)]));
+    const answer = handler(item, user, values);
+    record(request, user, `evidence.${path}`, 'evidence', item.id);
+    return answer;
+  });
+}
+
+evidenceAction('transfer', ['from', 'to', 'purpose'], (item, user, values) => ({
+  body: custody(item, user, 'transfer', {
+    from: values.from,
+    to: values.to,
+    why: values.purpose,
+  }),
+}));
+evidenceAction('seal', ['reason', 'seal_number'], (item, user, values) => {
+  if (item.sealed) throw new HttpError(409, 'failed_precondition', 'the item is already sealed');
+  item.sealed = true;
+  item.seal_number = values.seal_number;
+  return { body: custody(item, user, 'seal', { why: values.reason, to: values.seal_number }) };
+});
+evidenceAction('unseal', ['reason'], (item, user, values) => {
+  if (!item.sealed) throw new HttpError(409, 'failed_precondition', 'the item is not sealed');
+  item.sealed = false;
+  const event = custody(item, user, 'unseal', { why: values.reason, from: item.seal_number });
+  item.seal_number = '';
+  return { body: event };
+});
+evidenceAction('disposal', ['reason'], (item, user, values) => {
+  if (item.state !== 'active')
+    throw new HttpError(409, 'failed_precondition', 'a disposal of this item is already under way');
+  const disposal = {
+    id: id(),
+    item_id: item.id,
+    case_id: item.case_id,
+    reason: values.reason,
+    state: 'pending',
+    requested_by: person(user),
+    requested_at: now(),
+    approved_by: null,
+    approved_at: null,
+    scheduled_for: null,
+    rejected_reason: null,
+    done_at: null,
+  };
+  disposals.push(disposal);
+  item.state = 'disposal_pending';
+  custody(item, user, 'disposal_request', { why: values.reason });
+  return { status: 201, body: publicDisposal(disposal) };
+});
+
+route('GET', '/api/v1/disposals', ({ request, url }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  // Supervisors see their agency's disposals; others their own requests.
+  const inScope = permissionsOf(user).includes('evidence.approve')
+    ? (item) => supervisesItem(user, item)
+    : () => true;
+  runDueDisposals();
+  const state = url.searchParams.get('state');
+  if (state !== null && !['pending', 'approved', 'done', 'rejected', 'cancelled'].includes(state))
+    throw bad('state: pending, approved, done, rejected or cancelled', 'state');
+  const list = disposals
+    .filter((disposal) => state === null || disposal.state === state)
+    .filter((disposal) => inScope(evidenceItems.find((item) => item.id === disposal.item_id)))
+    .filter(
+      (disposal) =>
+        permissionsOf(user).includes('evidence.approve') ||
+        disposal.requested_by?.user_id === user.id,
+    )
+    .map(publicDisposal);
+  return { body: { disposals: list } };
+});
+
+route('POST', '/api/v1/disposals/{id}/approve', ({ request, params }) => {
+  const { user } = requireSession(request);
+  const { disposal, item } = findDisposal(user, params.id);
+  requireSupervisor(user, item, 'approves');
+  if (disposal.requested_by?.user_id === user.id)
+    throw new HttpError(
+      403,
+      'permission_denied',
+      'a second person must approve: you asked for this disposal yourself',
+      { reason: 'two_person_rule' },
+    );
+  if (disposal.state !== 'pending')
+    throw new HttpError(409, 'failed_precondition', 'this request is not pending');
+  disposal.state = 'approved';
+  disposal.approved_by = person(user);
+  disposal.approved_at = now();
+  disposal.scheduled_for = new Date(Date.now() + DISPOSAL_DELAY_SECONDS * 1000).toISOString();
+  custody(item, user, 'disposal_approval', { why: disposal.reason });
+  record(request, user, 'evidence.disposal_approve', 'evidence', item.id);
+  return { body: publicDisposal(disposal) };
+});
+
+route('POST', '/api/v1/disposals/{id}/reject', ({ request, params, body }) => {
+  const { user } = requireSession(request);
+  checkFields(body, ['reason']);
+  const reason = requireText(body, 'reason');
+  const { disposal, item } = findDisposal(user, params.id);
+  requireSupervisor(user, item, 'rejects');
+  if (disposal.state !== 'pending')
+    throw new HttpError(409, 'failed_precondition', 'this request is not pending');
+  disposal.state = 'rejected';
+  disposal.rejected_reason = reason;
+  item.state = 'active';
+  custody(item, user, 'disposal_rejection', { why: reason });
+  return { body: publicDisposal(disposal) };
+});
+
+route('POST', '/api/v1/disposals/{id}/cancel', ({ request, params }) => {
+  const { user } = requireSession(request);
+  const { disposal, item } = findDisposal(user, params.id);
+  if (disposal.state !== 'pending' && disposal.state !== 'approved')
+    throw new HttpError(409, 'failed_precondition', 'this disposal can no longer be cancelled');
+  disposal.state = 'cancelled';
+  item.state = 'active';
+  custody(item, user, 'disposal_cancel', { why: disposal.reason });
+  return { body: publicDisposal(disposal) };
+});
+
+route('GET', '/api/v1/evidence-alerts', ({ request, url }) => {
+  const { user } = requireSession(request);
+  const inScope = approverScope(user);
+  const state = url.searchParams.get('state');
+  const list = integrityAlerts
+    .filter((alert) => state === null || alert.state === state)
+    .filter((alert) => inScope(evidenceItems.find((item) => item.id === alert.item_id)));
+  return { body: { alerts: list } };
+});
+
+route('POST', '/api/v1/evidence-alerts/{id}/acknowledge', ({ request, params }) => {
+  const { user } = requireSession(request);
+  const inScope = approverScope(user);
+  const alert = integrityAlerts.find((candidate) => String(candidate.id) === params.id);
+  if (!alert || !inScope(evidenceItems.find((item) => item.id === alert.item_id)))
+    throw new HttpError(404, 'not_found', 'alert not found');
+  alert.state = 'acknowledged';
+  alert.acknowledged_by = person(user);
+  return { body: alert };
+});
+
+route('POST', '/api/v1/cases/{id}/bundles', ({ request, params, body }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  checkFields(body, ['item_ids', 'purpose']);
+  const opened = findCase(user, params.id, 'write');
+  const purpose = requireText(body, 'purpose');
+  if (!Array.isArray(body.item_ids) || body.item_ids.length === 0)
+    throw bad('item_ids: at least one item', 'item_ids', 'required');
+  const chosen = body.item_ids.map((itemId) => {
+    const item = evidenceItems.find((candidate) => candidate.id === itemId);
+    if (!item || item.case_id !== opened.id) throw bad('item_ids: items of this case', 'item_ids');
+    requireContent(item);
+    return item;
+  });
+  const createdAt = now();
+  const files = chosen.map((item) => ({
+    name: `items/${item.id}/${item.original_name}`,
+    content: item.content,
+  }));
+  for (const item of chosen)
+    custody(item, user, 'export', { why: purpose, hash_before: item.sha256 });
+  files.push({
+    name: 'manifest.json',
+    content: Buffer.from(
+      JSON.stringify(
+        {
+          case: publicCase(opened),
+          purpose,
+          created_by: person(user),
+          created_at: createdAt,
+          items: chosen.map((item) => ({
+            ...publicItem(item),
+            custody: custodyEvents.filter((event) => event.item_id === item.id),
+          })),
+        },
+        null,
+        2,
+      ),
+    ),
+  });
+  const content = tarArchive(files);
+  const bundle = {
+    id: id(),
+    case_id: opened.id,
+    file_name: `${opened.number}-bundle-${bundles.length + 1}.tar`,
+    size: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    item_ids: chosen.map((item) => item.id),
+    purpose,
+    created_by: person(user),
+    created_at: createdAt,
+    content,
+  };
+  bundles.push(bundle);
+  record(request, user, 'evidence.bundle_export', 'case', opened.id);
+  const { content: _content, ...shown } = bundle;
+  return { status: 201, body: shown };
+});
+
+route('GET', '/api/v1/cases/{id}/bundles', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const opened = findCase(user, params.id);
+  return {
+    body: {
+      bundles: bundles
+        .filter((bundle) => bundle.case_id === opened.id)
+        .map(({ content: _content, ...shown }) => shown),
+    },
+  };
+});
+
+route('GET', '/api/v1/bundles/{id}/download', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const bundle = bundles.find((candidate) => String(candidate.id) === params.id);
+  const opened = bundle && cases.find((candidate) => candidate.id === bundle.case_id);
+  if (!bundle || !canRead(user, opened)) throw new HttpError(404, 'not_found', 'bundle not found');
+  record(request, user, 'evidence.bundle_download', 'case', opened.id);
+  return {
+    buffer: bundle.content,
+    contentType: 'application/x-tar',
+    headers: { 'Content-Disposition': contentDisposition(bundle.file_name) },
+  };
+});
+
+route('POST', '/api/v1/_mock/evidence/{id}/tamper', ({ request, params }) => {
+  const { user } = requireSession(request);
+  const item = findItem(user, params.id);
+  requireContent(item);
+  item.content = Buffer.concat([item.content, Buffer.from('tampered')]);
+  return { status: 204 };
+});
+
 // ---- static files ----
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -1161,7 +1810,10 @@ const server = createServer(async (request, response) => {
   }
   const chunks = [];
   for await (const chunk of request) chunks.push(chunk);
-  const raw = Buffer.concat(chunks).toString('utf8');
+  const rawBytes = Buffer.concat(chunks);
+  // Uploads carry the file itself; every other body is JSON.
+  const isUpload = (request.headers['content-type'] ?? '').startsWith('application/octet-stream');
+  const raw = isUpload ? '' : rawBytes.toString('utf8');
   try {
     const match = routes
       .map((candidate) => ({ candidate, found: candidate.pattern.exec(url.pathname) }))
@@ -1179,12 +1831,21 @@ const server = createServer(async (request, response) => {
       request,
       url,
       body: body ?? {},
+      raw: rawBytes,
       params: match.found.groups ?? {},
     });
     const status = result.status ?? 200;
     const headers = { 'Cache-Control': 'no-store', ...SECURITY_HEADERS, ...(result.headers ?? {}) };
     if (status === 204) {
       response.writeHead(204, headers).end();
+    } else if (result.buffer !== undefined) {
+      response
+        .writeHead(status, {
+          ...headers,
+          'Content-Type': result.contentType,
+          'Content-Length': result.buffer.length,
+        })
+        .end(result.buffer);
     } else if (result.text !== undefined) {
       response
         .writeHead(status, { ...headers, 'Content-Type': result.contentType })

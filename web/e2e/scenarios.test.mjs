@@ -3,7 +3,10 @@
 //      THREATHUB_DEMO_ADMIN_PASSWORD=... node --test --test-concurrency=1 e2e/scenarios.test.mjs
 // The tests run in file order and share what they create (a user, TOTP secrets).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   config,
@@ -483,6 +486,412 @@ test(
   },
 );
 
+// ---- Evidence -------------------------------------------------------------------------------
+/** What the evidence scenario made, for the supervisor's scenario and the later checks. */
+let evidenceRun;
+
+const sha256Of = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/** Opens the investigator's case of the cases scenario, or a new one when there is none. */
+async function openEvidenceCase(page, scenario) {
+  if (createdCase) {
+    await page.goto(createdCase.url);
+  } else {
+    await page.goto(`${base}/cases/new`);
+    await page.getByTestId('case-form').waitFor();
+    await page.getByTestId('case-form-title').fill(`E2E ${uniqueName('evidence')}`);
+    await page.getByTestId('case-form-save').click();
+  }
+  await page.getByTestId('case-header').waitFor();
+  await page.getByTestId('evidence-table').waitFor();
+  await shot(page, scenario, 'case');
+}
+
+/** The Tab order through the upload form from its file input, with each control's label. */
+async function tabThroughUploadForm(page) {
+  // Reached by the keyboard (Shift+Tab, Tab), so that the browser shows its focus ring.
+  await page.getByTestId('upload-files').focus();
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  const reached = [];
+  for (let press = 0; press < 40; press += 1) {
+    const focused = await page.evaluate(() => {
+      const element = document.activeElement;
+      if (!element || !element.closest('[data-testid="upload-form"]')) return null;
+      const labels = 'labels' in element && element.labels ? [...element.labels] : [];
+      return {
+        testId: element.getAttribute('data-testid') ?? '',
+        label: (
+          labels.map((label) => label.textContent).join(' ') ||
+          element.getAttribute('aria-label') ||
+          element.textContent ||
+          ''
+        ).trim(),
+        outline: getComputedStyle(element).outlineStyle,
+      };
+    });
+    if (focused === null) break;
+    reached.push(focused);
+    if (focused.testId === 'upload-submit') break;
+    await page.keyboard.press('Tab');
+  }
+  return reached;
+}
+
+test(
+  'an investigator uploads evidence, verifies and downloads it, exports a bundle, asks for disposal',
+  { skip: skip || (!config.user && 'THREATHUB_DEMO_USER is not set') },
+  async () => {
+    const scenario = 'evidence';
+    const page = await openPage(browser);
+    const result = await signIn(page, base, config.user, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    const me = (await page.getByTestId('topbar-user').textContent()).trim();
+    await openEvidenceCase(page, scenario);
+    const caseUrl = page.url();
+
+    // Keyboard only: every control of the upload form is reached by Tab, in reading order, with
+    // a label and a visible focus; submitting with the keyboard shows the error beside the field.
+    const reached = await tabThroughUploadForm(page);
+    const order = reached.map((entry) => entry.testId);
+    const expected = [
+      'upload-files',
+      'upload-description',
+      'upload-source-type',
+      'upload-source-detail',
+      'upload-acquisition-method',
+      'upload-acquisition-tool',
+      'upload-examiner',
+      'upload-acquired-at',
+      'upload-acquired-place',
+      'upload-legal-basis',
+      'upload-parent',
+      'upload-submit',
+    ];
+    const positions = expected.map((testId) => order.indexOf(testId));
+    assert.ok(
+      positions.every(
+        (position, index) => position >= 0 && (index === 0 || position > positions[index - 1]),
+      ),
+      `tab order: ${order.join(', ')}`,
+    );
+    const unlabelled = reached.filter((entry) => entry.label === '').map((entry) => entry.testId);
+    assert.deepEqual(unlabelled, [], 'upload form controls without a label');
+    const unoutlined = reached.filter((entry) => entry.outline === 'none');
+    assert.deepEqual(
+      unoutlined.map((entry) => entry.testId),
+      [],
+      'focused controls show an outline',
+    );
+    assert.equal(
+      await page.getByTestId('upload-examiner').inputValue(),
+      me,
+      'the examiner is the user by default',
+    );
+    await page.getByTestId('upload-submit').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('upload-files-error').waitFor();
+    await page.getByTestId('upload-legal-basis-error').waitFor();
+    await shot(page, scenario, 'upload-keyboard-errors');
+
+    // Two files: a small text and a 6 MB one, whose progress bar is seen moving.
+    const folder = mkdtempSync(join(tmpdir(), 'threathub-evidence-'));
+    const small = {
+      name: `chat-${uniqueName('x')}.txt`,
+      bytes: Buffer.from(`Переписка с подозреваемым / Күдіктімен хат алмасу\n${uniqueName('t')}\n`),
+    };
+    const large = { name: `phone-${uniqueName('x')}.bin`, bytes: randomBytes(6 * 1024 * 1024) };
+    for (const file of [small, large]) {
+      file.path = join(folder, file.name);
+      writeFileSync(file.path, file.bytes);
+      file.sha256 = sha256Of(file.bytes);
+    }
+    await page.getByTestId('upload-files').setInputFiles([small.path, large.path]);
+    await page.locator('[data-testid="upload-file"][data-state="queued"]').nth(1).waitFor();
+    await page.getByTestId('upload-description').fill('Изъятый телефон подозреваемого');
+    await page.getByTestId('upload-source-type').selectOption('seized');
+    await page.getByTestId('upload-source-detail').fill('Иванов И. И.');
+    await page.getByTestId('upload-acquisition-method').fill('logical copy');
+    await page.getByTestId('upload-acquisition-tool').fill('adb 35.0');
+    await page.getByTestId('upload-acquired-place').fill('Алматы, ул. Абая 1');
+    await page.getByTestId('upload-legal-basis').fill('Постановление о выемке № 12 от 25.11.2026');
+    await shot(page, scenario, 'upload-form');
+
+    // Slow the upload down (Chromium's network emulation) so that the bar has time to move.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 3 * 1024 * 1024,
+    });
+    await page.getByTestId('upload-submit').click();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid="upload-progress"]')].some((bar) => {
+        const value = Number(bar.getAttribute('aria-valuenow'));
+        return value > 0 && value < 100;
+      }),
+    );
+    await page.getByTestId('upload-speed').waitFor();
+    await shot(page, scenario, 'uploading');
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('[data-testid="upload-file"][data-state="done"]').length === 2,
+      undefined,
+      { timeout: 60_000 },
+    );
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+    await cdp.detach();
+
+    // The table shows both, with the SHA-256 computed here.
+    for (const file of [small, large]) {
+      const row = page.locator(`[data-testid="evidence-row"][data-name="${file.name}"]`);
+      await row.waitFor();
+      assert.equal(
+        await row.getByTestId('evidence-sha256').getAttribute('data-value'),
+        file.sha256,
+      );
+      assert.equal(
+        Number(await row.getByTestId('evidence-size').getAttribute('data-bytes')),
+        file.bytes.length,
+      );
+      file.id = await row.getAttribute('data-id');
+    }
+    await shot(page, scenario, 'uploaded');
+
+    // The item's page: hashes, custody (ingest, then this view), verify, download.
+    await page
+      .locator(`[data-testid="evidence-row"][data-name="${small.name}"]`)
+      .getByTestId('evidence-link')
+      .click();
+    await page.locator('[data-testid="page-evidence"][data-state="loaded"]').waitFor();
+    assert.equal(await page.getByTestId('evidence-name').textContent(), small.name);
+    assert.equal(
+      await page.getByTestId('evidence-sha256').getAttribute('data-value'),
+      small.sha256,
+    );
+    assert.equal(
+      await page.getByTestId('evidence-md5').getAttribute('data-value'),
+      createHash('md5').update(small.bytes).digest('hex'),
+    );
+    assert.equal(
+      await page.getByTestId('evidence-sha1').getAttribute('data-value'),
+      createHash('sha1').update(small.bytes).digest('hex'),
+    );
+    await page.locator('[data-testid="custody-event"][data-action="view"]').first().waitFor();
+    const actions = await page
+      .getByTestId('custody-event')
+      .evaluateAll((events) => events.map((event) => event.dataset.action));
+    assert.equal(actions[0], 'ingest', `custody: ${actions.join(', ')}`);
+    await shot(page, scenario, 'item');
+
+    await page.getByTestId('evidence-verify').click();
+    await page.locator('[data-testid="evidence-verify-result"][data-result="match"]').waitFor();
+    await page.locator('[data-testid="custody-event"][data-action="verification"]').waitFor();
+    assert.equal(
+      await page.getByTestId('evidence-last-verification').getAttribute('data-result'),
+      'match',
+    );
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('evidence-download').click(),
+    ]);
+    assert.ok(
+      readFileSync(await download.path()).equals(small.bytes),
+      'the downloaded bytes are the uploaded ones',
+    );
+    await shot(page, scenario, 'verified');
+
+    // A bundle of both items, downloaded: its SHA-256 is the one listed, and it is a tar.
+    await page.getByTestId('evidence-back').click();
+    await page.getByTestId('bundle-form').waitFor();
+    const bundlesBefore = await page.getByTestId('bundle-row').count();
+    await page.getByTestId(`bundle-item-${small.id}`).check();
+    await page.getByTestId(`bundle-item-${large.id}`).check();
+    await page.getByTestId('bundle-purpose').fill('Для судебного заседания / Сот отырысы үшін');
+    await page.getByTestId('bundle-export').click();
+    await page.getByTestId('bundle-made').waitFor();
+    await page.getByTestId('bundle-row').nth(bundlesBefore).waitFor();
+    const bundleRow = page.getByTestId('bundle-row').nth(bundlesBefore);
+    const bundleSha = await bundleRow.getAttribute('data-sha256');
+    const [bundleDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      bundleRow.getByTestId('bundle-download').click(),
+    ]);
+    const tar = readFileSync(await bundleDownload.path());
+    assert.equal(sha256Of(tar), bundleSha, 'the bundle hashes to the listed SHA-256');
+    assert.equal(tar.subarray(257, 262).toString('latin1'), 'ustar', 'the bundle is a tar');
+    assert.equal(
+      Number(await bundleRow.getByTestId('bundle-size').getAttribute('data-bytes')),
+      tar.length,
+    );
+    await shot(page, scenario, 'bundle');
+
+    // Disposal of the large item is requested; a supervisor must approve it.
+    await page
+      .locator(`[data-testid="evidence-row"][data-name="${large.name}"]`)
+      .getByTestId('evidence-link')
+      .click();
+    await page.locator('[data-testid="page-evidence"][data-state="loaded"]').waitFor();
+    await page.getByTestId('evidence-request-disposal').click();
+    await page.getByTestId('disposal-reason').fill('Копия, оригинал хранится в деле / Көшірме');
+    await page.getByTestId('disposal-submit').click();
+    await page.getByTestId('evidence-saved').waitFor();
+    await page.locator('[data-testid="custody-event"][data-action="disposal_request"]').waitFor();
+    // The requester sees the request waiting for a supervisor (and may withdraw it).
+    await page.locator('[data-testid="evidence-disposal"][data-state="pending"]').waitFor();
+    assert.equal(
+      await page.getByTestId('evidence-state').getAttribute('data-state'),
+      'disposal_pending',
+    );
+    await shot(page, scenario, 'disposal-requested');
+    evidenceRun = { caseUrl, small, large };
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);
+
+test(
+  'the supervisor approves the disposal, sees it scheduled and recovers the item',
+  {
+    skip:
+      skip ||
+      (!config.user && 'THREATHUB_DEMO_USER is not set') ||
+      (!config.supervisor && 'THREATHUB_DEMO_SUPERVISOR_PASSWORD is not set'),
+  },
+  async () => {
+    const scenario = 'evidence-disposal';
+    assert.ok(evidenceRun, 'needs the items of the previous scenario');
+    const { large } = evidenceRun;
+    const page = await openPage(browser);
+    const result = await signIn(page, base, config.supervisor, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    await page.getByTestId('home-card-evidence-alerts').waitFor();
+    await openFromNav(page, 'nav-disposals', 'page-disposals', scenario);
+    const inList = (list) =>
+      page.locator(
+        `[data-testid="${list}"] [data-testid="disposal-row"][data-item-id="${large.id}"]`,
+      );
+
+    await inList('disposals-pending').waitFor();
+    await inList('disposals-pending').getByTestId('disposal-approve').click();
+    await page.getByTestId('disposals-saved').waitFor();
+    await inList('disposals-queue').waitFor();
+    const scheduled = await inList('disposals-queue')
+      .getByTestId('disposal-scheduled')
+      .getAttribute('datetime');
+    const inSevenDays = Date.now() + 7 * 24 * 3600 * 1000;
+    assert.ok(
+      Math.abs(Date.parse(scheduled) - inSevenDays) < 24 * 3600 * 1000,
+      `scheduled seven days from now: ${scheduled}`,
+    );
+    await shot(page, scenario, 'approved');
+
+    // The item shows it.
+    await inList('disposals-queue').getByTestId('disposal-item-link').click();
+    await page.locator('[data-testid="page-evidence"][data-state="loaded"]').waitFor();
+    assert.equal(
+      await page.getByTestId('evidence-state').getAttribute('data-state'),
+      'disposal_pending',
+    );
+    assert.equal(
+      await page.getByTestId('evidence-disposal-scheduled').getAttribute('datetime'),
+      scheduled,
+    );
+    await shot(page, scenario, 'item-pending');
+
+    // Recovered from the queue: the item is back in storage.
+    await openFromNav(page, 'nav-disposals', 'page-disposals', scenario);
+    await inList('disposals-queue').getByTestId('disposal-recover').click();
+    await page.getByTestId('disposals-saved').waitFor();
+    await inList('disposals-queue').waitFor({ state: 'detached' });
+    await page.goto(`${base}/evidence/${large.id}`);
+    await page.locator('[data-testid="page-evidence"][data-state="loaded"]').waitFor();
+    assert.equal(await page.getByTestId('evidence-state').getAttribute('data-state'), 'active');
+    await page.locator('[data-testid="custody-event"][data-action="disposal_cancel"]').waitFor();
+    await shot(page, scenario, 'recovered');
+
+    // Nobody approves their own request: the server's refusal is shown.
+    await page.getByTestId('evidence-request-disposal').click();
+    await page.getByTestId('disposal-reason').fill('Supervisor asks, must not approve alone');
+    await page.getByTestId('disposal-submit').click();
+    await page.getByTestId('evidence-saved').waitFor();
+    await openFromNav(page, 'nav-disposals', 'page-disposals', scenario);
+    await inList('disposals-pending').getByTestId('disposal-approve').click();
+    await page.getByTestId('disposal-action-error').waitFor();
+    await shot(page, scenario, 'own-request-refused');
+    await inList('disposals-pending').getByTestId('disposal-reject').click();
+    await page.getByTestId('disposal-reject-reason').fill('Withdrawn');
+    await page.getByTestId('disposal-reject-submit').click();
+    await inList('disposals-pending').waitFor({ state: 'detached' });
+
+    // The disposals page and an item's page in Kazakh.
+    await page.getByTestId('lang-kk').click();
+    await page.getByTestId('lang-kk').and(page.locator('[aria-pressed="true"]')).waitFor();
+    // Opened afresh: the notice of the rejection above was written in English.
+    await page.goto(`${base}/disposals`);
+    await page.getByTestId('disposals-done-table').waitFor();
+    await page.getByTestId('alerts-table').waitFor();
+    await assertKazakh(page, scenario, 'disposals');
+    await page.goto(`${base}/evidence/${large.id}`);
+    await page.getByTestId('custody-list').waitFor();
+    await assertKazakh(page, scenario, 'evidence-item');
+    await page.getByTestId('lang-en').click();
+    await page.getByTestId('nav-home').filter({ hasText: en['nav.home'] }).waitFor();
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);
+
+test(
+  'an integrity alert reaches the supervisor, who acknowledges it (mock server only)',
+  { skip: skip || (!config.supervisor && 'THREATHUB_DEMO_SUPERVISOR_PASSWORD is not set') },
+  async (context) => {
+    const scenario = 'evidence-alert';
+    if (!evidenceRun) return context.skip('needs the items of the evidence scenario');
+    const page = await openPage(browser);
+    const result = await signIn(page, base, config.supervisor, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    // Only the mock server can change an item's stored bytes.
+    const csrf = await page.evaluate(async () => {
+      const answer = await fetch('/api/v1/session', { credentials: 'same-origin' });
+      return (await answer.json()).csrf_token;
+    });
+    const tamper = await page.request.post(
+      `${base}/api/v1/_mock/evidence/${evidenceRun.small.id}/tamper`,
+      { headers: { 'X-CSRF-Token': csrf } },
+    );
+    if (tamper.status() === 404) {
+      await finish(page);
+      return context.skip('the server has no tamper hook (a real server)');
+    }
+    await page.goto(`${base}/evidence/${evidenceRun.small.id}`);
+    await page.getByTestId('evidence-verify').click();
+    await page.locator('[data-testid="evidence-verify-result"][data-result="mismatch"]').waitFor();
+    await shot(page, scenario, 'mismatch');
+    await page.getByTestId('nav-home').click();
+    const alertItem = page.locator(
+      `[data-testid="home-alert"][data-item-id="${evidenceRun.small.id}"]`,
+    );
+    await alertItem.waitFor();
+    assert.equal(
+      await alertItem.getByTestId('alert-expected').getAttribute('data-value'),
+      evidenceRun.small.sha256,
+    );
+    await shot(page, scenario, 'home-card');
+    await alertItem.getByTestId('home-alert-acknowledge').click();
+    await alertItem.waitFor({ state: 'detached' });
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);
+
 test('users without need-to-know see neither the case nor the Cases entry', { skip }, async () => {
   const scenario = 'case-need-to-know';
   // Administrators manage accounts, not cases.
@@ -519,6 +928,12 @@ test('users without need-to-know see neither the case nor the Cases entry', { sk
     await page.getByTestId('case-error').waitFor();
     assert.equal(await page.getByTestId('page-case').getAttribute('data-state'), 'not-found');
     await shot(page, scenario, 'other-agency-not-found');
+    if (evidenceRun) {
+      await page.goto(`${base}/evidence/${evidenceRun.small.id}`);
+      await page.getByTestId('evidence-error').waitFor();
+      assert.notEqual(await page.getByTestId('page-evidence').getAttribute('data-state'), 'loaded');
+      await shot(page, scenario, 'other-agency-evidence');
+    }
     await signOut(page, scenario);
     await finish(page);
   }
@@ -546,7 +961,11 @@ async function visibleLabels(page) {
     (elements) =>
       elements
         .filter(
-          (element) => element.getClientRects().length > 0 && !element.closest('.visually-hidden'),
+          (element) =>
+            element.getClientRects().length > 0 &&
+            !element.closest('.visually-hidden') &&
+            // Data shown as it is (file names), marked translate="no", is not interface text.
+            !element.closest('[translate="no"]'),
         )
         .map((element) => element.innerText.replace(/\s+/g, ' ').trim())
         .filter((text) => text !== ''),
@@ -675,6 +1094,14 @@ test('switching to Kazakh shows Kazakh labels on every page', { skip }, async ()
     await assertKazakh(investigator, scenario, 'case-edit');
     await investigator.getByTestId('case-form-cancel').click();
     await investigator.getByTestId('case-header').waitFor();
+    await investigator
+      .locator('[data-testid="bundles-table"], [data-testid="bundles-load-error"]')
+      .waitFor();
+    if ((await investigator.getByTestId('evidence-link').count()) > 0) {
+      await investigator.getByTestId('evidence-link').first().click();
+      await investigator.getByTestId('custody-list').waitFor();
+      await assertKazakh(investigator, scenario, 'evidence-item');
+    }
   }
   await investigator.getByTestId('lang-en').click();
   await investigator.getByTestId('nav-home').filter({ hasText: en['nav.home'] }).waitFor();

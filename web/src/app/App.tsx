@@ -8,13 +8,21 @@ import { AuditPage } from '../audit/AuditPage';
 import { CasePage } from '../cases/CasePage';
 import { CasesPage } from '../cases/CasesPage';
 import { NewCasePage } from '../cases/NewCasePage';
+import { DisposalsPage } from '../evidence/DisposalsPage';
+import { EvidencePage } from '../evidence/EvidencePage';
 import { SignInPage } from '../auth/SignInPage';
 import { TotpEnrollPage } from '../auth/TotpEnrollPage';
 import { HomePage } from '../home/HomePage';
 import { ProfilePage } from '../profile/ProfilePage';
 import { Frame, PublicFrame } from './Frame';
 import { I18nProvider, useI18n } from './i18n';
-import { canAdminister, canCreateCases, canReadAudit, canReadCases } from './permissions';
+import {
+  canAdminister,
+  canApproveEvidence,
+  canCreateCases,
+  canReadAudit,
+  canReadCases,
+} from './permissions';
 import { Link, navigate, useLocation } from './router';
 import { SessionProvider, useSession } from './session';
 import { Loading, PageHeader } from './ui';
@@ -52,6 +60,7 @@ const ADMIN_TABS: Record<string, AdminTab> = {
 };
 
 const CASE_PATH = /^\/cases\/(\d+)$/;
+const EVIDENCE_PATH = /^\/evidence\/(\d+)$/;
 
 function SignedInRoutes({ pathname }: { pathname: string }): ReactNode {
   const { session } = useSession();
@@ -66,6 +75,11 @@ function SignedInRoutes({ pathname }: { pathname: string }): ReactNode {
   const caseId = CASE_PATH.exec(pathname)?.[1];
   if (caseId !== undefined)
     return canReadCases(user) ? <CasePage key={caseId} caseId={caseId} /> : <Forbidden />;
+  const itemId = EVIDENCE_PATH.exec(pathname)?.[1];
+  if (itemId !== undefined)
+    return canReadCases(user) ? <EvidencePage key={itemId} itemId={itemId} /> : <Forbidden />;
+  if (pathname === '/disposals')
+    return canApproveEvidence(user) ? <DisposalsPage /> : <Forbidden />;
   const adminTab = ADMIN_TABS[pathname];
   if (adminTab !== undefined)
     return canAdminister(user) ? <AdminPage tab={adminTab} /> : <Forbidden />;

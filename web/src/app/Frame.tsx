@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 import { useI18n } from './i18n';
 import type { TranslationKey } from './i18n';
 import { LanguageSwitch } from './LanguageSwitch';
-import { canAdminister, canReadAudit, canReadCases } from './permissions';
+import { canAdminister, canApproveEvidence, canReadAudit, canReadCases } from './permissions';
 import { Link, useLocation } from './router';
 import { useSession } from './session';
 import type { SessionUser } from './types';
@@ -20,6 +20,12 @@ interface NavEntry {
 export const NAV_ENTRIES: readonly NavEntry[] = [
   { path: '/', label: 'nav.home', testId: 'nav-home', visible: () => true },
   { path: '/cases', label: 'nav.cases', testId: 'nav-cases', visible: canReadCases },
+  {
+    path: '/disposals',
+    label: 'nav.disposals',
+    testId: 'nav-disposals',
+    visible: canApproveEvidence,
+  },
   { path: '/admin', label: 'nav.admin', testId: 'nav-admin', visible: canAdminister },
   { path: '/audit', label: 'nav.audit', testId: 'nav-audit', visible: canReadAudit },
   { path: '/profile', label: 'nav.profile', testId: 'nav-profile', visible: () => true },

@@ -143,6 +143,103 @@ describe('ApiClient', () => {
   });
 });
 
+/** Enough of XMLHttpRequest for ApiClient.upload; the test plays the server. */
+class FakeXhr {
+  method = '';
+  url = '';
+  headers: Record<string, string> = {};
+  body: unknown = undefined;
+  aborted = false;
+  status = 0;
+  responseText = '';
+  upload: { onprogress: ((event: ProgressEvent) => void) | null } = { onprogress: null };
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  onabort: (() => void) | null = null;
+  open(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+  }
+  setRequestHeader(name: string, value: string) {
+    this.headers[name] = value;
+  }
+  send(body: unknown) {
+    this.body = body;
+  }
+  abort() {
+    this.aborted = true;
+    this.onabort?.();
+  }
+  progress(loaded: number, total: number) {
+    this.upload.onprogress?.({ loaded, total, lengthComputable: true } as ProgressEvent);
+  }
+  answer(status: number, body: unknown) {
+    this.status = status;
+    this.responseText = typeof body === 'string' ? body : JSON.stringify(body);
+    this.onload?.();
+  }
+}
+
+function uploadClient() {
+  const made: FakeXhr[] = [];
+  const client = new ApiClient(undefined, () => {
+    const xhr = new FakeXhr();
+    made.push(xhr);
+    return xhr as unknown as XMLHttpRequest;
+  });
+  return { client, made };
+}
+
+describe('ApiClient.upload', () => {
+  it('POSTs the Blob itself as octet-stream with the CSRF token and reports progress', async () => {
+    const { client, made } = uploadClient();
+    client.setCsrfToken('token-2');
+    const file = new Blob([new Uint8Array(10)]);
+    const seen: number[] = [];
+    const pending = client.upload<{ id: number }>('/api/v1/cases/7/evidence?name=a', file, {
+      onProgress: ({ loaded, total }) => seen.push(loaded / total),
+    });
+    const xhr = made[0] as FakeXhr;
+    expect(xhr.method).toBe('POST');
+    expect(xhr.url).toBe('/api/v1/cases/7/evidence?name=a');
+    expect(xhr.headers['Content-Type']).toBe('application/octet-stream');
+    expect(xhr.headers['X-CSRF-Token']).toBe('token-2');
+    expect(xhr.body).toBe(file);
+    xhr.progress(5, 10);
+    xhr.progress(10, 10);
+    xhr.answer(201, { id: 3 });
+    await expect(pending).resolves.toEqual({ id: 3 });
+    expect(seen).toEqual([0.5, 1]);
+  });
+
+  it('rejects with the server error and reports a lost session', async () => {
+    const { client, made } = uploadClient();
+    const listener = vi.fn();
+    client.onSessionLoss(listener);
+    const tooLarge = client.upload('/u', new Blob(['x']));
+    made[0]?.answer(413, {
+      error: { code: 'resource_exhausted', message: 'over the limit', reason: 'too_large' },
+    });
+    await expect(tooLarge).rejects.toMatchObject({ status: 413, reason: 'too_large' });
+    const lost = client.upload('/u', new Blob(['x']));
+    made[1]?.answer(401, { error: { code: 'unauthenticated', message: '' } });
+    await expect(lost).rejects.toMatchObject({ status: 401 });
+    expect(listener).toHaveBeenCalledTimes(1);
+  });
+
+  it('aborts when the signal is aborted, and reports network failures', async () => {
+    const { client, made } = uploadClient();
+    const controller = new AbortController();
+    const cancelled = client.upload('/u', new Blob(['x']), { signal: controller.signal });
+    controller.abort();
+    await expect(cancelled).rejects.toMatchObject({ name: 'AbortError' });
+    expect(made[0]?.aborted).toBe(true);
+    const broken = client.upload('/u', new Blob(['x']));
+    made[1]?.onerror?.();
+    await expect(broken).rejects.toMatchObject({ code: 'unavailable', reason: 'network' });
+  });
+});
+
 describe('buildQuery', () => {
   it('skips empty values and encodes the rest', () => {
     expect(buildQuery({})).toBe('');

@@ -6,6 +6,7 @@
 // - Every failure becomes an ApiError with the server's {code, message, field, reason}.
 // - A 401 that means "your session is gone" is reported to one listener (the session context),
 //   which sends the user back to sign-in.
+// - Files are uploaded with upload(): the raw file as the body, with progress and cancel.
 
 export interface ApiErrorBody {
   code: string;
@@ -30,7 +31,8 @@ export class ApiError extends Error {
   }
 }
 
-// Codes for answers that carry no JSON error body (a proxy's 502, say). Same table as docs/api.md.
+// Codes for answers that carry no JSON error body (a proxy's 502, say). Same table as docs/api.md,
+// plus 507, the evidence store's "disk full".
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'invalid_argument',
   401: 'unauthenticated',
@@ -42,6 +44,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   429: 'resource_exhausted',
   501: 'unimplemented',
   503: 'unavailable',
+  507: 'resource_exhausted',
 };
 
 /** Turns the text of a failed answer into an ApiError, whatever the text is. */
@@ -93,15 +96,33 @@ export interface RequestOptions {
 
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
 
+/** Makes the XMLHttpRequest of an upload; tests pass a fake. */
+export type XhrFactory = () => XMLHttpRequest;
+
+export interface UploadProgress {
+  /** Bytes of the body sent so far. */
+  loaded: number;
+  /** Bytes in the whole body. */
+  total: number;
+}
+
+export interface UploadOptions {
+  onProgress?: (progress: UploadProgress) => void;
+  /** Aborting it aborts the upload (xhr.abort()); the promise then rejects with an AbortError. */
+  signal?: AbortSignal;
+}
+
 export class ApiClient {
   private csrfToken: string | null = null;
   private sessionLossListener: ((error: ApiError) => void) | null = null;
   private activityListener: (() => void) | null = null;
   private readonly fetchFunction: FetchFunction;
+  private readonly xhrFactory: XhrFactory;
 
-  constructor(fetchFunction?: FetchFunction) {
+  constructor(fetchFunction?: FetchFunction, xhrFactory?: XhrFactory) {
     // Bound late so that tests can replace globalThis.fetch and browsers get `window` as `this`.
     this.fetchFunction = fetchFunction ?? ((input, init) => globalThis.fetch(input, init));
+    this.xhrFactory = xhrFactory ?? (() => new XMLHttpRequest());
   }
 
   setCsrfToken(token: string | null): void {
@@ -148,17 +169,75 @@ export class ApiClient {
     this.activityListener?.();
 
     const text = await response.text();
-    if (!response.ok) {
-      const error = parseError(response.status, text);
-      if (options.public !== true && isSessionLoss(error)) this.sessionLossListener?.(error);
-      throw error;
-    }
+    if (!response.ok) throw this.failure(response.status, text, options);
     if (response.status === 204 || text === '') return undefined as T;
     try {
       return JSON.parse(text) as T;
     } catch {
       throw new ApiError(response.status, { code: 'internal', message: '', reason: 'bad_json' });
     }
+  }
+
+  /** The answer of a failed request: its ApiError, told to the session listener when it is a loss. */
+  private failure(status: number, text: string, options: RequestOptions): ApiError {
+    const error = parseError(status, text);
+    if (options.public !== true && isSessionLoss(error)) this.sessionLossListener?.(error);
+    return error;
+  }
+
+  /**
+   * POSTs `body` as the raw request body (application/octet-stream) and answers the JSON reply.
+   * XMLHttpRequest, because fetch cannot report upload progress; the browser streams the Blob
+   * (a File from an <input type="file">) from disk, so the app never holds it in memory.
+   */
+  upload<T>(path: string, body: Blob, options: UploadOptions = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const { signal, onProgress } = options;
+      if (signal?.aborted === true) {
+        reject(new DOMException('upload cancelled', 'AbortError'));
+        return;
+      }
+      const xhr = this.xhrFactory();
+      const abort = () => xhr.abort();
+      const settle = () => signal?.removeEventListener('abort', abort);
+      xhr.open('POST', path);
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+      if (this.csrfToken !== null) xhr.setRequestHeader('X-CSRF-Token', this.csrfToken);
+      xhr.upload.onprogress = (event: ProgressEvent) =>
+        onProgress?.({
+          loaded: event.loaded,
+          total: event.lengthComputable ? event.total : body.size,
+        });
+      xhr.onabort = () => {
+        settle();
+        reject(new DOMException('upload cancelled', 'AbortError'));
+      };
+      xhr.onerror = () => {
+        settle();
+        reject(new ApiError(0, { code: 'unavailable', message: '', reason: 'network' }));
+      };
+      xhr.onload = () => {
+        settle();
+        this.activityListener?.();
+        const text = xhr.responseText;
+        if (xhr.status < 200 || xhr.status >= 300) {
+          reject(this.failure(xhr.status, text, {}));
+          return;
+        }
+        if (xhr.status === 204 || text === '') {
+          resolve(undefined as T);
+          return;
+        }
+        try {
+          resolve(JSON.parse(text) as T);
+        } catch {
+          reject(new ApiError(xhr.status, { code: 'internal', message: '', reason: 'bad_json' }));
+        }
+      };
+      signal?.addEventListener('abort', abort);
+      xhr.send(body);
+    });
   }
 
   get<T>(path: string, options?: RequestOptions): Promise<T> {

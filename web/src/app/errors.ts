@@ -20,6 +20,10 @@ export const KNOWN_REASONS = [
   'passwords_differ',
   'bad_current_password',
   'bad_json',
+  'payload_too_large',
+  'too_large',
+  'disk_full',
+  'two_person_rule',
 ] as const;
 
 /** Codes (docs/api.md) with a message: `error.code.<code>`. */

@@ -11,6 +11,7 @@ const ROLE_FALLBACK: Record<string, readonly string[]> = {
   'audit.read': ['admin', 'supervisor'],
   'cases.read': ['supervisor', 'investigator', 'analyst', 'prosecutor'],
   'cases.create': ['supervisor', 'investigator'],
+  'evidence.approve': ['supervisor'],
 };
 
 /** The session's permission list when the server sent one, else a guess from the roles. */
@@ -38,4 +39,9 @@ export function canReadCases(user: SessionUser): boolean {
 
 export function canCreateCases(user: SessionUser): boolean {
   return hasPermission(user, 'cases.read') && hasPermission(user, 'cases.create');
+}
+
+/** Approves evidence disposals and acknowledges integrity alerts (supervisors). */
+export function canApproveEvidence(user: SessionUser): boolean {
+  return hasPermission(user, 'evidence.approve');
 }

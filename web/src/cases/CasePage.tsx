@@ -1,6 +1,7 @@
 // One case (/cases/{id}): header (number, title, status, articles, lead), editing, status and
-// lead (the lead and the agency's supervisors), members, prosecutors, notes and tasks. A case the
-// user may not see answers 404, like one that does not exist.
+// lead (the lead and the agency's supervisors), members, prosecutors, notes, tasks, and the
+// evidence with its bundles (web/src/evidence). A case the user may not see answers 404, like
+// one that does not exist.
 import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { ApiError, api } from '../app/api';
@@ -11,6 +12,7 @@ import { useSignedIn } from '../app/session';
 import { formatDateTime } from '../app/time';
 import { FormError, Loading, Notice, PageHeader, SelectField, useErrorText } from '../app/ui';
 import { useResource } from '../app/useResource';
+import { EvidenceSection } from '../evidence/EvidenceSection';
 import { CaseForm } from './CaseForm';
 import { NotesSection } from './NotesSection';
 import { MembersSection, SharesSection } from './PeopleSections';
@@ -315,6 +317,7 @@ export function CasePage({ caseId }: { caseId: string }) {
       />
       <NotesSection opened={opened} access={access} onAdded={setNotice} />
       <TasksSection opened={opened} access={access} onChanged={setNotice} />
+      <EvidenceSection opened={opened} access={access} onChanged={setNotice} />
     </section>
   );
 }

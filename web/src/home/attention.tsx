@@ -5,13 +5,14 @@ import type { ComponentType } from 'react';
 import { api } from '../app/api';
 import { errorMessage } from '../app/errors';
 import { useI18n } from '../app/i18n';
-import { canReadCases, hasPermission } from '../app/permissions';
+import { canApproveEvidence, canReadCases, hasPermission } from '../app/permissions';
 import { Link } from '../app/router';
 import { useSignedIn } from '../app/session';
 import { formatDateTime } from '../app/time';
 import { hasKey } from '../app/i18n';
 import type { SessionUser, User } from '../app/types';
 import { MyCasesCard } from '../cases/MyCasesCard';
+import { DisposalRequestsCard, EvidenceAlertsCard } from '../evidence/alerts';
 
 export interface AttentionCard {
   id: string;
@@ -121,6 +122,8 @@ function LockedAccountsCard() {
 export const ATTENTION_CARDS: readonly AttentionCard[] = [
   { id: 'security', visible: () => true, Component: SecurityCard },
   { id: 'cases', visible: canReadCases, Component: MyCasesCard },
+  { id: 'evidence-alerts', visible: canApproveEvidence, Component: EvidenceAlertsCard },
+  { id: 'disposals', visible: canApproveEvidence, Component: DisposalRequestsCard },
   {
     id: 'locked',
     visible: (user) => hasPermission(user, 'users.manage') && hasPermission(user, 'users.read'),

@@ -101,6 +101,17 @@ describe('translation files', () => {
       'signin.totp.code',
       'audit.client',
       'role.prosecutor',
+      // Units, hash names and layouts of data, written the same way in Kazakh and Russian.
+      'units.b',
+      'units.kb',
+      'units.mb',
+      'units.gb',
+      'units.tb',
+      'evidence.hash.md5',
+      'evidence.hash.sha1',
+      'evidence.hash.sha256',
+      'evidence.item_choice',
+      'evidence.custody.from_to_value',
     ]);
     const copied = englishKeys.filter(
       (key) =>
