@@ -596,56 +596,80 @@ absl::StatusOr<CustodyEvent> EvidenceService::Unseal(const auth::Principal& who,
       });
 }
 
+namespace {
+
+// The verdict on one item's file: "match", "mismatch" or "missing", with the SHA-256 found.
+struct Rehash {
+  std::string result;
+  std::string found_sha256;
+};
+
+// `digests` of the item's file as read (NotFound: the file is gone).
+Rehash Judge(const absl::StatusOr<vault::Digests>& digests, const Item& item) {
+  if (!digests.ok()) return Rehash{"missing", ""};
+  bool same = digests->Sha256Hex() == item.sha256 && digests->Md5Hex() == item.md5 &&
+              digests->Sha1Hex() == item.sha1;
+  return Rehash{same ? "match" : "mismatch", digests->Sha256Hex()};
+}
+
+}  // namespace
+
+absl::StatusOr<CustodyEvent> EvidenceService::RecordVerification(
+    store::Transaction& tx, const auth::Principal* who, const Origin& origin, const Item& item,
+    const std::string& result, const std::string& found_sha256, std::string why) {
+  base::Millis now = clock_.NowMillis();
+  CustodyEvent event{.item_id = item.id,
+                     .case_id = item.case_id,
+                     .case_number = item.case_number,
+                     .action = "verification",
+                     .actor_id = who ? std::optional<int64_t>(who->user_id) : std::nullopt,
+                     .actor = who ? who->username : "system",
+                     .actor_display_name = who ? who->display_name : "",
+                     .at = now,
+                     .where = origin.where,
+                     .why = std::move(why),
+                     .hash_before = item.sha256,
+                     .hash_after = found_sha256,
+                     .result = result,
+                     .item_sha256 = item.sha256};
+  ASSIGN_OR_RETURN(event, AppendEvent(tx, event));
+  RETURN_IF_ERROR(tx.Execute("UPDATE evidence_items SET last_verified_at = $2, "
+                             "last_verification = $3 WHERE id = $1",
+                             {item.id, now, result})
+                      .status());
+  if (result != "match") {
+    // An alert for the agency's supervisors (evidence.approve).
+    RETURN_IF_ERROR(tx.Execute("INSERT INTO evidence_alerts(item_id, case_id, agency_id, kind, "
+                               "expected_sha256, found_sha256, detected_at, state) VALUES ($1, "
+                               "$2, $3, $4, $5, $6, $7, 'open')",
+                               {item.id, item.case_id, item.agency_id,
+                                result == "missing" ? "missing" : "hash_mismatch", item.sha256,
+                                found_sha256, now})
+                        .status());
+  }
+  // A scheduled check that finds nothing is recorded by its custody event alone.
+  if (who == nullptr && result == "match") return event;
+  RETURN_IF_ERROR(Audit(tx, who, origin,
+                        result == "match" ? "evidence.verify" : "evidence.integrity_alert",
+                        "evidence", item.id,
+                        base::StrCat(result, ": expected ", item.sha256, ", found ",
+                                     found_sha256.empty() ? "no file" : found_sha256)));
+  return event;
+}
+
 absl::StatusOr<VerifyOutcome> EvidenceService::Verify(const auth::Principal& who,
                                                       const Origin& origin, int64_t item_id) {
   ASSIGN_OR_RETURN(Item item, LoadReadable(who, item_id, auth::AccessMode::kRead));
   if (item.state == "disposed") return Conflict("this item has been disposed of");
-  VerifyOutcome outcome;
   ASSIGN_OR_RETURN(std::string path, blobs_.Path(item.sha256));
   absl::StatusOr<vault::Digests> digests = vault::HashFile(path);
-  if (digests.ok()) {
-    outcome.found_sha256 = digests->Sha256Hex();
-    outcome.result = outcome.found_sha256 == item.sha256 && digests->Md5Hex() == item.md5 &&
-                             digests->Sha1Hex() == item.sha1
-                         ? "match"
-                         : "mismatch";
-  } else if (absl::IsNotFound(digests.status())) {
-    outcome.result = "missing";
-  } else {
-    return digests.status();
-  }
-  base::Millis now = clock_.NowMillis();
+  if (!digests.ok() && !absl::IsNotFound(digests.status())) return digests.status();
+  Rehash rehash = Judge(digests, item);
+  VerifyOutcome outcome{.result = rehash.result, .found_sha256 = rehash.found_sha256};
   RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) {
-    CustodyEvent event{.item_id = item.id,
-                       .case_id = item.case_id,
-                       .case_number = item.case_number,
-                       .action = "verification",
-                       .actor_id = who.user_id,
-                       .actor = who.username,
-                       .actor_display_name = who.display_name,
-                       .at = now,
-                       .where = origin.where,
-                       .why = "verification on request",
-                       .hash_before = item.sha256,
-                       .hash_after = outcome.found_sha256,
-                       .result = outcome.result,
-                       .item_sha256 = item.sha256};
-    ASSIGN_OR_RETURN(outcome.event, AppendEvent(tx, event));
-    RETURN_IF_ERROR(tx.Execute("UPDATE evidence_items SET last_verified_at = $2, "
-                               "last_verification = $3 WHERE id = $1",
-                               {item.id, now, outcome.result})
-                        .status());
-    if (outcome.result != "match") {
-      RETURN_IF_ERROR(tx.Execute("INSERT INTO evidence_alerts(item_id, case_id, agency_id, kind, "
-                                 "expected_sha256, found_sha256, detected_at, state) VALUES ($1, "
-                                 "$2, $3, $4, $5, $6, $7, 'open')",
-                                 {item.id, item.case_id, item.agency_id,
-                                  outcome.result == "missing" ? "missing" : "hash_mismatch",
-                                  item.sha256, outcome.found_sha256, now})
-                          .status());
-    }
-    RETURN_IF_ERROR(
-        Audit(tx, &who, origin, "evidence.verify", "evidence", item.id, outcome.result));
+    ASSIGN_OR_RETURN(outcome.event,
+                     RecordVerification(tx, &who, origin, item, rehash.result, rehash.found_sha256,
+                                        "verification on request"));
     ASSIGN_OR_RETURN(outcome.item, LoadItem(tx, item.id));
     return absl::OkStatus();
   }));
@@ -653,7 +677,8 @@ absl::StatusOr<VerifyOutcome> EvidenceService::Verify(const auth::Principal& who
 }
 
 absl::StatusOr<VerifyAllReport> EvidenceService::VerifyAll(const Origin& origin) {
-  // Each content once: items sharing a file share its verdict.
+  // Each content once: the items sharing a file are judged by one reading of it (each against
+  // its own recorded MD5 and SHA-1 too).
   std::map<std::string, std::vector<Item>> by_hash;
   RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) {
     ASSIGN_OR_RETURN(
@@ -668,61 +693,22 @@ absl::StatusOr<VerifyAllReport> EvidenceService::VerifyAll(const Origin& origin)
   VerifyAllReport report;
   for (auto& [sha256, items] : by_hash) {
     ++report.blobs;
-    std::string file_result = "match";
-    std::string found;
     ASSIGN_OR_RETURN(std::string path, blobs_.Path(sha256));
     absl::StatusOr<vault::Digests> digests = vault::HashFile(path);
-    if (digests.ok()) {
-      found = digests->Sha256Hex();
-      report.bytes += digests->size;
-      if (found != sha256) file_result = "mismatch";
-    } else if (absl::IsNotFound(digests.status())) {
-      file_result = "missing";
-    } else {
+    if (!digests.ok() && !absl::IsNotFound(digests.status())) {
       spdlog::error("re-verification of {} failed: {}", sha256, digests.status().ToString());
       continue;
     }
-    if (file_result == "mismatch") ++report.mismatches;
-    if (file_result == "missing") ++report.missing;
-    base::Millis now = clock_.NowMillis();
+    if (digests.ok()) report.bytes += digests->size;
     RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) {
       for (const Item& item : items) {
         ++report.items;
-        std::string result = file_result;
-        if (digests.ok() && result == "match" &&
-            (digests->Md5Hex() != item.md5 || digests->Sha1Hex() != item.sha1)) {
-          result = "mismatch";  // the record, not the file, disagrees
-        }
-        CustodyEvent event{.item_id = item.id,
-                           .case_id = item.case_id,
-                           .case_number = item.case_number,
-                           .action = "verification",
-                           .actor = "system",
-                           .at = now,
-                           .where = origin.where,
-                           .why = "scheduled re-verification",
-                           .hash_before = item.sha256,
-                           .hash_after = found,
-                           .result = result,
-                           .item_sha256 = item.sha256};
-        RETURN_IF_ERROR(AppendEvent(tx, event).status());
-        RETURN_IF_ERROR(tx.Execute("UPDATE evidence_items SET last_verified_at = $2, "
-                                   "last_verification = $3 WHERE id = $1",
-                                   {item.id, now, result})
+        Rehash rehash = Judge(digests, item);
+        if (rehash.result == "mismatch") ++report.mismatches;
+        if (rehash.result == "missing") ++report.missing;
+        RETURN_IF_ERROR(RecordVerification(tx, nullptr, origin, item, rehash.result,
+                                           rehash.found_sha256, "scheduled re-verification")
                             .status());
-        if (result != "match") {
-          RETURN_IF_ERROR(
-              tx.Execute(
-                    "INSERT INTO evidence_alerts(item_id, case_id, agency_id, kind, "
-                    "expected_sha256, found_sha256, detected_at, state) VALUES ($1, $2, $3, "
-                    "$4, $5, $6, $7, 'open')",
-                    {item.id, item.case_id, item.agency_id,
-                     result == "missing" ? "missing" : "hash_mismatch", item.sha256, found, now})
-                  .status());
-          RETURN_IF_ERROR(
-              Audit(tx, nullptr, origin, "evidence.integrity_alert", "evidence", item.id,
-                    base::StrCat(result, ": expected ", item.sha256, ", found ", found)));
-        }
       }
       return absl::OkStatus();
     }));

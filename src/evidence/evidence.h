@@ -287,6 +287,12 @@ class EvidenceService {
       const auth::Principal& who, const Origin& origin, int64_t item_id, auth::AccessMode mode,
       CustodyEvent event, std::string audit_action,
       absl::FunctionRef<absl::Status(store::Transaction&, Item&)> change);
+  // Records a verification's verdict: the custody event, the item's last verification, an
+  // alert when the file changed or is gone, and the audit record. `who` null: the system.
+  absl::StatusOr<CustodyEvent> RecordVerification(store::Transaction& tx,
+                                                  const auth::Principal* who, const Origin& origin,
+                                                  const Item& item, const std::string& result,
+                                                  const std::string& found_sha256, std::string why);
   absl::StatusOr<Disposal> LoadDisposal(store::Transaction& tx, int64_t disposal_id);
   absl::StatusOr<Disposal> DecideDisposal(
       const auth::Principal& who, const Origin& origin, int64_t disposal_id,
