@@ -26,4 +26,8 @@ std::function<absl::Status()> AddEvidenceCommands(
 // `internal ...`: helpers the server runs in child processes (ewf-report).
 std::function<absl::Status()> AddInternalCommands(CLI::App& group);
 
+// `verify-bundle FILE [--key KEY]`: checks a disclosure bundle offline, with no configuration,
+// data directory or database. Exits by itself with 2 when FILE cannot be checked at all.
+std::function<absl::Status()> AddVerifyBundleCommand(CLI::App& command);
+
 }  // namespace threathub::cli

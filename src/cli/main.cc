@@ -124,6 +124,7 @@ int Main(int argc, char** argv) {
   std::function<absl::Status()> run_ledger;
   std::function<absl::Status()> run_evidence;
   std::function<absl::Status()> run_internal;
+  std::function<absl::Status()> run_verify_bundle;
 
   struct Command {
     const char* name;
@@ -168,6 +169,9 @@ int Main(int argc, char** argv) {
       {"internal", "helpers the server runs in child processes",
        [&](CLI::App& command) { run_internal = AddInternalCommands(command); },
        [&] { return run_internal(); }},
+      {"verify-bundle", "check a disclosure bundle offline, with no database or configuration",
+       [&](CLI::App& command) { run_verify_bundle = AddVerifyBundleCommand(command); },
+       [&] { return run_verify_bundle(); }},
       {"version", "print the version", [](CLI::App&) {},
        [] {
          std::printf("threathub %s (schema version %d)\n", THREATHUB_VERSION,
