@@ -7,6 +7,7 @@
 
 #include "base/encoding.h"
 #include "base/errors.h"
+#include "base/status_macros.h"
 #include "http/json.h"
 
 namespace threathub::http {
@@ -69,15 +70,90 @@ Dispatcher::Dispatcher(const Router& router, auth::Authenticator& sessions,
   unmatched_slot_ = static_slot_ + 3;
 }
 
-int64_t Dispatcher::BodyLimitFor(Method method, std::string_view target) const {
-  std::string path;
-  std::map<std::string, std::string> query;
-  if (!ParseTarget(target, path, query)) return 0;
-  if (!base::StartsWith(path, "/api/")) return 0;  // RouteRequest routes nothing else
-  RouteMatch match = router_.Find(method, path);
-  if (match.route == nullptr) return 0;
-  if (match.route->max_body_bytes > 0) return match.route->max_body_bytes;
-  return options_.max_json_body_bytes;
+int64_t Dispatcher::BodyLimit(const Route* route) const {
+  if (route != nullptr && route->max_body_bytes > 0) return route->max_body_bytes;
+  return options_.max_json_body_bytes;  // also for 404s, which still read their bodies
+}
+
+size_t Dispatcher::SlotOf(const Request& request) const {
+  if (request.route != nullptr) return request.route->index;
+  if (request.path == "/healthz") return health_slot_;
+  if (request.path == "/metrics") return metrics_slot_;
+  if (!request.path.empty() && !base::StartsWith(request.path, "/api/")) return static_slot_;
+  return unmatched_slot_;
+}
+
+Dispatcher::Admission Dispatcher::Admit(Request& head) {
+  auto started = std::chrono::steady_clock::now();
+  if (head.request_id.empty()) head.request_id = NextRequestId();
+  Admission admission;
+  admission.body_limit = options_.max_json_body_bytes;
+  // A malformed target is answered by Handle, with the JSON limit on its body.
+  if (!ParseTarget(head.target, head.path, head.query) || !base::IsValidUtf8(head.path)) {
+    return admission;
+  }
+  const Route* route = nullptr;
+  if (base::StartsWith(head.path, "/api/")) {
+    RouteMatch match = router_.Find(head.method, head.path);
+    route = match.route;
+    if (route != nullptr) {
+      head.route = route;
+      head.path_params = std::move(match.params);
+    }
+  }
+  admission.body_limit = BodyLimit(route);
+  std::optional<uint64_t> content_length = head.ContentLength();
+  auto too_large = [&] {
+    return content_length && *content_length > static_cast<uint64_t>(admission.body_limit);
+  };
+  if (route == nullptr || !route->open_body_sink) {
+    // Nothing else to decide before the body: the checks run in Handle, once.
+    if (too_large()) {
+      admission.refusal = Answer(TooLargeBody(admission.body_limit), head, SlotOf(head), started);
+    }
+    return admission;
+  }
+
+  absl::Status admitted;
+  try {
+    admitted = Authorize(head, *route);
+    if (admitted.ok() && too_large()) admitted = TooLargeBody(admission.body_limit);
+    if (admitted.ok()) admitted = OpenBodySink(head, *route);
+  } catch (const std::exception& error) {
+    spdlog::error("request {} {}: opening the body failed: {}", head.request_id, head.target,
+                  error.what());
+    admitted = absl::InternalError("internal error; the request id names it in the log");
+  }
+  if (!admitted.ok()) {
+    head.body_sink.reset();
+    admission.refusal = Answer(admitted, head, route->index, started);
+  }
+  return admission;
+}
+
+absl::Status Dispatcher::OpenBodySink(Request& request, const Route& route) {
+  absl::StatusOr<std::shared_ptr<BodySink>> sink = route.open_body_sink(request);
+  if (!sink.ok()) return sink.status();
+  if (*sink == nullptr) return absl::InternalError("the route opened no body sink");
+  request.body_sink = std::move(*sink);
+  return absl::OkStatus();
+}
+
+absl::Status Dispatcher::WriteBody(Request& request, std::string_view bytes) {
+  if (request.body_sink == nullptr) return absl::InternalError("the request has no body sink");
+  try {
+    return request.body_sink->Write(bytes);
+  } catch (const std::exception& error) {
+    spdlog::error("request {} {}: the body sink failed: {}", request.request_id, request.target,
+                  error.what());
+    return absl::InternalError("internal error; the request id names it in the log");
+  }
+}
+
+absl::Status TooLargeBody(int64_t limit) {
+  return base::WithReason(
+      absl::ResourceExhaustedError(base::StrCat("the body is larger than ", limit, " bytes")),
+      "payload_too_large");
 }
 
 std::string SessionCookie(std::string_view token, int64_t max_age_seconds) {
@@ -115,6 +191,24 @@ Response Dispatcher::Refuse(const absl::Status& status) const {
   return response;
 }
 
+Response Dispatcher::Refuse(const absl::Status& status, const Request& request) {
+  return Answer(status, request, SlotOf(request), std::chrono::steady_clock::now());
+}
+
+Response Dispatcher::Answer(const absl::Status& status, const Request& request, size_t slot,
+                            std::chrono::steady_clock::time_point started) {
+  Response response = ErrorResponse(status);
+  if (response.status >= 500) {
+    spdlog::error("{} {} -> {}: {}", MethodName(request.method), request.target, response.status,
+                  response.body);
+  }
+  Finish(response, request);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics_.Observe(slot, response.status, seconds);
+  return response;
+}
+
 Response Dispatcher::Handle(Request& request) {
   auto started = std::chrono::steady_clock::now();
   if (request.request_id.empty()) request.request_id = NextRequestId();
@@ -138,6 +232,57 @@ Response Dispatcher::Handle(Request& request) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics_.Observe(slot, response.status, seconds);
   return response;
+}
+
+absl::Status Dispatcher::Authorize(Request& request, const Route& route) {
+  if (route.permission == auth::Permission::kPublic) return absl::OkStatus();
+  std::string token;
+  bool from_cookie = false;
+  std::string_view authorization = request.Header("authorization");
+  // The scheme name is case-insensitive (RFC 9110 section 11.1).
+  if (authorization.size() > 7 && base::AsciiStrToLower(authorization.substr(0, 7)) == "bearer ") {
+    token = std::string(authorization.substr(7));
+  } else {
+    token = request.Cookie(kSessionCookie);
+    from_cookie = !token.empty();
+  }
+  if (token.empty()) {
+    return base::WithReason(absl::UnauthenticatedError("sign in first"), "unauthenticated");
+  }
+  absl::StatusOr<auth::Principal> principal = sessions_.Authenticate(token);
+  if (!principal.ok()) return principal.status();
+  request.principal = std::move(*principal);
+  const auth::Principal& who = *request.principal;
+
+  absl::Status refusal;
+  if (who.stage == auth::SessionStage::kEnroll &&
+      route.permission != auth::Permission::kEnrolment) {
+    refusal =
+        base::WithReason(absl::PermissionDeniedError("set up your second factor (TOTP) first"),
+                         "totp_enrollment_required");
+  } else if (!auth::Has(who.permissions, route.permission)) {
+    refusal = absl::PermissionDeniedError(base::StrCat(
+        "your roles do not allow this (", auth::PermissionName(route.permission), ")"));
+  } else if (from_cookie && ChangesState(request.method) &&
+             !base::ConstantTimeEquals(request.Header(kCsrfHeader), who.csrf_token)) {
+    refusal = base::WithReason(absl::PermissionDeniedError("missing or wrong CSRF token"),
+                               "csrf_missing");
+  }
+  if (!refusal.ok()) {
+    audit::Record record{.actor_id = who.user_id,
+                         .actor_name = who.username,
+                         .agency_id = who.agency_id,
+                         .action = "access.denied",
+                         .object_type = "route",
+                         .object_id = base::StrCat(MethodName(route.method), " ", route.pattern),
+                         .client = request.client_address,
+                         .outcome = audit::Outcome::kDenied,
+                         .request_id = request.request_id,
+                         .detail = std::string(refusal.message())};
+    trail_.Append(record).IgnoreError();  // the refusal stands even if the record fails
+    return refusal;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Response> Dispatcher::RouteRequest(Request& request, size_t& slot) {
@@ -168,68 +313,33 @@ absl::StatusOr<Response> Dispatcher::RouteRequest(Request& request, size_t& slot
     return static_files_.Serve(request.path);
   }
 
-  RouteMatch match = router_.Find(request.method, request.path);
-  if (match.route == nullptr) {
-    if (match.path_exists) {
-      return base::WithReason(
-          absl::InvalidArgumentError(base::StrCat("this method is not allowed here; allowed: ",
-                                                  base::StrJoin(match.allowed, ", "))),
-          "method_not_allowed");
+  if (request.route == nullptr) {
+    RouteMatch match = router_.Find(request.method, request.path);
+    if (match.route == nullptr) {
+      if (match.path_exists) {
+        return base::WithReason(
+            absl::InvalidArgumentError(base::StrCat("this method is not allowed here; allowed: ",
+                                                    base::StrJoin(match.allowed, ", "))),
+            "method_not_allowed");
+      }
+      return absl::NotFoundError(base::StrCat("no such API route: ", request.path));
     }
-    return absl::NotFoundError(base::StrCat("no such API route: ", request.path));
+    request.route = match.route;
+    request.path_params = std::move(match.params);
   }
-  const Route& route = *match.route;
+  const Route& route = *request.route;
   slot = route.index;
-  request.path_params = std::move(match.params);
 
-  if (route.permission != auth::Permission::kPublic) {
-    std::string token;
-    bool from_cookie = false;
-    std::string_view authorization = request.Header("authorization");
-    // The scheme name is case-insensitive (RFC 9110 section 11.1).
-    if (authorization.size() > 7 &&
-        base::AsciiStrToLower(authorization.substr(0, 7)) == "bearer ") {
-      token = std::string(authorization.substr(7));
-    } else {
-      token = request.Cookie(kSessionCookie);
-      from_cookie = !token.empty();
+  // Again for a body admitted by Admit: the session may have ended while the body arrived.
+  RETURN_IF_ERROR(Authorize(request, route));
+  if (route.open_body_sink && request.body_sink == nullptr) {
+    // Called without Admit (in-process tests): the body came as a string.
+    if (request.body.size() > static_cast<uint64_t>(BodyLimit(&route))) {
+      return TooLargeBody(BodyLimit(&route));
     }
-    if (token.empty()) {
-      return base::WithReason(absl::UnauthenticatedError("sign in first"), "unauthenticated");
-    }
-    absl::StatusOr<auth::Principal> principal = sessions_.Authenticate(token);
-    if (!principal.ok()) return principal.status();
-    request.principal = std::move(*principal);
-    const auth::Principal& who = *request.principal;
-
-    absl::Status refusal;
-    if (who.stage == auth::SessionStage::kEnroll &&
-        route.permission != auth::Permission::kEnrolment) {
-      refusal =
-          base::WithReason(absl::PermissionDeniedError("set up your second factor (TOTP) first"),
-                           "totp_enrollment_required");
-    } else if (!auth::Has(who.permissions, route.permission)) {
-      refusal = absl::PermissionDeniedError(base::StrCat(
-          "your roles do not allow this (", auth::PermissionName(route.permission), ")"));
-    } else if (from_cookie && ChangesState(request.method) &&
-               !base::ConstantTimeEquals(request.Header(kCsrfHeader), who.csrf_token)) {
-      refusal = base::WithReason(absl::PermissionDeniedError("missing or wrong CSRF token"),
-                                 "csrf_missing");
-    }
-    if (!refusal.ok()) {
-      audit::Record record{.actor_id = who.user_id,
-                           .actor_name = who.username,
-                           .agency_id = who.agency_id,
-                           .action = "access.denied",
-                           .object_type = "route",
-                           .object_id = base::StrCat(MethodName(route.method), " ", route.pattern),
-                           .client = request.client_address,
-                           .outcome = audit::Outcome::kDenied,
-                           .request_id = request.request_id,
-                           .detail = std::string(refusal.message())};
-      trail_.Append(record).IgnoreError();  // the refusal stands even if the record fails
-      return refusal;
-    }
+    RETURN_IF_ERROR(OpenBodySink(request, route));
+    RETURN_IF_ERROR(request.body_sink->Write(request.body));
+    request.body.clear();
   }
 
   absl::StatusOr<Response> response = route.handler(request);

@@ -53,6 +53,17 @@ std::string Request::Cookie(std::string_view name) const {
   return {};
 }
 
+std::optional<uint64_t> Request::ContentLength() const {
+  std::string_view text = Header("content-length");
+  if (text.empty() || text.size() > 19) return std::nullopt;  // 19 digits fit in 64 bits
+  uint64_t value = 0;
+  for (char digit : text) {
+    if (digit < '0' || digit > '9') return std::nullopt;
+    value = value * 10 + static_cast<uint64_t>(digit - '0');
+  }
+  return value;
+}
+
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());

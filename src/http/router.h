@@ -1,10 +1,32 @@
 // The route table. Every route declares the permission it needs (deny by default: a route
 // without one cannot be added), its body limit, and, for reads of protected data, the audit
 // action the dispatcher records when the call succeeds.
+//
+// A route that takes large uploads streams its body instead of receiving it as a string: it
+// sets `open_body_sink`, which runs once the request's header has arrived and has passed every
+// check the handler would get (route, session, TOTP stage, permission, CSRF), before any byte
+// of the body is read. It may refuse the request from what it sees (path parameters, query,
+// Content-Length, the principal); the client then gets that error and the body is never read.
+// Otherwise the server feeds the body to the returned sink, then calls the handler with
+// `request.body_sink` set. `max_body_bytes` is then the limit of the streamed body.
+//
+//   router.Add({.method = Method::kPost,
+//               .pattern = "/api/v1/cases/{id}/evidence",
+//               .permission = auth::Permission::kCasesRead,  // and need-to-know below
+//               .handler = FinishUpload,                      // commits the BlobWriter
+//               .max_body_bytes = int64_t{1} << 40,           // 1 TiB
+//               .open_body_sink = [&](Request& head) -> absl::StatusOr<std::shared_ptr<BodySink>> {
+//                 RETURN_IF_ERROR(cases.CheckAccess(*head.principal, head.path_params["id"]));
+//                 ASSIGN_OR_RETURN(std::unique_ptr<vault::BlobWriter> writer,
+//                                  store.Begin({.expected_bytes =
+//                                  head.ContentLength().value_or(0)}));
+//                 return std::make_shared<BlobSink>(std::move(writer));
+//               }});
 #pragma once
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +44,8 @@ struct Route {
   auth::Permission permission = auth::Permission::kSignedIn;
   Handler handler;
   int64_t max_body_bytes = 0;  // 0: the configured JSON limit
+  // When set, the body is streamed into the sink this returns (see the file comment).
+  std::function<absl::StatusOr<std::shared_ptr<BodySink>>(Request&)> open_body_sink;
   // When set, a successful call is recorded in the audit trail with this action; the object is
   // `audit_object_type` with the id of the {id} path parameter.
   std::string audit_action;
