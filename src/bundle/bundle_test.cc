@@ -605,14 +605,24 @@ TEST_F(BundleTest, TheCustodyReportIsSearchableKazakhAndRussianText) {
   EXPECT_FALSE(base::StrContains(unspaced, "5/4"));
 }
 
-// Not a test of behaviour: writes the fuzzer's seed bundle when asked,
-//   THREATHUB_BUNDLE_FUZZ_SEED=fuzz/corpus/bundle/good.tar ctest -R FuzzSeed
+// Not a test of behaviour: writes the fuzzer's seeds when asked,
+//   THREATHUB_BUNDLE_FUZZ_SEED=fuzz/corpus/bundle build/src/bundle/bundle_test
+//   --gtest_filter=*FuzzSeed
+// good.tar is a whole bundle; small.tar only its manifest, checkpoint, key and file, so that
+// mutations are cheap.
 TEST_F(BundleTest, FuzzSeed) {
-  const char* target = std::getenv("THREATHUB_BUNDLE_FUZZ_SEED");
-  if (target == nullptr) GTEST_SKIP() << "THREATHUB_BUNDLE_FUZZ_SEED is not set";
+  const char* directory = std::getenv("THREATHUB_BUNDLE_FUZZ_SEED");
+  if (directory == nullptr) GTEST_SKIP() << "THREATHUB_BUNDLE_FUZZ_SEED is not set";
   builder_->AddItem("a.txt", "a", {"view"});
   BundleContents contents = builder_->Build().value();
-  ASSERT_TRUE(WriteBundle(contents, target).ok());
+  std::string good = base::StrCat(directory, "/good.tar");
+  ASSERT_TRUE(WriteBundle(contents, good).ok());
+  std::vector<Member> members = ReadMembers(good).value();
+  std::erase_if(members, [](const Member& member) {
+    return member.name == "README.txt" || member.name == "case-uco.jsonld" ||
+           member.name == "custody-report.pdf";
+  });
+  ASSERT_TRUE(WriteMembers(base::StrCat(directory, "/small.tar"), members).ok());
 }
 
 }  // namespace
