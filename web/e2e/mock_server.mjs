@@ -1173,9 +1173,10 @@ function guessMime(name, buffer) {
     return name.toLowerCase().endsWith('.json') ? 'application/json' : 'text/plain';
   return 'application/octet-stream';
 }
-/** A stand-in for what libewf reports; only for names ending in .E01. */
-function syntheticEwf(name, hashes, size) {
-  if (!/\.e01$/i.test(name)) return null;
+/** A stand-in for what libewf reports (not parsed: made up), for files that start as E01 does. */
+function syntheticEwf(buffer, hashes, size) {
+  if (!buffer.subarray(0, 8).equals(Buffer.from([0x45, 0x56, 0x46, 0x09, 0x0d, 0x0a, 0xff, 0x00])))
+    return null;
   return {
     verified: true,
     md5: 'match',
@@ -1425,7 +1426,7 @@ route('POST', '/api/v1/cases/{id}/evidence', ({ request, url, params, raw }) => 
     ingested_at: ingestedAt,
     last_verified_at: null,
     last_verification: null,
-    ewf: syntheticEwf(name, hashes, raw.length),
+    ewf: syntheticEwf(raw, hashes, raw.length),
     content: Buffer.from(raw),
   };
   evidenceItems.push(item);
@@ -1809,7 +1810,12 @@ const server = createServer(async (request, response) => {
     return;
   }
   const chunks = [];
-  for await (const chunk of request) chunks.push(chunk);
+  try {
+    for await (const chunk of request) chunks.push(chunk);
+  } catch {
+    // The client went away mid-body (a cancelled upload): nothing to answer.
+    return;
+  }
   const rawBytes = Buffer.concat(chunks);
   // Uploads carry the file itself; every other body is JSON.
   const isUpload = (request.headers['content-type'] ?? '').startsWith('application/octet-stream');

@@ -606,6 +606,17 @@ test(
       writeFileSync(file.path, file.bytes);
       file.sha256 = sha256Of(file.bytes);
     }
+    // Drag and drop adds a file too (then removed from the list again).
+    const dropped = await page.evaluateHandle(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['dropped'], 'dropped.txt', { type: 'text/plain' }));
+      return transfer;
+    });
+    await page.getByTestId('upload-dropzone').dispatchEvent('dragover', { dataTransfer: dropped });
+    await page.getByTestId('upload-dropzone').dispatchEvent('drop', { dataTransfer: dropped });
+    const droppedRow = page.locator('[data-testid="upload-file"][data-name="dropped.txt"]');
+    await droppedRow.getByTestId('upload-remove').click();
+    await droppedRow.waitFor({ state: 'detached' });
     await page.getByTestId('upload-files').setInputFiles([small.path, large.path]);
     await page.locator('[data-testid="upload-file"][data-state="queued"]').nth(1).waitFor();
     await page.getByTestId('upload-description').fill('Изъятый телефон подозреваемого');

@@ -108,6 +108,7 @@ function ExportForm({
         required
         hint={t('evidence.bundles.purpose_hint')}
         error={local.purpose ?? errors.forField('purpose')}
+        maxLength={2000}
         testId="bundle-purpose"
       />
       <FormError message={errors.forForm} testId="bundle-error" />

@@ -89,6 +89,7 @@ function RejectForm({
         rows={2}
         required
         error={missing ? t('evidence.required') : errors.forField('reason')}
+        maxLength={2000}
         testId="disposal-reject-reason"
       />
       <FormError message={errors.forForm} testId="disposal-reject-error" />

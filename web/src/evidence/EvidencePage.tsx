@@ -64,6 +64,8 @@ type FormKind = 'transfer' | 'seal' | 'unseal' | 'disposal';
 
 interface FieldSpec {
   name: string;
+  /** The server's limit (it counts bytes, so Cyrillic text may meet it sooner). */
+  maxLength: number;
   label: TranslationKey;
   testId: string;
   hint?: TranslationKey;
@@ -88,10 +90,11 @@ const FORMS: Record<FormKind, FormSpec> = {
     done: 'evidence.transfer.done',
     testId: 'transfer',
     fields: [
-      { name: 'from', label: 'evidence.transfer.from', testId: 'transfer-from' },
-      { name: 'to', label: 'evidence.transfer.to', testId: 'transfer-to' },
+      { name: 'from', maxLength: 300, label: 'evidence.transfer.from', testId: 'transfer-from' },
+      { name: 'to', maxLength: 300, label: 'evidence.transfer.to', testId: 'transfer-to' },
       {
         name: 'purpose',
+        maxLength: 2000,
         label: 'evidence.transfer.purpose',
         testId: 'transfer-purpose',
         multiline: true,
@@ -105,9 +108,16 @@ const FORMS: Record<FormKind, FormSpec> = {
     done: 'evidence.seal.done',
     testId: 'seal',
     fields: [
-      { name: 'reason', label: 'evidence.seal.reason', testId: 'seal-reason', multiline: true },
+      {
+        name: 'reason',
+        maxLength: 2000,
+        label: 'evidence.seal.reason',
+        testId: 'seal-reason',
+        multiline: true,
+      },
       {
         name: 'seal_number',
+        maxLength: 300,
         label: 'evidence.seal.number',
         testId: 'seal-number',
         hint: 'evidence.seal.number_hint',
@@ -121,7 +131,13 @@ const FORMS: Record<FormKind, FormSpec> = {
     done: 'evidence.unseal.done',
     testId: 'unseal',
     fields: [
-      { name: 'reason', label: 'evidence.unseal.reason', testId: 'unseal-reason', multiline: true },
+      {
+        name: 'reason',
+        maxLength: 2000,
+        label: 'evidence.unseal.reason',
+        testId: 'unseal-reason',
+        multiline: true,
+      },
     ],
   },
   disposal: {
@@ -133,6 +149,7 @@ const FORMS: Record<FormKind, FormSpec> = {
     fields: [
       {
         name: 'reason',
+        maxLength: 2000,
         label: 'evidence.disposal.reason',
         testId: 'disposal-reason',
         hint: 'evidence.disposal.reason_hint',
@@ -200,6 +217,7 @@ function ActionForm({
           onChange: (value: string) =>
             setValues((current) => ({ ...current, [field.name]: value })),
           required: true,
+          maxLength: field.maxLength,
           hint: field.hint === undefined ? undefined : t(field.hint),
           error: missing.has(field.name) ? t('evidence.required') : errors.forField(field.name),
           testId: field.testId,
@@ -402,6 +420,7 @@ function EwfPanel({ ewf }: { ewf: EwfInfo }) {
     ['evidence.ewf.notes', header.notes, 'ewf-notes'],
     ['evidence.ewf.acquiry_date', header.acquiry_date, 'ewf-acquiry-date'],
     ['evidence.ewf.system_date', header.system_date, 'ewf-system-date'],
+    ['evidence.ewf.operating_system', header.acquiry_operating_system, 'ewf-operating-system'],
     ['evidence.ewf.software', header.acquiry_software_version, 'ewf-software'],
     ['evidence.ewf.model', header.model, 'ewf-model'],
     ['evidence.ewf.serial_number', header.serial_number, 'ewf-serial-number'],
@@ -411,6 +430,7 @@ function EwfPanel({ ewf }: { ewf: EwfInfo }) {
     ['evidence.hash.sha1', ewf.sha1, ewf.stored_sha1, ewf.computed_sha1, 'ewf-sha1'],
   ] as const;
   const errors = ewf.checksum_errors ?? [];
+  const unreadable = ewf.error !== undefined && ewf.error !== '';
   return (
     <section
       className="panel"
@@ -424,73 +444,93 @@ function EwfPanel({ ewf }: { ewf: EwfInfo }) {
           className={ewf.verified ? 'badge badge-ok' : 'badge badge-danger'}
           data-testid="ewf-verified"
         >
-          {ewf.verified ? t('evidence.ewf.verified_yes') : t('evidence.ewf.verified_no')}
+          {ewf.verified
+            ? t('evidence.ewf.verified_yes')
+            : unreadable
+              ? t('evidence.ewf.unreadable')
+              : t('evidence.ewf.verified_no')}
         </span>
       </p>
-      <div className="table-wrap">
-        <table className="table table-dense" data-testid="ewf-hashes">
-          <caption className="visually-hidden">{t('evidence.ewf.hashes')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('evidence.ewf.hash')}</th>
-              <th scope="col">{t('evidence.ewf.stored')}</th>
-              <th scope="col">{t('evidence.ewf.computed')}</th>
-              <th scope="col">{t('evidence.ewf.result')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {hashes.map(([label, check, stored, computed, testId]) => (
-              <tr key={testId} data-testid={testId}>
-                <th scope="row">{t(label)}</th>
-                <td className="mono hash-cell" translate="no">
-                  {stored || '—'}
-                </td>
-                <td className="mono hash-cell" translate="no">
-                  {computed || '—'}
-                </td>
-                <td>
-                  <EwfCheckBadge check={check} testId={`${testId}-result`} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <dl className="facts">
-        <dt>{t('evidence.ewf.media_size')}</dt>
-        <dd>
-          <Size bytes={ewf.media_size} testId="ewf-media-size" />
-        </dd>
-        <dt>{t('evidence.ewf.bytes_per_sector')}</dt>
-        <dd data-testid="ewf-bytes-per-sector">{ewf.bytes_per_sector}</dd>
-        <dt>{t('evidence.ewf.checksum_errors')}</dt>
-        <dd data-testid="ewf-checksum-errors" data-count={errors.length}>
-          {errors.length === 0 ? (
-            t('evidence.ewf.no_checksum_errors')
-          ) : (
-            <ul className="plain-list">
-              {errors.map((range) => (
-                <li key={range.first_sector}>
-                  {t('evidence.ewf.sectors', {
-                    first: range.first_sector,
-                    count: range.sector_count,
-                  })}
-                </li>
+      {unreadable ? (
+        <p className="detail-text muted" data-testid="ewf-error">
+          {ewf.error}
+        </p>
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table className="table table-dense" data-testid="ewf-hashes">
+              <caption className="visually-hidden">{t('evidence.ewf.hashes')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('evidence.ewf.hash')}</th>
+                  <th scope="col">{t('evidence.ewf.stored')}</th>
+                  <th scope="col">{t('evidence.ewf.computed')}</th>
+                  <th scope="col">{t('evidence.ewf.result')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {hashes.map(([label, check, stored, computed, testId]) => (
+                  <tr key={testId} data-testid={testId}>
+                    <th scope="row">{t(label)}</th>
+                    <td className="mono hash-cell" translate="no">
+                      {stored || '—'}
+                    </td>
+                    <td className="mono hash-cell" translate="no">
+                      {computed || '—'}
+                    </td>
+                    <td>
+                      <EwfCheckBadge check={check ?? 'absent'} testId={`${testId}-result`} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <dl className="facts">
+            {ewf.media_size !== undefined && (
+              <>
+                <dt>{t('evidence.ewf.media_size')}</dt>
+                <dd>
+                  <Size bytes={ewf.media_size} testId="ewf-media-size" />
+                </dd>
+              </>
+            )}
+            {ewf.bytes_per_sector !== undefined && (
+              <>
+                <dt>{t('evidence.ewf.bytes_per_sector')}</dt>
+                <dd data-testid="ewf-bytes-per-sector">{ewf.bytes_per_sector}</dd>
+              </>
+            )}
+            <dt>{t('evidence.ewf.checksum_errors')}</dt>
+            <dd data-testid="ewf-checksum-errors" data-count={errors.length}>
+              {errors.length === 0 ? (
+                t('evidence.ewf.no_checksum_errors')
+              ) : (
+                <ul className="plain-list">
+                  {errors.map((range) => (
+                    <li key={range.first_sector}>
+                      {t('evidence.ewf.sectors', {
+                        first: range.first_sector,
+                        count: range.sector_count,
+                      })}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </dd>
+            {headerRows
+              .filter(([, value]) => value !== undefined && value !== null && value !== '')
+              .map(([label, value, testId]) => (
+                <div key={testId} className="facts-row">
+                  <dt>{t(label)}</dt>
+                  <dd className="detail-text" data-testid={testId}>
+                    {value}
+                  </dd>
+                </div>
               ))}
-            </ul>
-          )}
-        </dd>
-        {headerRows
-          .filter(([, value]) => value !== undefined && value !== null && value !== '')
-          .map(([label, value, testId]) => (
-            <div key={testId} className="facts-row">
-              <dt>{t(label)}</dt>
-              <dd className="detail-text" data-testid={testId}>
-                {value}
-              </dd>
-            </div>
-          ))}
-      </dl>
+          </dl>
+        </>
+      )}
     </section>
   );
 }

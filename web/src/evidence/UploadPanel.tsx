@@ -425,6 +425,7 @@ export function UploadPanel({
         onChange={(value) => set('description', value)}
         rows={2}
         error={fieldErrors.description}
+        maxLength={2000}
         testId="upload-description"
       />
       <div className="form-grid">
@@ -447,6 +448,7 @@ export function UploadPanel({
           onChange={(value) => set('source_detail', value)}
           error={fieldErrors.source_detail}
           spellCheck={sourceType !== 'captured_online'}
+          maxLength={2000}
           testId="upload-source-detail"
         />
         <TextField
@@ -455,6 +457,7 @@ export function UploadPanel({
           onChange={(value) => set('acquisition_method', value)}
           hint={t('evidence.field.acquisition_method_hint')}
           error={fieldErrors.acquisition_method}
+          maxLength={300}
           testId="upload-acquisition-method"
         />
         <TextField
@@ -463,6 +466,7 @@ export function UploadPanel({
           onChange={(value) => set('acquisition_tool', value)}
           hint={t('evidence.field.acquisition_tool_hint')}
           error={fieldErrors.acquisition_tool}
+          maxLength={300}
           testId="upload-acquisition-tool"
         />
         <TextField
@@ -470,6 +474,7 @@ export function UploadPanel({
           value={form.examiner}
           onChange={(value) => set('examiner', value)}
           error={fieldErrors.examiner}
+          maxLength={300}
           testId="upload-examiner"
         />
         <TextField
@@ -486,6 +491,7 @@ export function UploadPanel({
           value={form.acquired_place}
           onChange={(value) => set('acquired_place', value)}
           error={fieldErrors.acquired_place}
+          maxLength={300}
           testId="upload-acquired-place"
         />
         <TextField
@@ -495,6 +501,7 @@ export function UploadPanel({
           required
           hint={t('evidence.field.legal_basis_hint')}
           error={fieldErrors.legal_basis}
+          maxLength={2000}
           testId="upload-legal-basis"
         />
         <SelectField

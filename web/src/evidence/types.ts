@@ -32,6 +32,7 @@ export interface EwfHeader {
   notes?: string;
   acquiry_date?: string;
   system_date?: string;
+  acquiry_operating_system?: string;
   acquiry_software_version?: string;
   model?: string;
   serial_number?: string;
@@ -40,18 +41,22 @@ export interface EwfHeader {
 /** How a hash stored in an E01 image compares with the one computed over its media. */
 export type EwfCheck = 'match' | 'mismatch' | 'absent';
 
+/** What the server read from an E01 image: its report, or `{verified: false, error}`. */
 export interface EwfInfo {
   verified: boolean;
-  md5: EwfCheck | string;
-  sha1: EwfCheck | string;
-  stored_md5: string;
-  stored_sha1: string;
-  computed_md5: string;
-  computed_sha1: string;
-  media_size: number;
-  bytes_per_sector: number;
-  checksum_errors: { first_sector: number; sector_count: number }[];
-  header: EwfHeader;
+  /** Present instead of the report when the image could not be read. */
+  error?: string;
+  md5?: EwfCheck | string;
+  sha1?: EwfCheck | string;
+  stored_md5?: string;
+  stored_sha1?: string;
+  computed_md5?: string;
+  computed_sha1?: string;
+  computed_sha256?: string;
+  media_size?: number;
+  bytes_per_sector?: number;
+  checksum_errors?: { first_sector: number; sector_count: number }[];
+  header?: EwfHeader;
 }
 
 /** A disposal as an item may carry it (optional: the server may leave it out). */
