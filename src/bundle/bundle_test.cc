@@ -605,6 +605,34 @@ TEST_F(BundleTest, TheCustodyReportIsSearchableKazakhAndRussianText) {
   EXPECT_FALSE(base::StrContains(unspaced, "5/4"));
 }
 
+// An item over 8 GiB (the old tar header's limit; the pax header holds the size). Writes and
+// reads 8 GiB, so it runs only when asked: THREATHUB_BUNDLE_BIG_TEST=1.
+TEST_F(BundleTest, AnItemLargerThanEightGibRoundTrips) {
+  if (std::getenv("THREATHUB_BUNDLE_BIG_TEST") == nullptr) {
+    GTEST_SKIP() << "THREATHUB_BUNDLE_BIG_TEST is not set";
+  }
+  constexpr uint64_t kSize = (uint64_t{8} << 30) + 4097;
+  BundleItem& item = builder_->AddItem("disk.img", "");
+  // A sparse file: zeros cost no disk space to store, only time to hash.
+  std::filesystem::resize_file(item.blob_path, kSize);
+  vault::Digests digests = vault::HashFile(item.blob_path).value();
+  item.size = kSize;
+  item.md5 = digests.Md5Hex();
+  item.sha1 = digests.Sha1Hex();
+  item.sha256 = digests.Sha256Hex();
+  item.custody[0].hash_after = item.sha256;
+  for (CustodyEntry& event : item.custody) {
+    if (!event.hash_before.empty()) event.hash_before = item.sha256;
+    if (!event.hash_after.empty()) event.hash_after = item.sha256;
+  }
+  absl::StatusOr<WrittenBundle> written = WriteBundle(builder_->Build().value(), Path("big.tar"));
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_GT(written->size, kSize);
+  absl::StatusOr<BundleVerdict> verdict = VerifyBundle(Path("big.tar"));
+  ASSERT_TRUE(verdict.ok()) << verdict.status();
+  EXPECT_TRUE(verdict->ok) << Text(verdict->problems);
+}
+
 // Not a test of behaviour: writes the fuzzer's seeds when asked,
 //   THREATHUB_BUNDLE_FUZZ_SEED=fuzz/corpus/bundle build/src/bundle/bundle_test
 //   --gtest_filter=*FuzzSeed
