@@ -10,18 +10,20 @@
 // Otherwise the server feeds the body to the returned sink, then calls the handler with
 // `request.body_sink` set. `max_body_bytes` is then the limit of the streamed body.
 //
-//   router.Add({.method = Method::kPost,
-//               .pattern = "/api/v1/cases/{id}/evidence",
-//               .permission = auth::Permission::kCasesRead,  // and need-to-know below
-//               .handler = FinishUpload,                      // commits the BlobWriter
-//               .max_body_bytes = int64_t{1} << 40,           // 1 TiB
-//               .open_body_sink = [&](Request& head) -> absl::StatusOr<std::shared_ptr<BodySink>> {
-//                 RETURN_IF_ERROR(cases.CheckAccess(*head.principal, head.path_params["id"]));
-//                 ASSIGN_OR_RETURN(std::unique_ptr<vault::BlobWriter> writer,
-//                                  store.Begin({.expected_bytes =
-//                                  head.ContentLength().value_or(0)}));
-//                 return std::make_shared<BlobSink>(std::move(writer));
-//               }});
+//   router.Add({
+//       .method = Method::kPost,
+//       .pattern = "/api/v1/cases/{id}/evidence",
+//       .permission = auth::Permission::kCasesRead,  // and need-to-know below
+//       .handler = FinishUpload,                      // commits the BlobWriter
+//       .max_body_bytes = int64_t{1} << 40,           // 1 TiB
+//       .open_body_sink = [&](Request& head) -> absl::StatusOr<std::shared_ptr<BodySink>> {
+//         // head.principal is set (unless the route is kPublic); head.body is still empty.
+//         RETURN_IF_ERROR(cases.CheckAccess(*head.principal, head.path_params["id"]));
+//         uint64_t expected = head.ContentLength().value_or(0);  // 0: chunked
+//         ASSIGN_OR_RETURN(std::unique_ptr<vault::BlobWriter> writer,
+//                          store.Begin({.expected_bytes = expected}));
+//         return std::make_shared<BlobSink>(std::move(writer));  // message.h
+//       }});
 #pragma once
 
 #include <functional>
