@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -107,6 +108,9 @@ absl::StatusOr<std::string> RunEwfHelper(const std::string& binary, const std::s
     std::string message = parsed.is_object() && parsed.contains("error")
                               ? parsed["error"].get<std::string>()
                               : "the E01 reader failed";
+    // libewf's messages end in NUL bytes and name the stored file: users see neither.
+    message.erase(std::remove(message.begin(), message.end(), '\0'), message.end());
+    message = base::StrReplaceAll(message, {{path, "the image"}});
     return absl::DataLossError(message);
   }
   return output;
