@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/encoding.h"
 #include "base/file.h"
@@ -167,11 +169,15 @@ TEST_F(BundleTest, APastVerificationThatFoundAnotherHashIsAWarning) {
   BundleItem& item = builder_->AddItem("a.txt", "a", {"verification"});
   item.custody[1].hash_after = std::string(64, 'f');
   item.custody[1].result = "mismatch";
+  BundleItem& other = builder_->AddItem("b.txt", "b", {"verification"});
+  other.custody[1].hash_after = "";
+  other.custody[1].result = "missing";
   ASSERT_TRUE(WriteBundle(builder_->Build().value(), Path("good.tar")).ok());
   BundleVerdict verdict = VerifyBundle(Path("good.tar")).value();
   EXPECT_TRUE(verdict.ok) << Text(verdict.problems);
-  ASSERT_EQ(verdict.warnings.size(), 1u);
-  EXPECT_THAT(verdict.warnings[0], AllOf(HasSubstr("item 101"), HasSubstr("mismatch")));
+  ASSERT_EQ(verdict.warnings.size(), 2u);
+  EXPECT_THAT(verdict.warnings[0], AllOf(HasSubstr("item 101"), HasSubstr("\"mismatch\"")));
+  EXPECT_THAT(verdict.warnings[1], AllOf(HasSubstr("item 102"), HasSubstr("found no file")));
 }
 
 // Each way of tampering with a good bundle, and the words the verdict must use.
@@ -603,6 +609,38 @@ TEST_F(BundleTest, TheCustodyReportIsSearchableKazakhAndRussianText) {
   EXPECT_TRUE(base::StrContains(unspaced, "1/4"));
   EXPECT_TRUE(base::StrContains(unspaced, "4/4"));
   EXPECT_FALSE(base::StrContains(unspaced, "5/4"));
+}
+
+// README.txt's steps, run as written: the openssl signature check and the Python script.
+TEST_F(BundleTest, TheReadmeStepsCheckTheBundleByHand) {
+  if (std::system("command -v python3 > /dev/null && command -v openssl > /dev/null") != 0) {
+    GTEST_SKIP() << "python3 or openssl is not installed";
+  }
+  ASSERT_TRUE(WriteBundle(Contents(), Path("good.tar")).ok());
+  std::filesystem::create_directories(Path("by-hand"));
+  std::vector<Member> members = ReadMembers(Path("good.tar")).value();
+  for (const Member& member : members) {
+    if (base::StartsWith(member.name, "files/")) continue;
+    std::ofstream(Path("by-hand/" + member.name), std::ios::binary) << member.data;
+  }
+  const std::string& readme = Find(members, "README.txt").data;
+  size_t begin = readme.find("import base64");
+  size_t end = readme.find("\n\n", readme.find("ingest hash"));
+  ASSERT_NE(begin, std::string::npos);
+  std::ofstream(Path("by-hand/check.py")) << readme.substr(begin, end - begin) << "\n";
+  std::string shell = base::StrCat(
+      "cd '", Path("by-hand"), "' && ", "sed -n '/BEGIN/,/END/p' public-key.txt > key.pem && ",
+      "head -n 3 checkpoint.txt > signed.txt && ",
+      "tail -n 1 checkpoint.txt | awk '{print $3}' | base64 -d | tail -c 64 > signature.bin && ",
+      "openssl pkeyutl -verify -pubin -inkey key.pem -rawin -in signed.txt -sigfile "
+      "signature.bin > openssl.txt 2>&1; python3 check.py > check.txt 2>&1");
+  ASSERT_EQ(std::system(shell.c_str()), 0);
+  EXPECT_THAT(base::ReadFile(Path("by-hand/openssl.txt")).value(),
+              HasSubstr("Signature Verified Successfully"));
+  std::string report = base::ReadFile(Path("by-hand/check.txt")).value();
+  std::vector<std::string_view> lines = base::StrSplit(report, '\n', /*skip_empty=*/true);
+  EXPECT_EQ(lines.size(), 9u + 3u) << report;  // one per event, one per item
+  for (std::string_view line : lines) EXPECT_TRUE(base::StartsWith(line, "OK ")) << line;
 }
 
 // An item over 8 GiB (the old tar header's limit; the pax header holds the size). Writes and

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "base/clock.h"
 #include "base/encoding.h"
 #include "base/strings.h"
 #include "bundle/internal/manifest.h"
@@ -209,12 +210,16 @@ void CheckHashRules(const BundleItem& item, Findings& findings) {
                          Quote(item.sha256), ": the file is not the one that was ingested"));
       }
     } else if (event.action == "verification") {
-      // A verification records what it found; a mismatch is history worth showing, and the
-      // file in the bundle is judged by the ingest hash alone.
-      if (!event.hash_after.empty() && event.hash_after != item.sha256) {
+      // A verification records what it found; a mismatch or a missing file is history worth
+      // showing, and the file in the bundle is judged by the ingest hash alone.
+      bool other_hash = !event.hash_after.empty() && event.hash_after != item.sha256;
+      bool bad_result = !event.result.empty() && event.result != "match";
+      if (other_hash || bad_result) {
         findings.warnings.push_back(base::StrCat(
-            label, " at ", base::FormatUtc(event.at), " found SHA-256 ", event.hash_after,
-            " (result ", Quote(event.result), "), not the ingested ", item.sha256));
+            label, " at ", base::FormatUtc(event.at), " found ",
+            event.hash_after.empty() ? std::string("no file")
+                                     : base::StrCat("SHA-256 ", event.hash_after),
+            " (result ", Quote(event.result), "); the ingested SHA-256 is ", item.sha256));
       }
     } else if (base::StartsWith(event.action, "disposal")) {
       // Disposal events may name no hash or the last one seen; nothing to compare.
