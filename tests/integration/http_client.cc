@@ -287,6 +287,12 @@ bool HttpConnection::WaitForClose() {
   return why.find("timed out") == std::string::npos;
 }
 
+bool HttpConnection::WaitReadable(std::chrono::milliseconds wait) {
+  if (fd_ < 0 || !buffer_.empty()) return true;
+  pollfd waiting{fd_, POLLIN, 0};
+  return poll(&waiting, 1, static_cast<int>(wait.count())) > 0;
+}
+
 HttpResponse Fetch(int port, const HttpRequest& request) {
   HttpConnection connection(port);
   return connection.Send(request);

@@ -70,6 +70,9 @@ class HttpConnection {
   // True when the peer closes the connection (EOF or reset) before the timeout. Bytes that
   // arrive before the close are discarded.
   bool WaitForClose();
+  // True when the server has sent something (or closed the connection) within `wait`: e.g. an
+  // early answer to a request whose body is still being sent.
+  bool WaitReadable(std::chrono::milliseconds wait);
 
  private:
   // Reads more bytes into buffer_; false on EOF, error or timeout (reason in `why`).

@@ -183,6 +183,10 @@ void IntegrationTest::TearDown() {
   temp_.reset();
 }
 
+std::string IntegrationTest::NextDataDir() const {
+  return temp() + "/server" + std::to_string(servers_.size()) + "/data";
+}
+
 TestServer* IntegrationTest::StartServer(ServerOptions options) {
   std::string base = temp() + "/server" + std::to_string(servers_.size());
   std::string db = "sqlite";

@@ -74,6 +74,9 @@ class IntegrationTest : public ::testing::TestWithParam<std::string> {
   // A server on a new data directory and a new database; nullptr (and a test failure) when it
   // does not start.
   TestServer* StartServer(ServerOptions options = {});
+  // The data directory the next StartServer() will use (not made yet), e.g. to mount a small
+  // file system inside it first.
+  std::string NextDataDir() const;
 
   // Signs in an account that needs no TOTP (the demo accounts); nullopt and a failure otherwise.
   std::optional<SignedIn> SignIn(int port, const std::string& username,
