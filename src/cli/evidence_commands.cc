@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "api/app.h"
@@ -78,13 +79,12 @@ absl::Status Add(api::App& app, EvidenceArguments& arguments) {
     evidence::Metadata metadata = base_metadata;
     size_t slash = file.find_last_of('/');
     metadata.original_name = slash == std::string::npos ? file : file.substr(slash + 1);
-    absl::Status checked = app.evidence().CheckIngest(who, case_id, metadata);
-    absl::StatusOr<evidence::Item> item = checked;
-    if (checked.ok()) {
-      absl::StatusOr<vault::PutResult> put = app.blobs().PutFile(file);
-      item = put.ok() ? app.evidence().Ingest(who, CliOrigin(), case_id, metadata, *put)
-                      : absl::StatusOr<evidence::Item>(put.status());
-    }
+    // (A StatusOr must not be made from an OK status: that aborts.)
+    absl::StatusOr<evidence::Item> item = [&]() -> absl::StatusOr<evidence::Item> {
+      RETURN_IF_ERROR(app.evidence().CheckIngest(who, case_id, metadata));
+      ASSIGN_OR_RETURN(vault::PutResult put, app.blobs().PutFile(file));
+      return app.evidence().Ingest(who, CliOrigin(), case_id, metadata, put);
+    }();
     if (!item.ok()) {
       ++failures;
       std::fprintf(stderr, "%s: NOT added: %s\n", file.c_str(),
@@ -166,8 +166,11 @@ std::function<absl::Status()> AddEvidenceCommands(
   add->add_option("--acquired-at", values.acquired_at, "when (UTC, 2026-11-20T09:30:00Z)");
   add->add_option("--place", values.metadata.acquired_place, "where it was acquired");
   add->add_option("--parent", values.parent, "the item it was derived from");
+  // One value per occurrence: otherwise `--category fraud disk.E01` takes the file for a
+  // category.
   add->add_option("--category", values.metadata.categories,
-                  "evidence category (repeatable; retention: the longest wins)");
+                  "evidence category (repeatable; retention: the longest wins)")
+      ->allow_extra_args(false);
   add->add_option("FILE", values.files, "files to add")->required()->check(CLI::ExistingFile);
   CLI::App* verify = group.add_subcommand(
       "verify", "re-hash every stored file (or one item) and compare with the records");
@@ -194,7 +197,14 @@ std::function<absl::Status()> AddInternalCommands(CLI::App& group) {
       "ewf-report", "read an E01 image with libewf and print its verification report as JSON");
   ewf->add_option("FILE", *path, "the image's first segment")->required();
   return [path]() -> absl::Status {
-    absl::StatusOr<vault::EwfReport> report = vault::VerifyEwfImage(*path);
+    // The server passes a file of the vault, named by its hash: libewf's segment glob would
+    // refuse it for want of an .E01 extension, so a file not named like a first segment is
+    // opened as the one segment of the image.
+    std::string extension = std::filesystem::path(*path).extension().string();
+    bool first_segment = extension.size() == 4 && (extension[1] == 'E' || extension[1] == 'e') &&
+                         extension.substr(2) == "01";
+    absl::StatusOr<vault::EwfReport> report =
+        first_segment ? vault::VerifyEwfImage(*path) : vault::VerifyEwfSegments({*path});
     if (!report.ok()) {
       std::printf("%s\n", evidence::EwfErrorJson(report.status()).c_str());
       return report.status();
