@@ -340,7 +340,7 @@ INSTANTIATE_TEST_SUITE_P(
                     EditManifest(members, [](Json& m) { m["items"][2]["id"] = 104; });
                   },
                   {"item 104", "\"item_id\""}},
-        Tampering{"EventDroppedFromTheMiddleAndReordered",
+        Tampering{"EventsReordered",
                   [](std::vector<Member>& members) {
                     EditManifest(members, [](Json& m) {
                       Json& custody = m["items"][1]["custody"];
@@ -356,7 +356,7 @@ INSTANTIATE_TEST_SUITE_P(
                     });
                   },
                   {"item 103", "no ingest event"}},
-        Tampering{"ManifestRemoved",
+        Tampering{"ManifestListsNoItems",
                   [](std::vector<Member>& members) {
                     // Keeps a manifest but of no items: every file is then extra.
                     EditManifest(members, [](Json& m) { m["items"] = Json::array(); });
