@@ -10,6 +10,7 @@ packages=(
   libboost-dev libssl-dev libsqlite3-dev libpq-dev libsodium-dev nlohmann-json3-dev
   libcli11-dev libspdlog-dev libtomlplusplus-dev libabsl-dev libmagic-dev libewf-dev
   libarchive-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils
+  libsimdjson-dev libxml2-dev zlib1g-dev wget
   # tests and tools
   libgtest-dev libgmock-dev sqlite3 postgresql openssl curl ewf-tools
   # the web application and its browser tests

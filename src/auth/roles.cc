@@ -19,11 +19,15 @@ const std::vector<RoleInfo>& RoleTable() {
       {Role::kSupervisor,
        "supervisor",
        {Permission::kOrgRead, Permission::kUsersRead, Permission::kAuditRead,
-        Permission::kCasesRead, Permission::kCasesCreate, Permission::kEvidenceApprove}},
+        Permission::kCasesRead, Permission::kCasesCreate, Permission::kEvidenceApprove,
+        Permission::kMonitoring}},
       {Role::kInvestigator,
        "investigator",
-       {Permission::kOrgRead, Permission::kCasesRead, Permission::kCasesCreate}},
-      {Role::kAnalyst, "analyst", {Permission::kOrgRead, Permission::kCasesRead}},
+       {Permission::kOrgRead, Permission::kCasesRead, Permission::kCasesCreate,
+        Permission::kMonitoring}},
+      {Role::kAnalyst,
+       "analyst",
+       {Permission::kOrgRead, Permission::kCasesRead, Permission::kMonitoring}},
       {Role::kProsecutor, "prosecutor", {Permission::kOrgRead, Permission::kCasesRead}},
       {Role::kTrainer, "trainer", {Permission::kOrgRead}},
       {Role::kTrainee, "trainee", {}},
@@ -73,6 +77,8 @@ std::string_view PermissionName(Permission permission) {
       return "cases.create";
     case Permission::kEvidenceApprove:
       return "evidence.approve";
+    case Permission::kMonitoring:
+      return "monitoring.use";
     case Permission::kCount:
       break;
   }

@@ -32,6 +32,7 @@ enum class Permission {
   kCasesRead,     // see cases (each one still subject to need-to-know)
   kCasesCreate,   // open cases in one's agency
   kEvidenceApprove,  // approve evidence disposal, see integrity alerts of one's agency
+  kMonitoring,       // request monitoring mandates, use collection (each mandate: need-to-know)
   kCount,
 };
 
