@@ -98,7 +98,8 @@ class EvidenceTest : public ::testing::Test {
 
   std::vector<std::string> Actions(int64_t item_id) {
     std::vector<std::string> actions;
-    for (const CustodyEvent& event : evidence_->Custody(lead_, item_id).value()) {
+    std::vector<CustodyEvent> events = evidence_->Custody(lead_, item_id).value();
+    for (const CustodyEvent& event : events) {
       actions.push_back(event.action);
     }
     return actions;
