@@ -101,14 +101,6 @@ absl::Status ValidateArticles(const std::vector<std::string>& articles) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Person> LoadPerson(store::Transaction& tx, int64_t user_id) {
-  ASSIGN_OR_RETURN(
-      store::Result result,
-      tx.Execute("SELECT id, username, display_name FROM users WHERE id = $1", {user_id}));
-  if (result.rows.empty()) return absl::NotFoundError("user not found");
-  return Person{result.rows[0].Int(0), result.rows[0].Text(1), result.rows[0].Text(2)};
-}
-
 Case CaseFromRow(const store::Row& row) {
   Case loaded;
   loaded.id = row.Int(0);
