@@ -11,6 +11,9 @@
 //   THREATHUB_DEMO_SUPERVISOR_USER (default supervisor) / THREATHUB_DEMO_SUPERVISOR_PASSWORD /
 //     THREATHUB_DEMO_SUPERVISOR_TOTP_SECRET               the supervisor of THREATHUB_DEMO_USER's
 //                                                        agency (the cases scenarios)
+//   THREATHUB_DEMO_HEAD_USER (default head) / THREATHUB_DEMO_HEAD_PASSWORD /
+//     THREATHUB_DEMO_HEAD_TOTP_SECRET                     the head of that agency (a supervisor):
+//                                                        the second approval of a covert mandate
 //   THREATHUB_DEMO_TRAINEE_USER (default trainee) / THREATHUB_DEMO_TRAINEE_PASSWORD /
 //     THREATHUB_DEMO_TRAINEE_TOTP_SECRET                  a user without cases.read, of another
 //                                                        agency (optional)
@@ -59,6 +62,12 @@ export const config = {
     ['THREATHUB_DEMO_SUPERVISOR_PASSWORD'],
     'THREATHUB_DEMO_SUPERVISOR_TOTP_SECRET',
     'supervisor',
+  ),
+  head: account(
+    'THREATHUB_DEMO_HEAD_USER',
+    ['THREATHUB_DEMO_HEAD_PASSWORD'],
+    'THREATHUB_DEMO_HEAD_TOTP_SECRET',
+    'head',
   ),
   trainee: account(
     'THREATHUB_DEMO_TRAINEE_USER',

@@ -7,7 +7,8 @@
 //     [--max-upload-mb 512] [--store-mb 2048] [--disposal-delay-seconds 604800]
 //
 // Demo accounts (printed at start): admin (national administrator), aliya (investigator),
-// serik (supervisor) and erlan (prosecutor) of the Almaty agency, timur (trainee, Astana). Each
+// serik (supervisor), dana (supervisor, head of the agency) and erlan (prosecutor) of the Almaty
+// agency, timur (trainee, Astana). Each
 // must enrol TOTP at first sign-in unless --no-totp is given.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -39,9 +40,10 @@ const PERMISSIONS_BY_ROLE = {
     'cases.read',
     'cases.create',
     'evidence.approve',
+    'monitoring.use',
   ],
-  investigator: ['org.read', 'cases.read', 'cases.create'],
-  analyst: ['org.read', 'cases.read'],
+  investigator: ['org.read', 'cases.read', 'cases.create', 'monitoring.use'],
+  analyst: ['org.read', 'cases.read', 'monitoring.use'],
   prosecutor: ['org.read', 'cases.read'],
   trainer: ['org.read'],
   trainee: [],
@@ -113,6 +115,7 @@ export const DEMO = {
   serik: 'serik-demo-password-1',
   erlan: 'erlan-demo-password-1',
   timur: 'timur-demo-password-1',
+  dana: 'dana-demo-password-1',
 };
 addUser({
   username: 'admin',
@@ -142,6 +145,15 @@ addUser({
   roles: ['prosecutor'],
   password: DEMO.erlan,
 });
+const dana = addUser({
+  username: 'dana',
+  display_name: 'Дана Жақсыбекова',
+  agency: almatyPolice,
+  roles: ['supervisor'],
+  password: DEMO.dana,
+});
+// The head of the Almaty agency: the second approver of covert mandates.
+almatyPolice.head_user_id = dana.id;
 addUser({
   username: 'timur',
   display_name: 'Тимур Бекұлы',
@@ -1755,6 +1767,1003 @@ route('POST', '/api/v1/_mock/evidence/{id}/tamper', ({ request, params }) => {
   requireContent(item);
   item.content = Buffer.concat([item.content, Buffer.from('tampered')]);
   return { status: 204 };
+});
+
+// ---- monitoring mandates, personas and collection (issue 5; the C++ contract is
+// src/mandates/mandates.h and src/collect/formats.h) ----
+// A mandate is seen by its requester, the supervisors (and head) of its agency and the members
+// of its case. One supervisor who is not the requester approves; a covert mandate then needs the
+// head of the agency (agency.head_user_id), who is neither the requester nor the first approver.
+// Refusals of the two-person rule are 403 with reason two_person_rule. Every change keeps a
+// version. Sources import JSON Lines, Telegram result.json and VK responses (WARC is refused by
+// the mock); each record is checked against the mandate as Evaluate() does.
+const mandates = [];
+const mandateVersions = [];
+const personas = [];
+const sources = [];
+const collectedItems = [];
+const LEVELS = ['overt', 'discreet', 'covert'];
+const MECHANISMS = ['manual', 'automated', 'persona'];
+const MANDATE_STATES = ['draft', 'pending', 'approved', 'rejected', 'expired', 'revoked'];
+const SCOPE_KINDS = ['domain', 'account', 'url_prefix', 'platform'];
+const SOURCE_KINDS = ['telegram', 'vk', 'jsonl', 'warc', 'feed'];
+const PERSONA_STATUSES = ['active', 'suspended', 'retired'];
+const MANDATE_FIELDS = [
+  'purpose',
+  'case_id',
+  'predicate',
+  'level',
+  'mechanism',
+  'scope',
+  'starts_at',
+  'ends_at',
+  'storage_days',
+  'justification',
+];
+
+function isHeadOf(user, agencyId) {
+  return agencies.find((agency) => agency.id === agencyId)?.head_user_id === user.id;
+}
+function supervisesAgency(user, agencyId) {
+  return user.agency_id === agencyId && user.roles.includes('supervisor');
+}
+/** The state with the clock applied: an approved mandate past its end has expired. */
+function mandateState(mandate) {
+  if (mandate.state === 'approved' && Date.parse(mandate.ends_at) < Date.now()) return 'expired';
+  return mandate.state;
+}
+function canSeeMandate(user, mandate) {
+  if (mandate.requester_id === user.id || supervisesAgency(user, mandate.agency_id)) return true;
+  const opened = mandate.case_id === null ? null : cases.find((c) => c.id === mandate.case_id);
+  return opened !== null && opened !== undefined && canRead(user, opened);
+}
+/** Whom the mandate waits for: 'supervisor', 'head' or null. */
+function awaitedApprover(mandate) {
+  if (mandateState(mandate) !== 'pending') return null;
+  if (mandate.approved_by_id === null) return 'supervisor';
+  if (mandate.level === 'covert' && mandate.head_approved_by_id === null) return 'head';
+  return null;
+}
+/** Whether `user` is the one the mandate waits for (the approval inbox). */
+function awaitsUser(user, mandate) {
+  const awaited = awaitedApprover(mandate);
+  if (awaited === null || !supervisesAgency(user, mandate.agency_id)) return false;
+  if (user.id === mandate.requester_id) return false;
+  if (awaited === 'supervisor')
+    return !(mandate.level === 'covert' && isHeadOf(user, mandate.agency_id));
+  return isHeadOf(user, mandate.agency_id) && user.id !== mandate.approved_by_id;
+}
+function publicMandate(mandate, viewer) {
+  const state = mandateState(mandate);
+  const opened = mandate.case_id === null ? null : cases.find((c) => c.id === mandate.case_id);
+  const who = (userId) => (userId === null ? null : person(userById(userId)));
+  const requester = viewer !== null && mandate.requester_id === viewer.id;
+  const supervisor = viewer !== null && supervisesAgency(viewer, mandate.agency_id);
+  const awaited = awaitedApprover(mandate);
+  return {
+    id: mandate.id,
+    agency_id: mandate.agency_id,
+    version: mandate.version,
+    purpose: mandate.purpose,
+    case_id: mandate.case_id,
+    case_number: opened?.number ?? null,
+    predicate: mandate.predicate,
+    level: mandate.level,
+    mechanism: mandate.mechanism,
+    scope: mandate.scope,
+    starts_at: mandate.starts_at,
+    ends_at: mandate.ends_at,
+    storage_days: mandate.storage_days,
+    justification: mandate.justification,
+    requester: person(userById(mandate.requester_id)),
+    state,
+    approved_by: who(mandate.approved_by_id),
+    approved_at: mandate.approved_at,
+    head_approved_by: who(mandate.head_approved_by_id),
+    head_approved_at: mandate.head_approved_at,
+    needs_head_approval: mandate.level === 'covert' && mandate.head_approved_by_id === null,
+    rejection_reason: mandate.rejection_reason,
+    revocation_reason: mandate.revocation_reason,
+    created_at: mandate.created_at,
+    updated_at: mandate.updated_at,
+    // What the interface offers; the actions check the two-person rule themselves (a
+    // supervisor's own request shows Approve, and the approval is refused).
+    can: viewer
+      ? {
+          edit: requester && (state === 'draft' || state === 'rejected'),
+          submit: requester && state === 'draft',
+          approve:
+            supervisor &&
+            (awaited === 'supervisor' ||
+              (awaited === 'head' && isHeadOf(viewer, mandate.agency_id))),
+          reject: supervisor && state === 'pending' && !requester,
+          revoke: supervisor && state === 'approved',
+        }
+      : undefined,
+  };
+}
+function keepVersion(mandate) {
+  mandateVersions.push({ mandate_id: mandate.id, snapshot: structuredClone(mandate) });
+}
+function findMandate(user, idText) {
+  const mandate = mandates.find((candidate) => String(candidate.id) === idText);
+  if (!mandate || !canSeeMandate(user, mandate))
+    throw new HttpError(404, 'not_found', 'mandate not found');
+  return mandate;
+}
+const DOMAIN = /^[\p{L}\p{N}][\p{L}\p{N}-]*(\.[\p{L}\p{N}][\p{L}\p{N}-]*)+$/u;
+function checkScope(scope) {
+  if (!Array.isArray(scope)) throw bad('scope: a list of entries', 'scope');
+  return scope.map((entry, index) => {
+    const field = `scope[${index}]`;
+    if (entry === null || typeof entry !== 'object') throw bad(`${field}: an object`, field);
+    if (!SCOPE_KINDS.includes(entry.kind))
+      throw bad('kind: domain, account, url_prefix or platform', `${field}.kind`);
+    const platform = typeof entry.platform === 'string' ? entry.platform.trim().toLowerCase() : '';
+    const value = typeof entry.value === 'string' ? entry.value.trim() : '';
+    if ((entry.kind === 'account' || entry.kind === 'platform') && platform === '')
+      throw bad('the platform is required', `${field}.platform`);
+    if (entry.kind === 'domain' && !DOMAIN.test(value))
+      throw bad(`"${value}" is not a domain such as example.kz`, `${field}.value`);
+    if (entry.kind === 'url_prefix' && !/^https?:\/\/[^/\s]+/.test(value))
+      throw bad('an address starting with http:// or https://', `${field}.value`);
+    if (entry.kind === 'account' && value === '')
+      throw bad('the account id is required', `${field}.value`);
+    return entry.kind === 'domain' || entry.kind === 'url_prefix'
+      ? {
+          kind: entry.kind,
+          platform: '',
+          value: entry.kind === 'domain' ? value.toLowerCase() : value,
+        }
+      : { kind: entry.kind, platform, value: entry.kind === 'platform' ? platform : value };
+  });
+}
+function checkTime(body, field) {
+  const value = body[field];
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+    throw bad('expected a time such as 2026-12-01T09:00:00Z', field);
+  return new Date(value).toISOString();
+}
+/** The fields of a mandate from a request body (a draft may leave most of them out). */
+function mandateFields(user, body) {
+  checkFields(body, MANDATE_FIELDS);
+  const purpose = requireText(body, 'purpose');
+  let caseId = null;
+  if (body.case_id !== undefined && body.case_id !== null) {
+    const opened = cases.find((c) => String(c.id) === String(body.case_id));
+    if (!opened || !canRead(user, opened)) throw bad('case_id: a case you may see', 'case_id');
+    caseId = opened.id;
+  }
+  if (body.level !== undefined && !LEVELS.includes(body.level))
+    throw bad('level: overt, discreet or covert', 'level');
+  if (body.mechanism !== undefined && !MECHANISMS.includes(body.mechanism))
+    throw bad('mechanism: manual, automated or persona', 'mechanism');
+  const startsAt = checkTime(body, 'starts_at');
+  const endsAt = checkTime(body, 'ends_at');
+  if (startsAt && endsAt && Date.parse(endsAt) <= Date.parse(startsAt))
+    throw bad('the window must end after it starts', 'ends_at');
+  let storageDays = null;
+  if (body.storage_days !== undefined && body.storage_days !== null) {
+    if (!Number.isInteger(body.storage_days) || body.storage_days < 1 || body.storage_days > 3650)
+      throw bad('storage_days: 1 to 3650', 'storage_days');
+    storageDays = body.storage_days;
+  }
+  return {
+    purpose,
+    case_id: caseId,
+    predicate: typeof body.predicate === 'string' ? body.predicate.trim() : '',
+    level: body.level ?? 'overt',
+    level_given: body.level !== undefined,
+    mechanism: body.mechanism ?? 'manual',
+    mechanism_given: body.mechanism !== undefined,
+    scope: checkScope(body.scope ?? []),
+    starts_at: startsAt,
+    ends_at: endsAt,
+    storage_days: storageDays,
+    justification: typeof body.justification === 'string' ? body.justification.trim() : '',
+  };
+}
+/** What a submission needs, in the form's order; the first missing field is named. */
+function checkSubmittable(mandate) {
+  if (mandate.case_id === null && mandate.predicate === '')
+    throw bad('a case or the legal predicate is required', 'predicate', 'required');
+  if (!mandate.level_given) throw bad('choose the level', 'level', 'required');
+  if (!mandate.mechanism_given) throw bad('choose the mechanism', 'mechanism', 'required');
+  if (mandate.scope.length === 0) throw bad('the scope is empty', 'scope', 'required');
+  if (mandate.starts_at === null) throw bad('the start is required', 'starts_at', 'required');
+  if (mandate.ends_at === null) throw bad('the end is required', 'ends_at', 'required');
+  if (mandate.storage_days === null)
+    throw bad('the storage period is required', 'storage_days', 'required');
+  if (mandate.justification === '')
+    throw bad('the justification is required', 'justification', 'required');
+}
+function touchMandate(mandate, request, user, action) {
+  mandate.version += 1;
+  mandate.updated_at = now();
+  keepVersion(mandate);
+  record(request, user, `mandate.${action}`, 'mandate', mandate.id);
+}
+const twoPerson = (message) =>
+  new HttpError(403, 'permission_denied', message, { reason: 'two_person_rule' });
+
+route('GET', '/api/v1/mandates', ({ request, url }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  for (const key of url.searchParams.keys())
+    if (!['state', 'awaiting', 'limit'].includes(key)) throw bad(`${key}: unknown parameter`, key);
+  const state = url.searchParams.get('state') ?? '';
+  if (state !== '' && !MANDATE_STATES.includes(state)) throw bad('state: unknown', 'state');
+  const awaiting = url.searchParams.get('awaiting') ?? '';
+  if (awaiting !== '' && awaiting !== 'me') throw bad('awaiting: me', 'awaiting');
+  const list = mandates
+    .filter((mandate) => canSeeMandate(user, mandate))
+    .filter((mandate) => state === '' || mandateState(mandate) === state)
+    .filter((mandate) => awaiting === '' || awaitsUser(user, mandate))
+    .sort((a, b) => b.updated_at.localeCompare(a.updated_at) || b.id - a.id);
+  return { body: { mandates: list.map((mandate) => publicMandate(mandate, user)) } };
+});
+
+route('POST', '/api/v1/mandates', ({ request, body }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const fields = mandateFields(user, body);
+  const mandate = {
+    id: id(),
+    agency_id: user.agency_id,
+    version: 1,
+    ...fields,
+    requester_id: user.id,
+    state: 'draft',
+    approved_by_id: null,
+    approved_at: null,
+    head_approved_by_id: null,
+    head_approved_at: null,
+    rejection_reason: '',
+    revocation_reason: '',
+    created_at: now(),
+    updated_at: now(),
+  };
+  mandates.push(mandate);
+  keepVersion(mandate);
+  record(request, user, 'mandate.create', 'mandate', mandate.id);
+  return { status: 201, body: publicMandate(mandate, user) };
+});
+
+route('GET', '/api/v1/mandates/{id}', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const mandate = findMandate(user, params.id);
+  record(request, user, 'mandate.read', 'mandate', mandate.id);
+  return { body: publicMandate(mandate, user) };
+});
+
+route('PUT', '/api/v1/mandates/{id}', ({ request, params, body }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const mandate = findMandate(user, params.id);
+  if (mandate.requester_id !== user.id)
+    throw new HttpError(403, 'permission_denied', 'only the requester changes a request');
+  if (!['draft', 'rejected'].includes(mandate.state))
+    throw new HttpError(409, 'failed_precondition', 'only drafts and rejected requests change');
+  Object.assign(mandate, mandateFields(user, body), { state: 'draft', rejection_reason: '' });
+  touchMandate(mandate, request, user, 'update');
+  return { body: publicMandate(mandate, user) };
+});
+
+route('GET', '/api/v1/mandates/{id}/versions', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const mandate = findMandate(user, params.id);
+  return {
+    body: {
+      versions: mandateVersions
+        .filter((version) => version.mandate_id === mandate.id)
+        .map((version) => publicMandate(version.snapshot, null)),
+    },
+  };
+});
+
+route('POST', '/api/v1/mandates/{id}/submit', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const mandate = findMandate(user, params.id);
+  if (mandate.requester_id !== user.id)
+    throw new HttpError(403, 'permission_denied', 'only the requester submits a request');
+  if (mandate.state !== 'draft')
+    throw new HttpError(409, 'failed_precondition', 'only a draft can be submitted');
+  checkSubmittable(mandate);
+  mandate.state = 'pending';
+  touchMandate(mandate, request, user, 'submit');
+  return { body: publicMandate(mandate, user) };
+});
+
+route('POST', '/api/v1/mandates/{id}/approve', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const mandate = findMandate(user, params.id);
+  if (mandateState(mandate) !== 'pending')
+    throw new HttpError(409, 'failed_precondition', 'the mandate does not await approval');
+  if (!supervisesAgency(user, mandate.agency_id))
+    throw new HttpError(403, 'permission_denied', "only the agency's supervisors approve");
+  if (user.id === mandate.requester_id)
+    throw twoPerson('you requested this mandate: another supervisor must approve it');
+  const head = isHeadOf(user, mandate.agency_id);
+  if (mandate.approved_by_id === null) {
+    if (mandate.level === 'covert' && head)
+      throw twoPerson('the head of the agency approves a covert mandate after a supervisor');
+    mandate.approved_by_id = user.id;
+    mandate.approved_at = now();
+    if (mandate.level !== 'covert') mandate.state = 'approved';
+  } else {
+    if (user.id === mandate.approved_by_id)
+      throw twoPerson('you gave the first approval: the head of the agency gives the second');
+    if (!head)
+      throw new HttpError(
+        403,
+        'permission_denied',
+        'only the head of the agency gives the second approval',
+      );
+    mandate.head_approved_by_id = user.id;
+    mandate.head_approved_at = now();
+    mandate.state = 'approved';
+  }
+  touchMandate(mandate, request, user, 'approve');
+  return { body: publicMandate(mandate, user) };
+});
+
+for (const action of ['reject', 'revoke']) {
+  route('POST', `/api/v1/mandates/{id}/${action}`, ({ request, params, body }) => {
+    const { user } = requireSession(request);
+    requirePermission(user, 'monitoring.use');
+    checkFields(body, ['reason']);
+    const mandate = findMandate(user, params.id);
+    if (!supervisesAgency(user, mandate.agency_id))
+      throw new HttpError(403, 'permission_denied', `only the agency's supervisors ${action}`);
+    const reason = requireText(body, 'reason');
+    if (action === 'reject') {
+      if (mandateState(mandate) !== 'pending')
+        throw new HttpError(409, 'failed_precondition', 'the mandate does not await approval');
+      if (user.id === mandate.requester_id)
+        throw twoPerson('you requested this mandate: another supervisor decides on it');
+      mandate.state = 'rejected';
+      mandate.rejection_reason = reason;
+    } else {
+      if (mandateState(mandate) !== 'approved')
+        throw new HttpError(409, 'failed_precondition', 'only an approved mandate is revoked');
+      mandate.state = 'revoked';
+      mandate.revocation_reason = reason;
+      for (const source of sources.filter(
+        (s) => s.mandate_id === mandate.id && s.state === 'active',
+      )) {
+        source.state = 'stopped';
+        source.stop_reason = `mandate revoked: ${reason}`;
+      }
+    }
+    touchMandate(mandate, request, user, action);
+    return { body: publicMandate(mandate, user) };
+  });
+}
+
+/** A one-page PDF naming the mandate (the real server lays out the whole request). */
+function requestPdf(mandate, language) {
+  const title = { kk: 'Monitoring mandaty', ru: 'Mandat na monitoring', en: 'Monitoring mandate' }[
+    language
+  ];
+  const text = `${title} ${mandate.id} v${mandate.version}`;
+  const content = `BT /F1 18 Tf 72 720 Td (${text}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets = [];
+  objects.forEach((object, index) => {
+    offsets.push(pdf.length);
+    pdf += `${index + 1} 0 obj\n${object}\nendobj\n`;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) pdf += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}
+
+route('GET', '/api/v1/mandates/{id}/request.pdf', ({ request, params, url }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const mandate = findMandate(user, params.id);
+  const language = url.searchParams.get('lang') ?? 'ru';
+  if (!['kk', 'ru', 'en'].includes(language)) throw bad('lang: kk, ru or en', 'lang');
+  return {
+    buffer: requestPdf(mandate, language),
+    contentType: 'application/pdf',
+    headers: {
+      'Content-Disposition': `attachment; filename="mandate-${mandate.id}-${language}.pdf"`,
+    },
+  };
+});
+
+// ---- personas ----
+function canSeePersona(user, persona) {
+  return persona.controller_id === user.id || supervisesAgency(user, persona.agency_id);
+}
+function publicPersona(persona) {
+  const { controller_id: controllerId, ...rest } = persona;
+  return { ...rest, controller: person(userById(controllerId)) };
+}
+function personaFields(user, body, partial) {
+  const out = {};
+  if (!partial || body.platform !== undefined) {
+    const platform = requireText(body, 'platform').toLowerCase();
+    out.platform = platform;
+  }
+  if (!partial || body.handle !== undefined) out.handle = requireText(body, 'handle');
+  if (body.display_name !== undefined) out.display_name = String(body.display_name).trim();
+  if (body.controller_user_id !== undefined && body.controller_user_id !== null) {
+    const controller = userById(Number(body.controller_user_id));
+    if (
+      !controller ||
+      controller.disabled ||
+      controller.agency_id !== user.agency_id ||
+      !permissionsOf(controller).includes('monitoring.use')
+    )
+      throw bad('controller_user_id: an officer of your agency', 'controller_user_id');
+    if (controller.id !== user.id && !user.roles.includes('supervisor'))
+      throw new HttpError(403, 'permission_denied', 'only supervisors name another controller', {
+        field: 'controller_user_id',
+      });
+    out.controller_id = controller.id;
+  }
+  if (body.mandate_ids !== undefined) {
+    if (!Array.isArray(body.mandate_ids)) throw bad('mandate_ids: a list', 'mandate_ids');
+    out.mandate_ids = body.mandate_ids.map((mandateId) => {
+      const mandate = mandates.find((m) => String(m.id) === String(mandateId));
+      if (!mandate || !canSeeMandate(user, mandate) || mandateState(mandate) !== 'approved')
+        throw bad(`mandate ${mandateId} is not an approved mandate you may see`, 'mandate_ids');
+      return mandate.id;
+    });
+  }
+  if (body.status !== undefined) {
+    if (!PERSONA_STATUSES.includes(body.status))
+      throw bad('status: active, suspended or retired', 'status');
+    out.status = body.status;
+  }
+  return out;
+}
+
+route('GET', '/api/v1/personas', ({ request }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  return {
+    body: {
+      personas: personas.filter((persona) => canSeePersona(user, persona)).map(publicPersona),
+    },
+  };
+});
+
+route('POST', '/api/v1/personas', ({ request, body }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  checkFields(body, ['platform', 'handle', 'display_name', 'controller_user_id', 'mandate_ids']);
+  const fields = personaFields(user, body, false);
+  const persona = {
+    id: id(),
+    agency_id: user.agency_id,
+    platform: fields.platform,
+    handle: fields.handle,
+    display_name: fields.display_name ?? '',
+    controller_id: fields.controller_id ?? user.id,
+    mandate_ids: fields.mandate_ids ?? [],
+    status: 'active',
+    created_at: now(),
+    updated_at: now(),
+  };
+  personas.push(persona);
+  record(request, user, 'persona.create', 'persona', persona.id);
+  return { status: 201, body: publicPersona(persona) };
+});
+
+function findPersona(user, idText) {
+  const persona = personas.find((candidate) => String(candidate.id) === idText);
+  if (!persona || !canSeePersona(user, persona))
+    throw new HttpError(404, 'not_found', 'persona not found');
+  return persona;
+}
+
+route('GET', '/api/v1/personas/{id}', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  return { body: publicPersona(findPersona(user, params.id)) };
+});
+
+route('PATCH', '/api/v1/personas/{id}', ({ request, params, body }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  checkFields(body, [
+    'platform',
+    'handle',
+    'display_name',
+    'controller_user_id',
+    'mandate_ids',
+    'status',
+  ]);
+  const persona = findPersona(user, params.id);
+  Object.assign(persona, personaFields(user, body, true), { updated_at: now() });
+  record(request, user, 'persona.update', 'persona', persona.id);
+  return { body: publicPersona(persona) };
+});
+
+// ---- collection ----
+function publicSource(source) {
+  return { ...source };
+}
+function findSource(user, idText) {
+  const source = sources.find((candidate) => String(candidate.id) === idText);
+  if (!source) throw new HttpError(404, 'not_found', 'source not found');
+  findMandate(user, String(source.mandate_id));
+  return source;
+}
+function hostOf(url) {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return '';
+  }
+}
+/** Evaluate() of mandates.h: '' when the mandate permits the target now, else the refusal. */
+function evaluate(mandate, target) {
+  const state = mandateState(mandate);
+  if (state === 'revoked') return 'mandate_revoked';
+  if (state === 'expired') return 'after_window';
+  if (state !== 'approved') return 'mandate_not_approved';
+  if (Date.now() < Date.parse(mandate.starts_at)) return 'before_window';
+  if (Date.now() > Date.parse(mandate.ends_at)) return 'after_window';
+  const host = hostOf(target.url);
+  for (const entry of mandate.scope) {
+    if (
+      entry.kind === 'domain' &&
+      host !== '' &&
+      (host === entry.value || host.endsWith(`.${entry.value}`))
+    )
+      return '';
+    if (entry.kind === 'url_prefix' && target.url && target.url.startsWith(entry.value)) return '';
+    if (
+      entry.kind === 'account' &&
+      entry.platform === target.platform &&
+      target.account_id !== '' &&
+      entry.value.toLowerCase() === target.account_id.toLowerCase()
+    )
+      return '';
+    if (entry.kind === 'platform' && entry.platform === target.platform) return '';
+  }
+  return target.account_id !== '' ? 'account_outside_mandate' : 'site_outside_mandate';
+}
+function text(value) {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value))
+    return value.map((part) => (typeof part === 'string' ? part : (part?.text ?? ''))).join('');
+  return '';
+}
+function timeOf(value) {
+  if (typeof value === 'number') return new Date(value * 1000).toISOString();
+  if (typeof value === 'string' && !Number.isNaN(Date.parse(value)))
+    return new Date(value).toISOString();
+  return null;
+}
+/** The records of an uploaded file: [{record, position, error}]. */
+function parseUpload(kind, raw) {
+  const body = raw.toString('utf8');
+  if (kind === 'jsonl') {
+    const out = [];
+    body.split('\n').forEach((line, index) => {
+      if (line.trim() === '') return;
+      const position = `line ${index + 1}`;
+      try {
+        const row = JSON.parse(line);
+        for (const field of ['platform', 'post_id', 'text'])
+          if (row[field] === undefined || row[field] === null || row[field] === '')
+            throw new Error(`${field} is required`);
+        out.push({
+          position,
+          record: {
+            platform: String(row.platform).toLowerCase(),
+            post_id: String(row.post_id),
+            channel_id: String(row.channel_id ?? ''),
+            author_id: String(row.author_id ?? ''),
+            author_name: String(row.author_name ?? ''),
+            url: String(row.url ?? ''),
+            text: String(row.text),
+            created_at: timeOf(row.created_at),
+            raw: Buffer.from(line, 'utf8'),
+          },
+        });
+      } catch (error) {
+        out.push({ position, error: error instanceof SyntaxError ? 'not JSON' : error.message });
+      }
+    });
+    return out;
+  }
+  if (kind === 'telegram' || kind === 'vk') {
+    let parsed;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      throw bad('the file is not JSON');
+    }
+    if (kind === 'telegram') {
+      const channel = String(parsed.id ?? '');
+      return (parsed.messages ?? [])
+        .filter((message) => message.type === 'message')
+        .map((message, index) => ({
+          position: `message ${index + 1}`,
+          record: {
+            platform: 'telegram',
+            post_id: String(message.id),
+            channel_id: channel,
+            author_id: String(message.from_id ?? '').replace(/^user/, ''),
+            author_name: String(message.from ?? ''),
+            url: '',
+            text: text(message.text),
+            created_at: timeOf(Number(message.date_unixtime) || message.date),
+            raw: Buffer.from(JSON.stringify(message), 'utf8'),
+          },
+        }));
+    }
+    if (parsed.error) throw bad('the file is a VK error response');
+    return (parsed.response?.items ?? []).map((item, index) => ({
+      position: `item ${index + 1}`,
+      record: {
+        platform: 'vk',
+        post_id: String(item.id),
+        channel_id: String(item.owner_id ?? ''),
+        author_id: String(item.from_id ?? ''),
+        author_name: '',
+        url: `https://vk.com/wall${item.owner_id}_${item.id}`,
+        text: String(item.text ?? ''),
+        created_at: timeOf(item.date),
+        raw: Buffer.from(JSON.stringify(item), 'utf8'),
+      },
+    }));
+  }
+  throw new HttpError(501, 'unimplemented', 'the mock server does not read WARC files');
+}
+/** Stores what the mandate permits; answers the import's result and updates the counts. */
+function ingest(source, mandate, results) {
+  const outcome = { id: id(), records: 0, stored: 0, duplicates: 0, refused: {}, errors: [] };
+  for (const result of results) {
+    outcome.records += 1;
+    if (!result.record) {
+      outcome.errors.push({ position: result.position, error: result.error });
+      continue;
+    }
+    const record = result.record;
+    const refusal = evaluate(mandate, {
+      platform: record.platform,
+      account_id: record.author_id || record.channel_id,
+      url: record.url,
+    });
+    if (refusal !== '') {
+      outcome.refused[refusal] = (outcome.refused[refusal] ?? 0) + 1;
+      continue;
+    }
+    const duplicate = collectedItems.some(
+      (item) =>
+        item.mandate_id === mandate.id &&
+        item.platform === record.platform &&
+        item.channel_id === record.channel_id &&
+        item.post_id === record.post_id,
+    );
+    if (duplicate) {
+      outcome.duplicates += 1;
+      continue;
+    }
+    const collectedAt = now();
+    collectedItems.push({
+      id: id(),
+      agency_id: mandate.agency_id,
+      mandate_id: mandate.id,
+      source_id: source.id,
+      ...record,
+      collected_at: collectedAt,
+      sha256: createHash('sha256').update(record.raw).digest('hex'),
+      media: [],
+      purge_at: new Date(Date.parse(collectedAt) + mandate.storage_days * 86400_000).toISOString(),
+      promoted_evidence_id: null,
+    });
+    outcome.stored += 1;
+  }
+  source.counts.collected += outcome.stored;
+  source.counts.duplicates += outcome.duplicates;
+  source.counts.errors += outcome.errors.length;
+  for (const [reason, count] of Object.entries(outcome.refused))
+    source.counts.refused[reason] = (source.counts.refused[reason] ?? 0) + count;
+  return outcome;
+}
+
+route('GET', '/api/v1/mandates/{id}/sources', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const mandate = findMandate(user, params.id);
+  return {
+    body: {
+      sources: sources.filter((source) => source.mandate_id === mandate.id).map(publicSource),
+    },
+  };
+});
+
+route('POST', '/api/v1/mandates/{id}/sources', ({ request, params, body }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  checkFields(body, ['kind', 'name', 'url', 'poll_minutes']);
+  const mandate = findMandate(user, params.id);
+  if (mandateState(mandate) !== 'approved')
+    throw new HttpError(409, 'failed_precondition', 'sources are added to approved mandates only');
+  if (!SOURCE_KINDS.includes(body.kind))
+    throw bad('kind: telegram, vk, jsonl, warc or feed', 'kind');
+  const name = requireText(body, 'name');
+  let url = null;
+  let pollMinutes = null;
+  if (body.kind === 'feed') {
+    url = requireText(body, 'url');
+    if (!/^https?:\/\/\S+$/.test(url)) throw bad('url: an http(s) address', 'url');
+    if (evaluate(mandate, { platform: 'rss', account_id: '', url }) !== '')
+      throw bad('the feed is outside the mandate', 'url', 'site_outside_mandate');
+    pollMinutes = body.poll_minutes ?? 60;
+    if (!Number.isInteger(pollMinutes) || pollMinutes < 1)
+      throw bad('poll_minutes: a whole number of minutes', 'poll_minutes');
+  }
+  const source = {
+    id: id(),
+    mandate_id: mandate.id,
+    kind: body.kind,
+    name,
+    url,
+    poll_minutes: pollMinutes,
+    state: 'active',
+    stop_reason: null,
+    last_polled_at: null,
+    created_at: now(),
+    counts: { collected: 0, duplicates: 0, errors: 0, refused: {} },
+  };
+  sources.push(source);
+  record(request, user, 'source.create', 'source', source.id);
+  return { status: 201, body: publicSource(source) };
+});
+
+route('GET', '/api/v1/sources/{id}', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  return { body: publicSource(findSource(user, params.id)) };
+});
+
+route('POST', '/api/v1/sources/{id}/import', ({ request, params, raw }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const source = findSource(user, params.id);
+  const mandate = mandates.find((candidate) => candidate.id === source.mandate_id);
+  if (source.kind === 'feed') throw bad('feeds are polled, not imported', 'kind');
+  if (source.state !== 'active')
+    throw new HttpError(409, 'failed_precondition', 'the source is stopped');
+  if (raw.length === 0) throw bad('the file is empty');
+  const outcome = ingest(source, mandate, parseUpload(source.kind, raw));
+  record(request, user, 'source.import', 'source', source.id, 'ok', {
+    stored: outcome.stored,
+    refused: outcome.refused,
+  });
+  return { body: { import: outcome } };
+});
+
+route('POST', '/api/v1/sources/{id}/poll', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const source = findSource(user, params.id);
+  if (source.kind !== 'feed') throw bad('only feeds are polled', 'kind');
+  if (source.state !== 'active')
+    throw new HttpError(409, 'failed_precondition', 'the source is stopped');
+  // The mock fetches nothing: a poll finds no new entry.
+  source.last_polled_at = now();
+  const mandate = mandates.find((candidate) => candidate.id === source.mandate_id);
+  return { body: { import: ingest(source, mandate, []) } };
+});
+
+route('POST', '/api/v1/sources/{id}/stop', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const source = findSource(user, params.id);
+  if (source.state === 'active') {
+    source.state = 'stopped';
+    source.stop_reason = `stopped by ${user.display_name}`;
+  }
+  record(request, user, 'source.stop', 'source', source.id);
+  return { body: publicSource(source) };
+});
+
+function findCollected(user, idText) {
+  const item = collectedItems.find((candidate) => String(candidate.id) === idText);
+  if (!item) throw new HttpError(404, 'not_found', 'item not found');
+  findMandate(user, String(item.mandate_id));
+  return item;
+}
+function publicCollected(item, snippet) {
+  const { raw: _raw, agency_id: _agency, ...rest } = item;
+  return snippet === undefined ? rest : { ...rest, snippet };
+}
+/** Up to 160 characters around the first match, every match in <mark>...</mark>. */
+function snippetOf(body, query) {
+  const lower = body.toLowerCase();
+  const first = lower.indexOf(query);
+  const start = Math.max(0, first - 60);
+  const end = Math.min(body.length, start + 160);
+  const window = body.slice(start, end);
+  let out = '';
+  let at = 0;
+  const lowerWindow = window.toLowerCase();
+  for (
+    let found = lowerWindow.indexOf(query);
+    found !== -1;
+    found = lowerWindow.indexOf(query, at)
+  ) {
+    out += `${window.slice(at, found)}<mark>${window.slice(found, found + query.length)}</mark>`;
+    at = found + query.length;
+  }
+  out += window.slice(at);
+  return `${start > 0 ? '…' : ''}${out}${end < body.length ? '…' : ''}`;
+}
+
+route('GET', '/api/v1/collected', ({ request, url }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const allowed = [
+    'q',
+    'platform',
+    'author',
+    'from',
+    'to',
+    'mandate_id',
+    'source_id',
+    'limit',
+    'offset',
+  ];
+  for (const key of url.searchParams.keys())
+    if (!allowed.includes(key)) throw bad(`${key}: unknown parameter`, key);
+  const get = (key) => url.searchParams.get(key) ?? '';
+  const q = get('q').trim().toLowerCase();
+  const author = get('author').trim().toLowerCase();
+  const from = get('from') === '' ? null : Date.parse(get('from'));
+  const to = get('to') === '' ? null : Date.parse(get('to'));
+  if (Number.isNaN(from)) throw bad('from: a time', 'from');
+  if (Number.isNaN(to)) throw bad('to: a time', 'to');
+  const limit = Number(get('limit') || 50);
+  const offset = Number(get('offset') || 0);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw bad('limit: 1..200', 'limit');
+  if (!Number.isInteger(offset) || offset < 0) throw bad('offset: 0 or more', 'offset');
+  const visible = new Map();
+  const matching = collectedItems
+    .filter((item) => {
+      if (!visible.has(item.mandate_id)) {
+        const mandate = mandates.find((m) => m.id === item.mandate_id);
+        visible.set(item.mandate_id, canSeeMandate(user, mandate));
+      }
+      return visible.get(item.mandate_id);
+    })
+    .filter((item) => q === '' || item.text.toLowerCase().includes(q))
+    .filter((item) => get('platform') === '' || item.platform === get('platform'))
+    .filter(
+      (item) =>
+        author === '' ||
+        item.author_name.toLowerCase().includes(author) ||
+        item.author_id.toLowerCase() === author,
+    )
+    .filter((item) => get('mandate_id') === '' || String(item.mandate_id) === get('mandate_id'))
+    .filter((item) => get('source_id') === '' || String(item.source_id) === get('source_id'))
+    .filter((item) => {
+      const at = Date.parse(item.created_at ?? item.collected_at);
+      return (from === null || at >= from) && (to === null || at < to);
+    })
+    .sort(
+      (a, b) =>
+        (b.created_at ?? b.collected_at).localeCompare(a.created_at ?? a.collected_at) ||
+        b.id - a.id,
+    );
+  record(request, user, 'collected.search', 'collected', null, 'ok', { q });
+  return {
+    body: {
+      items: matching
+        .slice(offset, offset + limit)
+        .map((item) => publicCollected(item, q === '' ? undefined : snippetOf(item.text, q))),
+      total: matching.length,
+    },
+  };
+});
+
+route('GET', '/api/v1/collected/{id}', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const item = findCollected(user, params.id);
+  const textual =
+    !item.raw.includes(0) && Buffer.from(item.raw.toString('utf8'), 'utf8').equals(item.raw);
+  record(request, user, 'collected.read', 'collected', item.id);
+  return { body: { ...publicCollected(item), raw: textual ? item.raw.toString('utf8') : null } };
+});
+
+route('GET', '/api/v1/collected/{id}/original', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  const item = findCollected(user, params.id);
+  return {
+    buffer: item.raw,
+    contentType: 'application/octet-stream',
+    headers: { 'Content-Disposition': `attachment; filename="collected-${item.id}.raw"` },
+  };
+});
+
+route('GET', '/api/v1/collected/{id}/media/{n}', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  findCollected(user, params.id);
+  throw new HttpError(404, 'not_found', 'the mock server keeps no media');
+});
+
+route('POST', '/api/v1/collected/{id}/promote', ({ request, params, body }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'monitoring.use');
+  checkFields(body, ['case_id', 'legal_basis', 'description']);
+  const item = findCollected(user, params.id);
+  if (item.promoted_evidence_id !== null)
+    throw new HttpError(409, 'already_exists', 'the item is evidence already');
+  if (body.case_id === undefined || body.case_id === null) throw bad('choose a case', 'case_id');
+  let opened;
+  try {
+    opened = findCase(user, String(body.case_id), 'write');
+  } catch (error) {
+    throw bad(`case_id: ${error.body.error.message}`, 'case_id');
+  }
+  const legalBasis = requireText(body, 'legal_basis');
+  const hashes = digests(item.raw);
+  const ingestedAt = now();
+  const evidence = {
+    id: id(),
+    case_id: opened.id,
+    case_number: opened.number,
+    original_name: `${item.platform}-${item.channel_id || 'post'}-${item.post_id}.json`,
+    size: item.raw.length,
+    mime_type: 'application/json',
+    ...hashes,
+    description: typeof body.description === 'string' ? body.description : '',
+    source_type: 'captured_online',
+    source_detail: item.url || `${item.platform} ${item.post_id}`,
+    acquisition_method: `collected under mandate ${item.mandate_id}`,
+    acquisition_tool: 'threathub collect',
+    examiner: user.display_name,
+    acquired_at: item.collected_at,
+    acquired_place: '',
+    legal_basis: legalBasis,
+    parent_id: null,
+    categories: ['general'],
+    retention_until: retentionUntil(['general'], ingestedAt),
+    state: 'active',
+    sealed: false,
+    seal_number: '',
+    ingested_by: person(user),
+    ingested_at: ingestedAt,
+    last_verified_at: null,
+    last_verification: null,
+    ewf: null,
+    content: Buffer.from(item.raw),
+  };
+  evidenceItems.push(evidence);
+  custody(evidence, user, 'ingest', {
+    where: 'evidence store',
+    why: legalBasis,
+    hash_after: evidence.sha256,
+  });
+  item.promoted_evidence_id = evidence.id;
+  record(request, user, 'collected.promote', 'collected', item.id, 'ok', { evidence: evidence.id });
+  return { status: 201, body: publicItem(evidence) };
 });
 
 // ---- static files ----

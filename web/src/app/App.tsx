@@ -12,7 +12,13 @@ import { DisposalsPage } from '../evidence/DisposalsPage';
 import { EvidencePage } from '../evidence/EvidencePage';
 import { SignInPage } from '../auth/SignInPage';
 import { TotpEnrollPage } from '../auth/TotpEnrollPage';
+import { CollectedItemPage } from '../collect/CollectedItemPage';
+import { CollectedPage } from '../collect/CollectedPage';
 import { HomePage } from '../home/HomePage';
+import { EditMandatePage, NewMandatePage } from '../mandates/MandateEditorPage';
+import { MandatePage } from '../mandates/MandatePage';
+import { MandatesPage } from '../mandates/MandatesPage';
+import { PersonasPage } from '../mandates/PersonasPage';
 import { ProfilePage } from '../profile/ProfilePage';
 import { Frame, PublicFrame } from './Frame';
 import { I18nProvider, useI18n } from './i18n';
@@ -22,6 +28,7 @@ import {
   canCreateCases,
   canReadAudit,
   canReadCases,
+  canUseMonitoring,
 } from './permissions';
 import { Link, navigate, useLocation } from './router';
 import { SessionProvider, useSession } from './session';
@@ -61,6 +68,25 @@ const ADMIN_TABS: Record<string, AdminTab> = {
 
 const CASE_PATH = /^\/cases\/(\d+)$/;
 const EVIDENCE_PATH = /^\/evidence\/(\d+)$/;
+const MANDATE_PATH = /^\/mandates\/(\d+)$/;
+const MANDATE_EDIT_PATH = /^\/mandates\/(\d+)\/edit$/;
+const COLLECTED_PATH = /^\/collected\/(\d+)$/;
+
+/** Monitoring mandates, collection and personas (permission monitoring.use). */
+function monitoringRoute(pathname: string): ReactNode {
+  if (pathname === '/mandates') return <MandatesPage />;
+  if (pathname === '/mandates/new') return <NewMandatePage />;
+  if (pathname === '/collected') return <CollectedPage />;
+  if (pathname === '/personas') return <PersonasPage />;
+  const mandateId = MANDATE_PATH.exec(pathname)?.[1];
+  if (mandateId !== undefined) return <MandatePage key={mandateId} mandateId={mandateId} />;
+  const editId = MANDATE_EDIT_PATH.exec(pathname)?.[1];
+  if (editId !== undefined) return <EditMandatePage key={editId} mandateId={editId} />;
+  const collectedId = COLLECTED_PATH.exec(pathname)?.[1];
+  if (collectedId !== undefined)
+    return <CollectedItemPage key={collectedId} itemId={collectedId} />;
+  return null;
+}
 
 function SignedInRoutes({ pathname }: { pathname: string }): ReactNode {
   const { session } = useSession();
@@ -78,6 +104,8 @@ function SignedInRoutes({ pathname }: { pathname: string }): ReactNode {
   const itemId = EVIDENCE_PATH.exec(pathname)?.[1];
   if (itemId !== undefined)
     return canReadCases(user) ? <EvidencePage key={itemId} itemId={itemId} /> : <Forbidden />;
+  const monitoring = monitoringRoute(pathname);
+  if (monitoring !== null) return canUseMonitoring(user) ? monitoring : <Forbidden />;
   if (pathname === '/disposals')
     return canApproveEvidence(user) ? <DisposalsPage /> : <Forbidden />;
   const adminTab = ADMIN_TABS[pathname];

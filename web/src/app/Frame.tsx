@@ -4,7 +4,13 @@ import type { ReactNode } from 'react';
 import { useI18n } from './i18n';
 import type { TranslationKey } from './i18n';
 import { LanguageSwitch } from './LanguageSwitch';
-import { canAdminister, canApproveEvidence, canReadAudit, canReadCases } from './permissions';
+import {
+  canAdminister,
+  canApproveEvidence,
+  canReadAudit,
+  canReadCases,
+  canUseMonitoring,
+} from './permissions';
 import { Link, useLocation } from './router';
 import { useSession } from './session';
 import type { SessionUser } from './types';
@@ -26,6 +32,14 @@ export const NAV_ENTRIES: readonly NavEntry[] = [
     testId: 'nav-disposals',
     visible: canApproveEvidence,
   },
+  { path: '/mandates', label: 'nav.mandates', testId: 'nav-mandates', visible: canUseMonitoring },
+  {
+    path: '/collected',
+    label: 'nav.collected',
+    testId: 'nav-collected',
+    visible: canUseMonitoring,
+  },
+  { path: '/personas', label: 'nav.personas', testId: 'nav-personas', visible: canUseMonitoring },
   { path: '/admin', label: 'nav.admin', testId: 'nav-admin', visible: canAdminister },
   { path: '/audit', label: 'nav.audit', testId: 'nav-audit', visible: canReadAudit },
   { path: '/profile', label: 'nav.profile', testId: 'nav-profile', visible: () => true },

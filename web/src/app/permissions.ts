@@ -12,6 +12,7 @@ const ROLE_FALLBACK: Record<string, readonly string[]> = {
   'cases.read': ['supervisor', 'investigator', 'analyst', 'prosecutor'],
   'cases.create': ['supervisor', 'investigator'],
   'evidence.approve': ['supervisor'],
+  'monitoring.use': ['supervisor', 'investigator', 'analyst'],
 };
 
 /** The session's permission list when the server sent one, else a guess from the roles. */
@@ -44,4 +45,17 @@ export function canCreateCases(user: SessionUser): boolean {
 /** Approves evidence disposals and acknowledges integrity alerts (supervisors). */
 export function canApproveEvidence(user: SessionUser): boolean {
   return hasPermission(user, 'evidence.approve');
+}
+
+/** Monitoring mandates, collection, the item browser and personas (each mandate: need-to-know). */
+export function canUseMonitoring(user: SessionUser): boolean {
+  return hasPermission(user, 'monitoring.use');
+}
+
+/**
+ * Supervisors approve mandates (the head of the agency is a supervisor too); the server decides
+ * which mandates await whom, this only offers the approval inbox.
+ */
+export function canApproveMandates(user: SessionUser): boolean {
+  return canUseMonitoring(user) && user.roles.includes('supervisor');
 }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { effectiveTimeZone, formatDateTime, listTimeZones, zonedLocalToUtc } from './time';
+import {
+  effectiveTimeZone,
+  formatDateTime,
+  listTimeZones,
+  nextDay,
+  utcToZonedLocal,
+  zonedDayStartToUtc,
+  zonedLocalToUtc,
+} from './time';
 
 describe('zonedLocalToUtc', () => {
   it('converts a wall time in a fixed-offset zone', () => {
@@ -44,5 +52,29 @@ describe('listTimeZones', () => {
     expect(zones).toContain('UTC');
     expect([...zones].sort((a, b) => a.localeCompare(b))).toEqual(zones);
     expect(new Set(zones).size).toBe(zones.length);
+  });
+});
+
+describe('utcToZonedLocal', () => {
+  it('is the inverse of zonedLocalToUtc to the minute', () => {
+    expect(utcToZonedLocal('2026-11-27T00:30:00.000Z', 'Asia/Tokyo')).toBe('2026-11-27T09:30');
+    expect(utcToZonedLocal('2026-07-01T10:00:00Z', 'Europe/Berlin')).toBe('2026-07-01T12:00');
+    expect(
+      zonedLocalToUtc(utcToZonedLocal('2025-12-31T17:00:00Z', 'Asia/Almaty'), 'Asia/Almaty'),
+    ).toBe('2025-12-31T17:00:00.000Z');
+  });
+
+  it('answers empty for no time', () => {
+    expect(utcToZonedLocal(null, 'UTC')).toBe('');
+    expect(utcToZonedLocal('soon', 'UTC')).toBe('');
+  });
+});
+
+describe('days', () => {
+  it('finds the start of a day in a zone and the next day', () => {
+    expect(zonedDayStartToUtc('2026-11-27', 'Asia/Tokyo')).toBe('2026-11-26T15:00:00.000Z');
+    expect(zonedDayStartToUtc('27.11.2026', 'UTC')).toBeNull();
+    expect(nextDay('2026-12-31')).toBe('2027-01-01');
+    expect(nextDay('2028-02-28')).toBe('2028-02-29');
   });
 });

@@ -145,3 +145,29 @@ export function zonedLocalToUtc(local: string, timeZone: string): string | null 
   guess = wallAsUtc - offsetMs(guess, zone);
   return new Date(guess).toISOString();
 }
+
+/**
+ * The wall time "YYYY-MM-DDTHH:mm" of an RFC 3339 instant in `timeZone`, as an
+ * <input type="datetime-local"> shows it; '' when `iso` is not a time.
+ */
+export function utcToZonedLocal(iso: string | null | undefined, timeZone: string): string {
+  if (iso === null || iso === undefined || iso === '') return '';
+  const instantMs = Date.parse(iso);
+  if (Number.isNaN(instantMs)) return '';
+  const wall = wallTimeIn(instantMs, effectiveTimeZone(timeZone));
+  const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+  return `${pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)}T${pad(wall.hour)}:${pad(wall.minute)}`;
+}
+
+/** The UTC instant at which the day "YYYY-MM-DD" starts in `timeZone`; null when not a date. */
+export function zonedDayStartToUtc(day: string, timeZone: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
+  return zonedLocalToUtc(`${day}T00:00`, timeZone);
+}
+
+/** The day after "YYYY-MM-DD" (calendar arithmetic, no time zone involved). */
+export function nextDay(day: string): string {
+  const [year, month, date] = day.split('-').map(Number);
+  const next = new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, (date ?? 1) + 1));
+  return next.toISOString().slice(0, 10);
+}

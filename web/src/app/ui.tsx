@@ -54,7 +54,7 @@ function FieldNotes({
 export interface TextFieldProps extends FieldShell {
   value: string;
   onChange: (value: string) => void;
-  type?: 'text' | 'password' | 'email' | 'search' | 'datetime-local';
+  type?: 'text' | 'password' | 'email' | 'search' | 'datetime-local' | 'date';
   autoComplete?: string;
   inputMode?: 'text' | 'numeric' | 'email' | 'search';
   required?: boolean;

@@ -5,7 +5,12 @@ import type { ComponentType } from 'react';
 import { api } from '../app/api';
 import { errorMessage } from '../app/errors';
 import { useI18n } from '../app/i18n';
-import { canApproveEvidence, canReadCases, hasPermission } from '../app/permissions';
+import {
+  canApproveEvidence,
+  canApproveMandates,
+  canReadCases,
+  hasPermission,
+} from '../app/permissions';
 import { Link } from '../app/router';
 import { useSignedIn } from '../app/session';
 import { formatDateTime } from '../app/time';
@@ -13,6 +18,7 @@ import { hasKey } from '../app/i18n';
 import type { SessionUser, User } from '../app/types';
 import { MyCasesCard } from '../cases/MyCasesCard';
 import { DisposalRequestsCard, EvidenceAlertsCard } from '../evidence/alerts';
+import { AwaitingMandatesCard } from '../mandates/AwaitingCard';
 
 export interface AttentionCard {
   id: string;
@@ -124,6 +130,7 @@ export const ATTENTION_CARDS: readonly AttentionCard[] = [
   { id: 'cases', visible: canReadCases, Component: MyCasesCard },
   { id: 'evidence-alerts', visible: canApproveEvidence, Component: EvidenceAlertsCard },
   { id: 'disposals', visible: canApproveEvidence, Component: DisposalRequestsCard },
+  { id: 'mandates', visible: canApproveMandates, Component: AwaitingMandatesCard },
   {
     id: 'locked',
     visible: (user) => hasPermission(user, 'users.manage') && hasPermission(user, 'users.read'),
