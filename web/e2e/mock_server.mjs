@@ -1935,28 +1935,25 @@ function mandateFields(user, body) {
     if (!opened || !canRead(user, opened)) throw bad('case_id: a case you may see', 'case_id');
     caseId = opened.id;
   }
-  if (body.level !== undefined && !LEVELS.includes(body.level))
-    throw bad('level: overt, discreet or covert', 'level');
-  if (body.mechanism !== undefined && !MECHANISMS.includes(body.mechanism))
+  // Like the server: a draft has its level, mechanism, window and storage period.
+  if (!LEVELS.includes(body.level)) throw bad('level: overt, discreet or covert', 'level');
+  if (!MECHANISMS.includes(body.mechanism))
     throw bad('mechanism: manual, automated or persona', 'mechanism');
   const startsAt = checkTime(body, 'starts_at');
   const endsAt = checkTime(body, 'ends_at');
-  if (startsAt && endsAt && Date.parse(endsAt) <= Date.parse(startsAt))
+  if (startsAt === null) throw bad('starts_at: required', 'starts_at', 'required');
+  if (endsAt === null) throw bad('ends_at: required', 'ends_at', 'required');
+  if (Date.parse(endsAt) <= Date.parse(startsAt))
     throw bad('the window must end after it starts', 'ends_at');
-  let storageDays = null;
-  if (body.storage_days !== undefined && body.storage_days !== null) {
-    if (!Number.isInteger(body.storage_days) || body.storage_days < 1 || body.storage_days > 3650)
-      throw bad('storage_days: 1 to 3650', 'storage_days');
-    storageDays = body.storage_days;
-  }
+  const storageDays = body.storage_days;
+  if (!Number.isInteger(storageDays) || storageDays < 1 || storageDays > 3650)
+    throw bad('storage_days: 1 to 3650', 'storage_days');
   return {
     purpose,
     case_id: caseId,
     predicate: typeof body.predicate === 'string' ? body.predicate.trim() : '',
-    level: body.level ?? 'overt',
-    level_given: body.level !== undefined,
-    mechanism: body.mechanism ?? 'manual',
-    mechanism_given: body.mechanism !== undefined,
+    level: body.level,
+    mechanism: body.mechanism,
     scope: checkScope(body.scope ?? []),
     starts_at: startsAt,
     ends_at: endsAt,
@@ -1968,13 +1965,7 @@ function mandateFields(user, body) {
 function checkSubmittable(mandate) {
   if (mandate.case_id === null && mandate.predicate === '')
     throw bad('a case or the legal predicate is required', 'predicate', 'required');
-  if (!mandate.level_given) throw bad('choose the level', 'level', 'required');
-  if (!mandate.mechanism_given) throw bad('choose the mechanism', 'mechanism', 'required');
   if (mandate.scope.length === 0) throw bad('the scope is empty', 'scope', 'required');
-  if (mandate.starts_at === null) throw bad('the start is required', 'starts_at', 'required');
-  if (mandate.ends_at === null) throw bad('the end is required', 'ends_at', 'required');
-  if (mandate.storage_days === null)
-    throw bad('the storage period is required', 'storage_days', 'required');
   if (mandate.justification === '')
     throw bad('the justification is required', 'justification', 'required');
 }
@@ -2202,7 +2193,8 @@ function personaFields(user, body, partial) {
     out.platform = platform;
   }
   if (!partial || body.handle !== undefined) out.handle = requireText(body, 'handle');
-  if (body.display_name !== undefined) out.display_name = String(body.display_name).trim();
+  if (!partial || body.display_name !== undefined)
+    out.display_name = requireText(body, 'display_name');
   if (body.controller_user_id !== undefined && body.controller_user_id !== null) {
     const controller = userById(Number(body.controller_user_id));
     if (
@@ -2592,7 +2584,7 @@ function publicCollected(item, snippet) {
   const { raw: _raw, agency_id: _agency, ...rest } = item;
   return snippet === undefined ? rest : { ...rest, snippet };
 }
-/** Up to 160 characters around the first match, every match in <mark>...</mark>. */
+/** Up to 160 characters around the first match, every match in «...» (as the server marks). */
 function snippetOf(body, query) {
   const lower = body.toLowerCase();
   const first = lower.indexOf(query);
@@ -2607,7 +2599,7 @@ function snippetOf(body, query) {
     found !== -1;
     found = lowerWindow.indexOf(query, at)
   ) {
-    out += `${window.slice(at, found)}<mark>${window.slice(found, found + query.length)}</mark>`;
+    out += `${window.slice(at, found)}«${window.slice(found, found + query.length)}»`;
     at = found + query.length;
   }
   out += window.slice(at);

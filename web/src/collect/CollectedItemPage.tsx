@@ -331,11 +331,11 @@ export function CollectedItemPage({ itemId }: { itemId: string }) {
       <section className="panel" aria-labelledby="item-text-title" data-testid="item-text-panel">
         <h2 id="item-text-title">{t('collected.text')}</h2>
         {item.text ? (
-          <p className="note-text" data-testid="item-text">
+          <p className="note-text item-text" data-testid="item-text">
             {item.text}
           </p>
         ) : (
-          <p className="muted" data-testid="item-text">
+          <p className="muted item-text" data-testid="item-text">
             {t('collected.no_text')}
           </p>
         )}
@@ -348,13 +348,23 @@ export function CollectedItemPage({ itemId }: { itemId: string }) {
           <ul className="plain-list" data-testid="item-media">
             {item.media.map((media) => (
               <li key={media.n} data-testid="item-media-entry" data-n={media.n}>
-                <a href={mediaPath(item.id, media.n)} data-testid="item-media-link">
+                {/* A file not downloaded is only known by its address online. */}
+                <a
+                  href={media.sha256 || !media.url ? mediaPath(item.id, media.n) : media.url}
+                  rel="noreferrer noopener"
+                  data-testid="item-media-link"
+                  data-stored={media.sha256 ? 'true' : 'false'}
+                >
                   {media.name || t('collected.media.unnamed', { n: media.n })}
                 </a>{' '}
                 <span className="muted" translate="no">
                   {media.mime_type}
                 </span>{' '}
-                <Size bytes={media.size} />
+                {media.sha256 ? (
+                  <Size bytes={media.size} />
+                ) : (
+                  <span className="muted">{t('collected.media.not_stored')}</span>
+                )}
               </li>
             ))}
           </ul>

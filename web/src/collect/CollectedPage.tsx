@@ -28,10 +28,19 @@ import type { CollectedFilters, CollectedItem, CollectedPage as Page } from './t
 /** How much of an item's text stands in for a snippet when nothing was searched for. */
 const EXCERPT_CHARACTERS = 300;
 
-export function Snippet({ text, testId }: { text: string; testId: string }) {
+export function Snippet({
+  snippet,
+  text,
+  testId,
+}: {
+  snippet: string;
+  /** The item's whole text, to tell its own «quotes» from the server's marks. */
+  text?: string;
+  testId: string;
+}) {
   return (
     <p className="snippet detail-text" data-testid={testId}>
-      {snippetParts(text).map((part, index) =>
+      {snippetParts(snippet, text).map((part, index) =>
         part.marked ? (
           <mark key={index} data-testid="collected-mark">
             {part.text}
@@ -164,7 +173,7 @@ function FilterForm({
 
 function ResultItem({ item, searched }: { item: CollectedItem; searched: boolean }) {
   const { t } = useI18n();
-  const snippet = searched && item.snippet ? item.snippet : excerpt(item.text ?? '');
+  const marked = searched && item.snippet ? item.snippet : null;
   const author = item.author_name || item.author_id || t('collected.author_unknown');
   return (
     <li className="result" data-testid="collected-item" data-id={String(item.id)}>
@@ -185,7 +194,13 @@ function ResultItem({ item, searched }: { item: CollectedItem; searched: boolean
           </span>
         )}
       </p>
-      <Snippet text={snippet} testId="collected-snippet" />
+      {marked !== null ? (
+        <Snippet snippet={marked} text={item.text} testId="collected-snippet" />
+      ) : (
+        <p className="snippet detail-text" data-testid="collected-snippet">
+          {excerpt(item.text ?? '')}
+        </p>
+      )}
       <p className="result-meta muted">
         <span>
           {t('collected.created')}{' '}

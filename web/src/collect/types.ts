@@ -62,10 +62,12 @@ export interface ImportResult {
 
 export interface Media {
   n: number;
-  sha256: string;
+  /** null when only the file's address is known (it was not downloaded). */
+  sha256: string | null;
   name: string;
   mime_type: string;
   size: number;
+  url?: string | null;
 }
 
 export interface CollectedItem {
@@ -275,22 +277,31 @@ export interface SnippetPart {
   marked: boolean;
 }
 
-const MARK = /<mark>([\s\S]*?)<\/mark>/g;
+const MARK = /<mark>([\s\S]*?)<\/mark>|«([^«»]*)»/g;
 
 /**
- * The server marks each match in a snippet with <mark>...</mark> (and sends nothing else as
- * markup): the parts to show, marked or not. Everything else is text, never HTML.
+ * The parts of a search snippet to show, marked (a match) or not. The server marks each match
+ * with «...» (SQLite's snippet(), PostgreSQL's ts_headline()); <mark>...</mark> is read too.
+ * Russian and Kazakh texts use «» as quotation marks as well, so a «...» that the item's own
+ * text holds is taken as quotes, not as a match. Everything is text, never HTML.
  */
-export function snippetParts(snippet: string): SnippetPart[] {
+export function snippetParts(snippet: string, text?: string): SnippetPart[] {
   const parts: SnippetPart[] = [];
   let last = 0;
+  let plain = '';
   for (const match of snippet.matchAll(MARK)) {
     const start = match.index ?? 0;
-    if (start > last) parts.push({ text: snippet.slice(last, start), marked: false });
-    if ((match[1] ?? '') !== '') parts.push({ text: match[1] ?? '', marked: true });
+    const guillemets = match[2] !== undefined;
+    if (guillemets && text !== undefined && text.includes(match[0])) continue;
+    plain += snippet.slice(last, start);
+    if (plain !== '') parts.push({ text: plain, marked: false });
+    plain = '';
+    const marked = (guillemets ? match[2] : match[1]) ?? '';
+    if (marked !== '') parts.push({ text: marked, marked: true });
     last = start + match[0].length;
   }
-  if (last < snippet.length) parts.push({ text: snippet.slice(last), marked: false });
+  plain += snippet.slice(last);
+  if (plain !== '') parts.push({ text: plain, marked: false });
   return parts;
 }
 

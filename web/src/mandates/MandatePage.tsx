@@ -41,6 +41,8 @@ const VERSION_FIELD_LABELS: Record<VersionField, TranslationKey> = {
   storage_days: 'mandates.field.storage_days',
   justification: 'mandates.field.justification',
   state: 'common.status',
+  approved_by: 'mandates.approvals',
+  head_approved_by: 'mandates.approvals',
 };
 
 function Text({ value, testId }: { value: string | null | undefined; testId: string }) {
@@ -446,7 +448,9 @@ function VersionsPanel({ mandateId, generation }: { mandateId: string; generatio
                         ? t('mandates.versions.first')
                         : changes.length === 0
                           ? t('mandates.versions.no_change')
-                          : changes.map((field) => t(VERSION_FIELD_LABELS[field])).join(', ')}
+                          : [
+                              ...new Set(changes.map((field) => t(VERSION_FIELD_LABELS[field]))),
+                            ].join(', ')}
                     </td>
                   </tr>
                 );

@@ -73,7 +73,9 @@ function PersonaForm({
   );
   const [chosen, setChosen] = useState<string[]>((persona?.mandate_ids ?? []).map(String));
   const [status, setStatus] = useState<string>(persona?.status ?? 'active');
-  const [problems, setProblems] = useState<Partial<Record<'platform' | 'handle', string>>>({});
+  const [problems, setProblems] = useState<
+    Partial<Record<'platform' | 'handle' | 'display_name', string>>
+  >({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const errors = useErrorText(error, PERSONA_FIELDS);
@@ -84,6 +86,7 @@ function PersonaForm({
     const found: typeof problems = {};
     if (platform === '') found.platform = t('personas.error_platform');
     if (handle.trim() === '') found.handle = t('personas.error_handle');
+    if (displayName.trim() === '') found.display_name = t('personas.error_display_name');
     setProblems(found);
     setError(null);
     if (Object.keys(found).length > 0) return;
@@ -147,7 +150,7 @@ function PersonaForm({
           required
           autoFocus
           spellCheck={false}
-          maxLength={300}
+          maxLength={200}
           hint={t('personas.handle_hint')}
           error={problems.handle ?? errors.forField('handle')}
           testId="persona-handle"
@@ -156,8 +159,9 @@ function PersonaForm({
           label={t('personas.display_name')}
           value={displayName}
           onChange={setDisplayName}
-          maxLength={300}
-          error={errors.forField('display_name')}
+          required
+          maxLength={200}
+          error={problems.display_name ?? errors.forField('display_name')}
           testId="persona-display-name"
         />
         <SelectField

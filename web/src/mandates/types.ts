@@ -419,8 +419,9 @@ function storageDaysOf(text: string): number | null {
 }
 
 /**
- * Checks the form for `intent`: a draft needs only a purpose and well-formed values; a
- * submission needs every essential. `cases` maps the case select's values to the ids the
+ * Checks the form for `intent`: a draft needs what the server keeps a draft with (purpose,
+ * level, mechanism, window, storage period) and well-formed values; a submission needs every
+ * essential. `cases` maps the case select's values to the ids the
  * server gave (sent with their JSON type).
  */
 export function checkMandateForm(
@@ -464,16 +465,16 @@ export function checkMandateForm(
   if (justification === '') missing.push('justification');
 
   // Which of the missing essentials are errors now: all of them when submitting; for a draft,
-  // only the purpose (the server needs something to call it by).
+  // what the server needs to keep one (DRAFT_NEEDS).
   if (purpose === '') fields.purpose = 'mandates.form.error_purpose';
+  if (values.level === '') fields.level = 'mandates.form.error_level';
+  if (values.mechanism === '') fields.mechanism = 'mandates.form.error_mechanism';
+  if (startsAt === '') fields.starts_at ??= 'mandates.form.error_starts';
+  if (endsAt === '') fields.ends_at ??= 'mandates.form.error_ends';
+  if (values.storageDays.trim() === '') fields.storage_days = 'mandates.form.error_storage';
   if (intent === 'submit') {
     if (missing.includes('basis')) fields.predicate = 'mandates.form.error_basis';
-    if (values.level === '') fields.level = 'mandates.form.error_level';
-    if (values.mechanism === '') fields.mechanism = 'mandates.form.error_mechanism';
     if (values.scope.length === 0) fields.scope = 'mandates.form.error_scope';
-    if (startsAt === '') fields.starts_at ??= 'mandates.form.error_starts';
-    if (endsAt === '') fields.ends_at ??= 'mandates.form.error_ends';
-    if (values.storageDays.trim() === '') fields.storage_days = 'mandates.form.error_storage';
     if (justification === '') fields.justification = 'mandates.form.error_justification';
   }
 
@@ -542,6 +543,8 @@ export const VERSION_FIELDS = [
   'storage_days',
   'justification',
   'state',
+  'approved_by',
+  'head_approved_by',
 ] as const;
 export type VersionField = (typeof VERSION_FIELDS)[number];
 
