@@ -296,7 +296,7 @@ export function SourcesSection({ mandate }: { mandate: Mandate }) {
                     data-name={source.name}
                   >
                     <td className="detail">
-                      <span data-testid="source-name">{source.name}</span>
+                      <span data-testid="source-row-name">{source.name}</span>
                       {feed && source.url ? (
                         <span className="cell-note mono" translate="no">
                           {source.url}
@@ -309,7 +309,7 @@ export function SourcesSection({ mandate }: { mandate: Mandate }) {
                         </span>
                       ) : null}
                     </td>
-                    <td data-testid="source-kind">
+                    <td data-testid="source-row-kind">
                       {isSourceKind(source.kind) ? t(SOURCE_KIND_LABELS[source.kind]) : source.kind}
                     </td>
                     <td>
