@@ -1492,6 +1492,37 @@ test(
   },
 );
 
+test(
+  'the supervisor revokes the mandate with a reason',
+  {
+    skip:
+      skip ||
+      (!config.user && 'THREATHUB_DEMO_USER is not set') ||
+      (!config.supervisor && 'THREATHUB_DEMO_SUPERVISOR_PASSWORD is not set'),
+  },
+  async (context) => {
+    const scenario = 'mandate-revoke';
+    if (!mandateRun?.itemId) return context.skip('needs the mandate of the collection scenario');
+    const page = await openPage(browser);
+    const result = await signIn(page, base, config.supervisor, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    await openMandate(page, mandateRun.id);
+    await page.getByTestId('mandate-revoke').click();
+    await page.getByTestId('mandate-revoke-submit').click();
+    await page.getByTestId('mandate-revoke-reason-error').waitFor();
+    await page
+      .getByTestId('mandate-revoke-reason')
+      .fill('Продавец установлен, мониторинг не нужен');
+    await page.getByTestId('mandate-revoke-submit').click();
+    await page.getByTestId('mandate-revocation').waitFor();
+    assert.equal(await page.getByTestId('mandate-state').getAttribute('data-state'), 'revoked');
+    assert.equal(await page.getByTestId('source-new').count(), 0, 'no new source once revoked');
+    await shot(page, scenario, 'revoked');
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);
+
 test('users without need-to-know see neither the case nor the Cases entry', { skip }, async () => {
   const scenario = 'case-need-to-know';
   // Administrators manage accounts, not cases.
