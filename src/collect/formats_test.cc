@@ -201,10 +201,11 @@ TEST(TelegramExport, TwoMegabyteMessageIsRefusedAndTheOthersKept) {
 }
 
 TEST(TelegramExport, MediaEscapesAndMissingFilesAreRefusedPerMessage) {
-  TempDir export_dir;
+  TempDir export_dir, elsewhere;
   fs::create_directories(export_dir.path() + "/photos");
   WriteAll(export_dir.path() + "/photos/real.jpg", "\xFF\xD8\xFF");
-  fs::create_symlink("/etc/hostname", export_dir.path() + "/photos/link.jpg");
+  WriteAll(elsewhere.path() + "/secret.txt", "not part of the export");
+  fs::create_symlink(elsewhere.path() + "/secret.txt", export_dir.path() + "/photos/link.jpg");
   WriteAll(export_dir.path() + "/result.json", TelegramExportJson(R"(
     {"id":1,"type":"message","text":"absolute","photo":"/etc/passwd"},
     {"id":2,"type":"message","text":"symlink out","photo":"photos/link.jpg"},
@@ -641,10 +642,18 @@ TEST(Warc, CharsetsChunkingAndContentCodingsOfHandMadeRecords) {
                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>\xFF\xFE</p>", "4");
   const std::string not_http =
       WarcResponse("https://example.kz/nothttp", "garbage\r\n\r\nbody", "5");
+  // Some writers digest the payload without its transfer coding: accepted too.
+  const std::string chunked_http =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n0\r\n\r\n";
+  std::string dechunked_digest = WarcResponse("https://example.kz/c", chunked_http, "6");
+  const std::string stored_digest = Sha1Base32("3\r\nabc\r\n0\r\n\r\n");
+  dechunked_digest.replace(dechunked_digest.find(stored_digest), stored_digest.size(),
+                           Sha1Base32("abc"));
   absl::StatusOr<ParseOutput> out =
-      ParseWarcBytes(base::StrCat(cp1251, chunked, gzipped, invalid, not_http));
+      ParseWarcBytes(base::StrCat(cp1251, chunked, gzipped, invalid, not_http, dechunked_digest));
   ASSERT_TRUE(out.ok()) << out.status();
-  ASSERT_THAT(out->records, SizeIs(5));
+  ASSERT_THAT(out->records, SizeIs(6));
   EXPECT_EQ(out->records[0].record->text, "Привет");
   EXPECT_EQ(out->records[0].record->channel_id, "old.example.ru");
   EXPECT_EQ(out->records[0].record->post_id, "urn:uuid:1");
@@ -657,6 +666,10 @@ TEST(Warc, CharsetsChunkingAndContentCodingsOfHandMadeRecords) {
   EXPECT_EQ(out->records[3].position,
             base::StrCat("record at offset ", cp1251.size() + chunked.size() + gzipped.size()));
   EXPECT_EQ(out->records[4].error, "the block is not an HTTP response");
+  ASSERT_TRUE(out->records[5].ok()) << out->records[5].error;
+  EXPECT_EQ(out->records[5].record->text, "abc");
+  EXPECT_TRUE(out->records[5].record->digest_checked);
+  EXPECT_EQ(out->records[5].record->payload_digest, Sha1Base32("abc"));
   EXPECT_EQ(out->channel_id, "");  // several sites
 }
 

@@ -324,7 +324,8 @@ absl::StatusOr<ParseOutput> ParseVkResponse(std::string_view json) {
 
   ParseOutput out;
   out.format = "vk";
-  bool one_wall = true;
+  size_t accepted = 0;  // records so far; channel_id stays set while all share one
+  bool one_channel = true;
   for (size_t item_idx = 0; item_idx < views.items.size(); ++item_idx) {
     const std::string_view view = views.items[item_idx];
     RecordResult result;
@@ -356,10 +357,10 @@ absl::StatusOr<ParseOutput> ParseVkResponse(std::string_view json) {
       refuse(base::FromAbsl(status.message()));
       continue;
     }
-    if (out.channel_id.empty() && one_wall) {
+    if (accepted++ == 0) {
       out.channel_id = record->channel_id;
-    } else if (out.channel_id != record->channel_id) {
-      one_wall = false;
+    } else if (one_channel && out.channel_id != record->channel_id) {
+      one_channel = false;
       out.channel_id.clear();
     }
     result.record = std::move(*record);

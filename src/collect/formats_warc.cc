@@ -304,7 +304,8 @@ absl::StatusOr<ParseOutput> ParseWarc(std::unique_ptr<internal::ByteSource> sour
   ParseOutput out;
   out.format = "warc";
   bool first = true;
-  bool one_site = true;
+  size_t accepted = 0;  // records so far; channel_id stays set while all share one
+  bool one_channel = true;
   internal::WarcRecord warc;
   while (true) {
     // Keep the whole record within kMaxRawBytes (its header is a few hundred bytes).
@@ -338,10 +339,10 @@ absl::StatusOr<ParseOutput> ParseWarc(std::unique_ptr<internal::ByteSource> sour
       out.records.push_back(std::move(result));
       continue;
     }
-    if (out.channel_id.empty() && one_site) {
+    if (accepted++ == 0) {
       out.channel_id = (*record)->channel_id;
-    } else if (out.channel_id != (*record)->channel_id) {
-      one_site = false;
+    } else if (one_channel && out.channel_id != (*record)->channel_id) {
+      one_channel = false;
       out.channel_id.clear();
     }
     result.record = std::move(**record);
