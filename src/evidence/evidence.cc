@@ -361,6 +361,21 @@ absl::Status EvidenceService::CheckIngest(const auth::Principal& who, int64_t ca
 absl::StatusOr<Item> EvidenceService::Ingest(const auth::Principal& who, const Origin& origin,
                                              int64_t case_id, Metadata metadata,
                                              const vault::PutResult& put) {
+  return IngestItem(who, origin, case_id, std::move(metadata), put, nullptr);
+}
+
+absl::StatusOr<Item> EvidenceService::IngestCollected(const auth::Principal& who,
+                                                      const Origin& origin, int64_t case_id,
+                                                      Metadata metadata,
+                                                      const vault::PutResult& put,
+                                                      const Collection& collection) {
+  return IngestItem(who, origin, case_id, std::move(metadata), put, &collection);
+}
+
+absl::StatusOr<Item> EvidenceService::IngestItem(const auth::Principal& who, const Origin& origin,
+                                                 int64_t case_id, Metadata metadata,
+                                                 const vault::PutResult& put,
+                                                 const Collection* collection) {
   RETURN_IF_ERROR(CheckIngest(who, case_id, metadata));
   RETURN_IF_ERROR(ValidateMetadata(metadata));
   ASSIGN_OR_RETURN(std::string path, blobs_.Path(put.sha256));
@@ -415,6 +430,23 @@ absl::StatusOr<Item> EvidenceService::Ingest(const auth::Principal& who, const O
              who.user_id,
              now}));
     int64_t item_id = inserted.rows[0].Int(0);
+    if (collection != nullptr) {
+      CustodyEvent collected{.item_id = item_id,
+                             .case_id = case_id,
+                             .case_number = owner.rows[0].Text(1),
+                             .action = "collection",
+                             .actor = "system",
+                             .at = collection->at,
+                             .where = collection->where,
+                             .why = collection->why,
+                             .from = collection->from,
+                             .to = "collection store",
+                             .hash_before = "",
+                             .hash_after = put.sha256,
+                             .result = "",
+                             .item_sha256 = put.sha256};
+      RETURN_IF_ERROR(AppendEvent(tx, collected).status());
+    }
     CustodyEvent event{.item_id = item_id,
                        .case_id = case_id,
                        .case_number = owner.rows[0].Text(1),

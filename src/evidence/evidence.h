@@ -79,6 +79,15 @@ struct Metadata {
   std::vector<std::string> categories;  // codes from Categories(); empty: "general"
 };
 
+// How an item collected online under a monitoring mandate (collect module) came to be held:
+// its custody starts with a "collection" event at the time of collection, before the ingest.
+struct Collection {
+  base::Millis at = 0;  // when it was collected
+  std::string where;    // "collect source 4 (feed)"
+  std::string why;      // "online collection under mandate 12"
+  std::string from;     // the URL (or platform, channel and post)
+};
+
 struct Item {
   int64_t id = 0;
   int64_t case_id = 0;
@@ -106,7 +115,8 @@ struct CustodyEvent {
   int64_t item_id = 0;
   int64_t case_id = 0;
   std::string case_number;
-  std::string action;  // ingest, view, download, export, transfer, seal, unseal, verification,
+  std::string action;  // collection (before ingest, for items collected online), ingest, view,
+                       // download, export, transfer, seal, unseal, verification,
                        // disposal_request, disposal_approval, disposal_rejection,
                        // disposal_cancel, disposal
   std::optional<int64_t> actor_id;  // empty: the system
@@ -208,6 +218,12 @@ class EvidenceService {
   // store (put.sha256). E01 images are verified through libewf first (in a child process).
   absl::StatusOr<Item> Ingest(const auth::Principal& who, const Origin& origin, int64_t case_id,
                               Metadata metadata, const vault::PutResult& put);
+  // The same for an item collected online (collect::CollectService::Promote): a "collection"
+  // custody event (actor "system", at collection.at) and then the ingest event, in one
+  // transaction, so custody runs from the moment of collection.
+  absl::StatusOr<Item> IngestCollected(const auth::Principal& who, const Origin& origin,
+                                       int64_t case_id, Metadata metadata,
+                                       const vault::PutResult& put, const Collection& collection);
 
   absl::StatusOr<std::vector<Item>> ListForCase(const auth::Principal& who, int64_t case_id);
   // Records a "view" custody event when record_view.
@@ -276,6 +292,9 @@ class EvidenceService {
 
  private:
   struct Access;
+  absl::StatusOr<Item> IngestItem(const auth::Principal& who, const Origin& origin, int64_t case_id,
+                                  Metadata metadata, const vault::PutResult& put,
+                                  const Collection* collection);
   absl::StatusOr<Item> LoadItem(store::Transaction& tx, int64_t item_id);
   absl::StatusOr<Item> LoadReadable(const auth::Principal& who, int64_t item_id,
                                     auth::AccessMode mode);

@@ -54,6 +54,7 @@ namespace threathub::ledger {
 inline constexpr std::string_view kAuditKind = "audit";      // audit_anchor.h
 inline constexpr std::string_view kCustodyKind = "custody";  // evidence custody events (vault)
 inline constexpr std::string_view kLedgerKind = "ledger";    // the ledger's own events
+inline constexpr std::string_view kCollectKind = "collect";  // collection purges (collect)
 
 // A record's canonical form may be at most this long.
 inline constexpr size_t kMaxRecordSize = 1 << 20;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -199,7 +200,12 @@ void CheckHashRules(const BundleItem& item, Findings& findings) {
       ++ingests;
       if (ingests > 1) {
         findings.problems.push_back(base::StrCat(label, ": a second ingest event"));
-      } else if (event_idx != 0) {
+      } else if (std::any_of(item.custody.begin(), item.custody.begin() + event_idx,
+                             [](const CustodyEntry& before) {
+                               // An item collected online under a mandate: custody starts at
+                               // the collection (evidence::EvidenceService::IngestCollected).
+                               return before.action != "collection";
+                             })) {
         findings.problems.push_back(
             base::StrCat(label, ": the ingest event is not the item's first event"));
       }

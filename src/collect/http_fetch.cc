@@ -1,0 +1,295 @@
+// Boost 1.74's Asio uses std::exchange without including <utility> (docs: known pitfalls).
+#include <utility>
+
+#include "collect/http_fetch.h"
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <optional>
+
+#include "base/errors.h"
+#include "base/status_macros.h"
+#include "base/strings.h"
+
+namespace threathub::collect {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using Deadline = std::chrono::steady_clock::time_point;
+
+constexpr uint32_t kMaxHeaderBytes = 64 * 1024;
+constexpr size_t kMaxUrlBytes = 8192;
+
+bool IsRedirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+absl::Status NetworkError(const HttpUrl& url, std::string_view step,
+                          const beast::error_code& error) {
+  std::string message = base::StrCat(url.host, ":", url.port, ": ", step, ": ", error.message());
+  if (error == beast::error::timeout || error == asio::error::timed_out) {
+    return absl::DeadlineExceededError(message);
+  }
+  return absl::UnavailableError(message);
+}
+
+// Runs the I/O context until the operations started on it are done.
+void RunAll(asio::io_context& io) {
+  io.restart();
+  io.run();
+}
+
+absl::StatusOr<tcp::resolver::results_type> Resolve(asio::io_context& io, const HttpUrl& url,
+                                                    Deadline deadline) {
+  tcp::resolver resolver(io);
+  std::optional<beast::error_code> done;
+  tcp::resolver::results_type endpoints;
+  resolver.async_resolve(url.host, url.port,
+                         [&](const beast::error_code& error, tcp::resolver::results_type found) {
+                           done = error;
+                           endpoints = std::move(found);
+                         });
+  io.restart();
+  io.run_until(deadline);
+  if (!done) {
+    resolver.cancel();
+    RunAll(io);
+    return absl::DeadlineExceededError(base::StrCat(url.host, ": name resolution timed out"));
+  }
+  if (*done) return NetworkError(url, "resolve", *done);
+  return endpoints;
+}
+
+// Sends the GET and reads the answer on a connected (and, for https, handshaken) stream.
+// One answer, with the Location header of a redirect.
+struct Hop {
+  FetchResult result;
+  std::string location;
+};
+
+template <class Stream>
+absl::StatusOr<Hop> Exchange(asio::io_context& io, Stream& stream, const HttpUrl& url,
+                             const FetchOptions& options, Deadline deadline) {
+  bhttp::request<bhttp::empty_body> request{bhttp::verb::get, url.target, 11};
+  request.set(bhttp::field::host, url.HostHeader());
+  request.set(bhttp::field::user_agent, options.user_agent);
+  request.set(bhttp::field::accept,
+              "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
+              "text/xml;q=0.9, */*;q=0.5");
+  request.set(bhttp::field::connection, "close");
+  beast::error_code error;
+  beast::get_lowest_layer(stream).expires_at(deadline);
+  bhttp::async_write(stream, request,
+                     [&](const beast::error_code& result, size_t) { error = result; });
+  RunAll(io);
+  if (error) return NetworkError(url, "write", error);
+
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.header_limit(kMaxHeaderBytes);
+  parser.body_limit(options.max_body_bytes);
+  beast::get_lowest_layer(stream).expires_at(deadline);
+  bhttp::async_read(stream, buffer, parser,
+                    [&](const beast::error_code& result, size_t) { error = result; });
+  RunAll(io);
+  if (error == bhttp::error::body_limit) {
+    return base::WithReason(
+        absl::ResourceExhaustedError(base::StrCat(url.ToString(), ": the answer is larger than ",
+                                                  options.max_body_bytes, " bytes")),
+        "too_large");
+  }
+  // A TLS server that closes without close_notify ends a body delimited by the connection's
+  // end that way; the parser then takes the end of the stream as the end of the body.
+  if (error == asio::ssl::error::stream_truncated && parser.is_header_done() && !parser.is_done()) {
+    parser.put_eof(error);
+  }
+  if (error && !(error == asio::ssl::error::stream_truncated && parser.is_done())) {
+    return NetworkError(url, "read", error);
+  }
+  bhttp::response<bhttp::string_body> response = parser.release();
+  Hop hop;
+  hop.result.status = static_cast<int>(response.result_int());
+  hop.result.final_url = url.ToString();
+  hop.result.content_type = std::string(response[bhttp::field::content_type]);
+  hop.location = std::string(response[bhttp::field::location]);
+  hop.result.body = std::move(response.body());
+  return hop;
+}
+
+absl::StatusOr<Hop> FetchOnce(const HttpUrl& url, const FetchOptions& options) {
+  Deadline deadline = std::chrono::steady_clock::now() + options.timeout;
+  asio::io_context io;
+  ASSIGN_OR_RETURN(tcp::resolver::results_type endpoints, Resolve(io, url, deadline));
+  beast::error_code error;
+  if (!url.tls) {
+    beast::tcp_stream stream(io);
+    stream.expires_at(deadline);
+    stream.async_connect(
+        endpoints, [&](const beast::error_code& result, const tcp::endpoint&) { error = result; });
+    RunAll(io);
+    if (error) return NetworkError(url, "connect", error);
+    return Exchange(io, stream, url, options, deadline);
+  }
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1);
+  if (options.verify_tls) {
+    context.set_default_verify_paths();
+    context.set_verify_mode(asio::ssl::verify_peer);
+  } else {
+    context.set_verify_mode(asio::ssl::verify_none);
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(io, context);
+  // SNI, and the name the certificate must carry.
+  if (!SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str())) {
+    return absl::InvalidArgumentError(base::StrCat(url.host, ": not usable as a TLS server name"));
+  }
+  if (options.verify_tls) stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
+  beast::get_lowest_layer(stream).expires_at(deadline);
+  beast::get_lowest_layer(stream).async_connect(
+      endpoints, [&](const beast::error_code& result, const tcp::endpoint&) { error = result; });
+  RunAll(io);
+  if (error) return NetworkError(url, "connect", error);
+  beast::get_lowest_layer(stream).expires_at(deadline);
+  stream.async_handshake(asio::ssl::stream_base::client,
+                         [&](const beast::error_code& result) { error = result; });
+  RunAll(io);
+  if (error) return NetworkError(url, "TLS handshake", error);
+  return Exchange(io, stream, url, options, deadline);
+}
+
+bool IsUnreserved(char symbol) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(symbol)) || symbol == '-' || symbol == '.';
+}
+
+}  // namespace
+
+std::string HttpUrl::HostHeader() const {
+  std::string host_part = host.find(':') != std::string::npos ? base::StrCat("[", host, "]") : host;
+  bool default_port = (tls && port == "443") || (!tls && port == "80");
+  return default_port ? host_part : base::StrCat(host_part, ":", port);
+}
+
+std::string HttpUrl::ToString() const {
+  return base::StrCat(tls ? "https://" : "http://", HostHeader(), target);
+}
+
+absl::StatusOr<HttpUrl> ParseHttpUrl(std::string_view url) {
+  if (url.size() > kMaxUrlBytes) return absl::InvalidArgumentError("the URL is too long");
+  for (char symbol : url) {
+    unsigned char byte = static_cast<unsigned char>(symbol);
+    if (byte <= 0x20 || byte == 0x7f) {
+      return absl::InvalidArgumentError("the URL holds spaces or control characters");
+    }
+  }
+  HttpUrl parsed;
+  std::string lower = base::AsciiStrToLower(url.substr(0, 8));
+  std::string_view rest;
+  if (base::StartsWith(lower, "http://")) {
+    rest = url.substr(7);
+  } else if (base::StartsWith(lower, "https://")) {
+    parsed.tls = true;
+    rest = url.substr(8);
+  } else {
+    return absl::InvalidArgumentError("expected an http:// or https:// URL");
+  }
+  size_t authority_end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, authority_end);
+  std::string_view tail = authority_end == std::string_view::npos ? "" : rest.substr(authority_end);
+  if (authority.find('@') != std::string_view::npos) {
+    return absl::InvalidArgumentError("user names and passwords in the URL are not supported");
+  }
+  std::string_view port;
+  if (base::StartsWith(authority, "[")) {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return absl::InvalidArgumentError("bad IPv6 address");
+    parsed.host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after[0] != ':') return absl::InvalidArgumentError("bad host");
+      port = after.substr(1);
+    }
+  } else {
+    size_t colon = authority.rfind(':');
+    parsed.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+  }
+  if (parsed.host.empty()) return absl::InvalidArgumentError("the URL has no host");
+  for (char symbol : parsed.host) {
+    if (!IsUnreserved(symbol) && symbol != ':' && symbol != '_' &&
+        static_cast<unsigned char>(symbol) < 0x80) {
+      return absl::InvalidArgumentError("bad character in the host name");
+    }
+  }
+  parsed.host = base::AsciiStrToLower(parsed.host);
+  if (port.empty()) {
+    parsed.port = parsed.tls ? "443" : "80";
+  } else {
+    int number = 0;
+    if (!base::SimpleAtoi(port, &number) || number < 1 || number > 65535) {
+      return absl::InvalidArgumentError("bad port");
+    }
+    parsed.port = std::to_string(number);
+  }
+  std::string_view target = tail.substr(0, tail.find('#'));
+  parsed.target =
+      target.empty() || target[0] != '/' ? base::StrCat("/", target) : std::string(target);
+  return parsed;
+}
+
+absl::StatusOr<HttpUrl> ResolveLocation(const HttpUrl& base, std::string_view location) {
+  location = base::StripAsciiWhitespace(location);
+  if (location.empty()) return absl::InvalidArgumentError("a redirect without a location");
+  std::string lower = base::AsciiStrToLower(location.substr(0, 8));
+  if (base::StartsWith(lower, "http://") || base::StartsWith(lower, "https://")) {
+    return ParseHttpUrl(location);
+  }
+  if (base::StartsWith(location, "//")) {
+    return ParseHttpUrl(base::StrCat(base.tls ? "https:" : "http:", location));
+  }
+  // RFC 3986 section 3.1: a scheme is a letter, then letters, digits, "+", "-" or ".", then ":".
+  size_t colon = location.find(':');
+  if (colon != std::string_view::npos && colon < location.find_first_of("/?#") &&
+      std::all_of(location.begin(), location.begin() + colon, [](char symbol) {
+        return absl::ascii_isalnum(static_cast<unsigned char>(symbol)) || symbol == '+' ||
+               symbol == '-' || symbol == '.';
+      })) {
+    return absl::InvalidArgumentError("a redirect to another scheme");
+  }
+  HttpUrl resolved = base;
+  if (location[0] == '/') {
+    resolved.target = std::string(location.substr(0, location.find('#')));
+  } else {
+    std::string_view path = std::string_view(base.target).substr(0, base.target.find('?'));
+    resolved.target =
+        base::StrCat(path.substr(0, path.rfind('/') + 1), location.substr(0, location.find('#')));
+  }
+  return ParseHttpUrl(resolved.ToString());
+}
+
+absl::StatusOr<FetchResult> HttpGet(std::string_view url, const FetchOptions& options) {
+  ASSIGN_OR_RETURN(HttpUrl current, ParseHttpUrl(url));
+  for (int hop = 0;; ++hop) {
+    ASSIGN_OR_RETURN(Hop answer, FetchOnce(current, options));
+    if (!IsRedirect(answer.result.status)) return std::move(answer.result);
+    if (hop >= options.max_redirects) {
+      return absl::UnavailableError(
+          base::StrCat(url, ": more than ", options.max_redirects, " redirects"));
+    }
+    ASSIGN_OR_RETURN(current, ResolveLocation(current, answer.location));
+  }
+}
+
+}  // namespace threathub::collect
