@@ -68,6 +68,9 @@ void App::StartBackgroundJobs() {
       absl::Status jobs = evidence_->RunScheduledJobs();
       background_mutex_.Lock();
       if (!jobs.ok()) spdlog::warn("evidence jobs failed: {}", jobs.ToString());
+      // Approved mandates whose window has ended become expired (and audited).
+      absl::StatusOr<int64_t> expired = mandates_->ExpireDue();
+      if (!expired.ok()) spdlog::warn("mandate expiry failed: {}", expired.status().ToString());
     }
   });
 }
@@ -95,15 +98,18 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
   app->evidence_ = std::make_unique<evidence::EvidenceService>(
       *app->database_, *app->trail_, *app->ledger_, *app->cases_, *app->blobs_, clock,
       EvidenceOptionsFrom(config));
+  app->mandates_ = std::make_unique<mandates::MandateService>(*app->database_, *app->trail_,
+                                                              *app->cases_, clock);
   app->services_ = std::make_unique<Services>(
       Services{app->config_, clock, *app->database_, *app->trail_, *app->sessions_, *app->org_,
-               *app->cases_, *app->ledger_, *app->evidence_});
+               *app->cases_, *app->ledger_, *app->evidence_, *app->mandates_});
   AddAuthRoutes(app->router_, *app->services_);
   AddOrgRoutes(app->router_, *app->services_);
   AddAuditRoutes(app->router_, *app->services_);
   AddCaseRoutes(app->router_, *app->services_);
   AddLedgerRoutes(app->router_, *app->services_);
   AddEvidenceRoutes(app->router_, *app->services_);
+  AddMandateRoutes(app->router_, *app->services_);
   http::DispatcherOptions options;
   options.web_root = config.web_root;
   options.max_json_body_bytes = config.max_json_body_bytes;

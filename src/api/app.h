@@ -47,6 +47,7 @@ class App {
   cases::CaseService& cases() { return *cases_; }
   ledger::Ledger& ledger() { return *ledger_; }
   evidence::EvidenceService& evidence() { return *evidence_; }
+  mandates::MandateService& mandates() { return *mandates_; }
   vault::BlobStore& blobs() { return *blobs_; }
 
   // Starts the periodic jobs of a serving instance (ledger checkpoints); they stop with App.
@@ -66,6 +67,7 @@ class App {
   std::unique_ptr<ledger::AuditAnchor> anchor_;
   std::unique_ptr<vault::BlobStore> blobs_;
   std::unique_ptr<evidence::EvidenceService> evidence_;
+  std::unique_ptr<mandates::MandateService> mandates_;
   // Signs ledger checkpoints while the server runs (StartBackgroundJobs).
   std::thread background_;
   absl::Mutex background_mutex_;

@@ -1,5 +1,6 @@
 // Demo data: the national cybercrime department and the cybercrime units of Almaty, Astana,
-// Shymkent and Karaganda, with one account per role.
+// Shymkent and Karaganda, with one account per role, and the head of the Almaty unit (a second
+// supervisor, who gives the second approval of covert mandates).
 #include "api/app.h"
 #include "auth/password.h"
 #include "base/status_macros.h"
@@ -39,12 +40,16 @@ struct DemoUser {
 constexpr DemoUser kDemoUsers[] = {
     {"admin", "Айгерим Сейткали", auth::Role::kAdmin, "kz-cyber"},
     {"supervisor", "Нурлан Жумабаев", auth::Role::kSupervisor, "almaty-cyber"},
+    {"head", "Серик Абенов", auth::Role::kSupervisor, "almaty-cyber"},
     {"investigator", "Данияр Ахметов", auth::Role::kInvestigator, "almaty-cyber"},
     {"analyst", "Асель Касымова", auth::Role::kAnalyst, "almaty-cyber"},
     {"prosecutor", "Ерлан Сарсенбаев", auth::Role::kProsecutor, "almaty-cyber"},
     {"trainer", "Гульнара Омарова", auth::Role::kTrainer, "kz-cyber"},
     {"trainee", "Тимур Бекович", auth::Role::kTrainee, "astana-cyber"},
 };
+
+constexpr char kHeadUsername[] = "head";
+constexpr char kHeadAgency[] = "almaty-cyber";
 
 // The demo case's one item: the phishing e-mail a victim forwarded.
 constexpr char kDemoEmail[] =
@@ -124,6 +129,14 @@ absl::StatusOr<std::vector<DemoAccount>> App::SeedDemo() {
       RETURN_IF_ERROR(org_->CreateUser(actor, std::move(user)).status());
     }
     accounts.push_back({demo.username, std::string(auth::RoleName(demo.role)), password});
+  }
+  // The head of the Almaty unit gives the second approval of covert mandates.
+  ASSIGN_OR_RETURN(auth::Agency almaty, org_->FindAgency(kHeadAgency));
+  ASSIGN_OR_RETURN(auth::User head, org_->FindUser(actor, kHeadUsername));
+  if (almaty.head_user_id != head.id) {
+    RETURN_IF_ERROR(
+        org_->UpdateAgency(actor, almaty.id, auth::AgencyChanges{.head_user_id = head.id})
+            .status());
   }
   RETURN_IF_ERROR(SeedDemoCase());
   return accounts;

@@ -119,6 +119,9 @@ void AddOrgRoutes(http::Router& router, Services& services) {
                 auth::AgencyChanges changes;
                 ASSIGN_OR_RETURN(changes.name, body.OptionalString("name", 200));
                 ASSIGN_OR_RETURN(changes.disabled, body.OptionalBool("disabled"));
+                if (body.Contains("head_user_id")) {  // null clears it
+                  ASSIGN_OR_RETURN(changes.head_user_id, body.OptionalInt("head_user_id"));
+                }
                 RETURN_IF_ERROR(body.Finish());
                 ASSIGN_OR_RETURN(auth::Agency agency,
                                  org.UpdateAgency(ActorOf(request), id, changes));

@@ -26,6 +26,7 @@ Json RenderAgency(const auth::Agency& agency) {
               {"name", agency.name},
               {"national", agency.national},
               {"disabled", agency.disabled},
+              {"head_user_id", agency.head_user_id ? Json(*agency.head_user_id) : Json(nullptr)},
               {"created_at", base::FormatUtc(agency.created_at)}};
 }
 

@@ -10,6 +10,7 @@
 #include "evidence/evidence.h"
 #include "http/router.h"
 #include "ledger/ledger.h"
+#include "mandates/mandates.h"
 #include "store/database.h"
 
 namespace threathub::api {
@@ -24,6 +25,7 @@ struct Services {
   cases::CaseService& cases;
   ledger::Ledger& ledger;
   evidence::EvidenceService& evidence;
+  mandates::MandateService& mandates;
 };
 
 // Each module's routes; app.cc calls them all.
@@ -33,6 +35,7 @@ void AddAuditRoutes(http::Router& router, Services& services);
 void AddCaseRoutes(http::Router& router, Services& services);
 void AddLedgerRoutes(http::Router& router, Services& services);
 void AddEvidenceRoutes(http::Router& router, Services& services);
+void AddMandateRoutes(http::Router& router, Services& services);
 
 // The actor of an HTTP request (a route that needs sign-in has a principal).
 auth::Actor ActorOf(const http::Request& request);

@@ -41,13 +41,16 @@ Region RegionFromRow(const store::Row& row) {
 }
 
 Agency AgencyFromRow(const store::Row& row) {
-  return Agency{row.Int(0),      row.Int(1),      row.Text(2), row.Text(3),
+  Agency agency{row.Int(0),      row.Int(1),      row.Text(2), row.Text(3),
                 row.Int(4) != 0, row.Int(5) != 0, row.Int(6)};
+  if (!row.IsNull(7)) agency.head_user_id = row.Int(7);
+  return agency;
 }
 
 constexpr char kRegionColumns[] = "SELECT id, code, name, created_at FROM regions";
 constexpr char kAgencyColumns[] =
-    "SELECT id, region_id, code, name, national, disabled, created_at FROM agencies";
+    "SELECT id, region_id, code, name, national, disabled, created_at, head_user_id "
+    "FROM agencies";
 
 absl::Status LoadRoles(store::Transaction& tx, User& user) {
   ASSIGN_OR_RETURN(store::Result result,
@@ -301,6 +304,26 @@ absl::StatusOr<Agency> OrgService::UpdateAgency(const Actor& actor, int64_t id,
               tx.Execute("UPDATE agencies SET name = $1 WHERE id = $2", {*changes.name, id})
                   .status());
           changed.push_back("name");
+        }
+        if (changes.head_user_id) {
+          store::Value head = std::monostate{};
+          if (*changes.head_user_id) {
+            ASSIGN_OR_RETURN(store::Result user,
+                             tx.Execute("SELECT 1 FROM users WHERE id = $1 AND agency_id = $2 "
+                                        "AND disabled = 0",
+                                        {**changes.head_user_id, id}));
+            if (user.rows.empty()) {
+              return base::InvalidField("head_user_id",
+                                        "the head must be an active user of this agency");
+            }
+            head = **changes.head_user_id;
+          }
+          RETURN_IF_ERROR(
+              tx.Execute("UPDATE agencies SET head_user_id = $1 WHERE id = $2", {head, id})
+                  .status());
+          changed.push_back(*changes.head_user_id
+                                ? base::StrCat("head=", **changes.head_user_id)
+                                : std::string("head=none"));
         }
         if (changes.disabled) {
           RETURN_IF_ERROR(tx.Execute("UPDATE agencies SET disabled = $1 WHERE id = $2",

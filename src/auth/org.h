@@ -40,6 +40,9 @@ struct Agency {
   bool national = false;
   bool disabled = false;
   base::Millis created_at = 0;
+  // The head of the agency (a user of it): gives the second approval of covert monitoring
+  // mandates (src/mandates). Empty when not set.
+  std::optional<int64_t> head_user_id;
 };
 
 struct User {
@@ -79,6 +82,8 @@ struct UserChanges {
 struct AgencyChanges {
   std::optional<std::string> name;
   std::optional<bool> disabled;
+  // Set (an active user of the agency), or cleared with nullopt inside.
+  std::optional<std::optional<int64_t>> head_user_id;
 };
 
 struct UserFilter {

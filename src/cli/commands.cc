@@ -170,6 +170,23 @@ std::vector<AdminCommand> AdminCommands() {
          std::printf("agency %s enabled\n", agency.code.c_str());
          return absl::OkStatus();
        }},
+      {"agency", "set-head", "set the head of an agency (second approver of covert mandates)",
+       [](CLI::App& command, AdminArguments& arguments) {
+         command.add_option("target", arguments.target, "agency id or code")->required();
+         command.add_option("username", arguments.username, "a user of that agency")->required();
+       },
+       [](api::App& app, const AdminArguments& arguments) -> absl::Status {
+         auth::Actor actor = auth::Actor::CommandLine();
+         ASSIGN_OR_RETURN(auth::Agency agency, app.org().FindAgency(arguments.target));
+         ASSIGN_OR_RETURN(auth::User user, app.org().FindUser(actor, arguments.username));
+         RETURN_IF_ERROR(
+             app.org()
+                 .UpdateAgency(actor, agency.id, auth::AgencyChanges{.head_user_id = user.id})
+                 .status());
+         std::printf("agency %s: head %s (%s)\n", agency.code.c_str(), user.username.c_str(),
+                     user.display_name.c_str());
+         return absl::OkStatus();
+       }},
       {"user", "add", "add a user account",
        [](CLI::App& command, AdminArguments& arguments) {
          command.add_option("--agency", arguments.agency, "agency id or code")->required();

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "audit/audit.h"
 #include "auth/principal.h"
@@ -69,11 +70,12 @@ struct Mandate {
   int version = 1;
   std::string purpose;
   std::optional<int64_t> case_id;
-  std::string predicate;  // the legal predicate when there is no case yet
+  std::string case_number;  // of case_id, as it was when the mandate named the case
+  std::string predicate;    // the legal predicate when there is no case yet
   Level level = Level::kOvert;
   Mechanism mechanism = Mechanism::kManual;
   std::vector<ScopeEntry> scope;
-  base::Millis starts_at = 0;
+  base::Millis starts_at = 0;  // the window is [starts_at, ends_at)
   base::Millis ends_at = 0;
   int storage_days = 0;  // what is collected is kept this long unless promoted to evidence
   std::string justification;
@@ -83,11 +85,36 @@ struct Mandate {
   std::optional<base::Millis> approved_at;
   std::optional<cases::Person> head_approved_by;  // covert only: the head of the agency
   std::optional<base::Millis> head_approved_at;
-  std::string rejection_reason;
+  std::string rejection_reason;  // kept on the draft it goes back to, cleared by Submit
   std::string revocation_reason;
   base::Millis created_at = 0;
   base::Millis updated_at = 0;
+  // What made this version (create, update, submit, approve, head_approve, reject, revoke,
+  // expire) and who; no one for the system (expire).
+  std::string last_action;
+  std::optional<cases::Person> updated_by;
+  // The head of the mandate's agency when it was loaded (not part of a version): the approval
+  // rules and visibility depend on it.
+  std::optional<int64_t> agency_head_user_id;
 };
+
+// A covert mandate that does not have the head's approval yet.
+bool NeedsHeadApproval(const Mandate& mandate);
+
+// What one person may do with a mandate now: the same rules the service enforces (the API's
+// "can" object).
+struct Actions {
+  bool edit = false;
+  bool submit = false;
+  bool approve = false;
+  bool reject = false;
+  bool revoke = false;
+};
+Actions AllowedActions(const auth::Principal& who, const Mandate& mandate, base::Millis now);
+
+// The state at `now`: an approved mandate whose window has ended is expired, whether or not
+// ExpireDue has recorded it yet.
+State EffectiveState(const Mandate& mandate, base::Millis now);
 
 // What a collection would take.
 struct Target {
@@ -97,14 +124,15 @@ struct Target {
   base::Millis at = 0;     // when it is collected (now)
 };
 
+// Why Evaluate refuses; kNone when it permits.
 enum class Refusal {
   kNone,
-  kNotApproved,            // draft, pending, rejected
-  kBeforeWindow,           // before starts_at
-  kAfterWindow,            // after ends_at (or state expired)
+  kNotApproved,   // draft, pending, rejected
+  kBeforeWindow,  // before starts_at
+  kAfterWindow,   // after ends_at (or state expired)
   kRevoked,
-  kOutsideSites,           // URL/domain not in the scope
-  kOutsideAccounts,        // platform account not in the scope
+  kOutsideSites,     // URL/domain not in the scope
+  kOutsideAccounts,  // platform account not in the scope
 };
 // "mandate_not_approved", "before_window", "after_window", "mandate_revoked",
 // "site_outside_mandate", "account_outside_mandate"; "no_mandate" is the collect module's own.
@@ -114,7 +142,23 @@ std::string_view RefusalCode(Refusal refusal);
 // scope when its URL matches a domain or url_prefix entry, or its platform+account_id matches an
 // account entry; an account known to be outside gives kOutsideAccounts, otherwise
 // kOutsideSites.
+//   - state first: revoked -> kRevoked, expired -> kAfterWindow, draft/pending/rejected ->
+//     kNotApproved; then the window [starts_at, ends_at): before -> kBeforeWindow, at or after
+//     ends_at -> kAfterWindow;
+//   - domain: the URL's host (lower case, port, user info and a final dot dropped) is the
+//     domain or ends with "." + domain ("evil-example.kz" is not inside "example.kz"); IDN hosts
+//     compare as written (punycode with punycode);
+//   - url_prefix: string prefix of the URL after the scheme and host are lower-cased, a default
+//     port dropped and an empty path made "/";
+//   - account: platform equal and account_id exactly the entry's value;
+//   - platform: any target of that platform (entries of this kind are for feeds, rss and atom,
+//     and the collect module attaches only feeds whose URL the mandate lists).
+// An account is "known to be outside" when target.account_id is not empty.
 Refusal Evaluate(const Mandate& mandate, const Target& target);
+
+// The URL as url_prefix entries and targets are compared: scheme and host lower case, default
+// port dropped, "/" for an empty path. nullopt when it is not an http(s) URL with a host.
+std::optional<std::string> NormalizeUrl(std::string_view url);
 
 struct NewMandate {
   std::string purpose;
@@ -201,6 +245,26 @@ class MandateService {
   absl::StatusOr<Persona> GetPersona(const auth::Principal& who, int64_t id);
 
  private:
+  absl::StatusOr<Mandate> Load(store::Transaction& tx, int64_t id);
+  // Whether `who` may see `mandate` (requester, supervisors and head of its agency, and who may
+  // read its case). Not inside a transaction: it asks the case service.
+  absl::StatusOr<bool> CanSee(const auth::Principal& who, const Mandate& mandate);
+  // Validates and normalises a draft's fields for `who` (the case must be one they may change).
+  absl::Status Validate(const auth::Principal& who, NewMandate& fields, std::string& case_number);
+  // Writes `mandate` (a new one when id is 0) as its next version, with the version row and
+  // the audit record "mandate.<last_action>", in `tx`. `who` is null for the system.
+  absl::Status Save(store::Transaction& tx, const auth::Principal* who, const Origin& origin,
+                    Mandate& mandate, std::string detail);
+  // Checks that `who` may see mandate `id`, then runs `change` on it in a write transaction and
+  // saves the result as the next version. `change` checks the rules and sets last_action.
+  absl::StatusOr<Mandate> Change(const auth::Principal& who, const Origin& origin, int64_t id,
+                                 absl::FunctionRef<absl::Status(Mandate&)> change);
+  absl::StatusOr<Persona> LoadPersona(store::Transaction& tx, int64_t id);
+  absl::Status ValidatePersona(const auth::Principal& who, NewPersona& fields);
+  absl::Status RecordPersona(store::Transaction& tx, const auth::Principal& who,
+                             const Origin& origin, std::string action, int64_t persona_id,
+                             std::string detail);
+
   store::Database& database_;
   audit::AuditTrail& trail_;
   cases::CaseService& cases_;

@@ -329,6 +329,88 @@ FOR EACH ROW EXECUTE FUNCTION custody_events_append_only();
 CREATE TRIGGER custody_events_no_truncate BEFORE TRUNCATE ON custody_events
 FOR EACH STATEMENT EXECUTE FUNCTION custody_events_append_only();
 )sql"},
+      // Monitoring mandates (src/mandates). `mandates` holds the current state; every version,
+      // the first included, is a JSON snapshot in `mandate_versions`, which is append-only.
+      // `scope` is the JSON array of scope entries.
+      {7, "mandates: mandates, versions, personas, agency heads",
+       R"sql(
+ALTER TABLE agencies ADD COLUMN head_user_id BIGINT REFERENCES users(id);
+CREATE TABLE mandates (
+  id {{id}},
+  agency_id BIGINT NOT NULL REFERENCES agencies(id),
+  version INTEGER NOT NULL,
+  purpose TEXT NOT NULL,
+  case_id BIGINT REFERENCES cases(id),
+  case_number TEXT NOT NULL DEFAULT '',
+  predicate TEXT NOT NULL DEFAULT '',
+  level TEXT NOT NULL,
+  mechanism TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  starts_at BIGINT NOT NULL,
+  ends_at BIGINT NOT NULL,
+  storage_days INTEGER NOT NULL,
+  justification TEXT NOT NULL,
+  requester_id BIGINT NOT NULL REFERENCES users(id),
+  state TEXT NOT NULL,
+  approved_by BIGINT REFERENCES users(id),
+  approved_at BIGINT,
+  head_approved_by BIGINT REFERENCES users(id),
+  head_approved_at BIGINT,
+  rejection_reason TEXT NOT NULL DEFAULT '',
+  revocation_reason TEXT NOT NULL DEFAULT '',
+  last_action TEXT NOT NULL,
+  updated_by BIGINT REFERENCES users(id),
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX mandates_agency ON mandates(agency_id, updated_at);
+CREATE INDEX mandates_requester ON mandates(requester_id);
+CREATE INDEX mandates_due ON mandates(state, ends_at);
+CREATE TABLE mandate_versions (
+  mandate_id BIGINT NOT NULL REFERENCES mandates(id),
+  version INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  snapshot TEXT NOT NULL,
+  changed_by BIGINT REFERENCES users(id),
+  changed_by_name TEXT NOT NULL,
+  changed_at BIGINT NOT NULL,
+  PRIMARY KEY (mandate_id, version)
+);
+CREATE TABLE personas (
+  id {{id}},
+  agency_id BIGINT NOT NULL REFERENCES agencies(id),
+  platform TEXT NOT NULL,
+  handle TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  controller_id BIGINT NOT NULL REFERENCES users(id),
+  status TEXT NOT NULL,
+  created_by BIGINT NOT NULL REFERENCES users(id),
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  UNIQUE (agency_id, platform, handle)
+);
+CREATE INDEX personas_controller ON personas(controller_id);
+CREATE TABLE persona_mandates (
+  persona_id BIGINT NOT NULL REFERENCES personas(id),
+  mandate_id BIGINT NOT NULL REFERENCES mandates(id),
+  PRIMARY KEY (persona_id, mandate_id)
+);
+CREATE INDEX persona_mandates_mandate ON persona_mandates(mandate_id);
+)sql",
+       R"sql(
+CREATE TRIGGER mandate_versions_no_update BEFORE UPDATE ON mandate_versions
+BEGIN SELECT RAISE(ABORT, 'mandate versions are append-only'); END;
+CREATE TRIGGER mandate_versions_no_delete BEFORE DELETE ON mandate_versions
+BEGIN SELECT RAISE(ABORT, 'mandate versions are append-only'); END;
+)sql",
+       R"sql(
+CREATE FUNCTION mandate_versions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'mandate versions are append-only'; END $$;
+CREATE TRIGGER mandate_versions_no_change BEFORE UPDATE OR DELETE ON mandate_versions
+FOR EACH ROW EXECUTE FUNCTION mandate_versions_append_only();
+CREATE TRIGGER mandate_versions_no_truncate BEFORE TRUNCATE ON mandate_versions
+FOR EACH STATEMENT EXECUTE FUNCTION mandate_versions_append_only();
+)sql"},
       {5, "auth: revocation epoch, failed sign-ins of unknown names",
        R"sql(
 CREATE TABLE auth_epoch (
@@ -343,6 +425,119 @@ CREATE TABLE login_failures (
 );
 )sql",
        "", ""},
+      // Collection under mandates (src/collect). mandate_id names a mandate of src/mandates
+      // (no foreign key: the collect module reads mandates through their service, and a source
+      // whose mandate is gone is stopped with "no_mandate"). An item's original bytes are in
+      // `raw`, or in the vault under `raw_blob` (its SHA-256) when large. Full text: an FTS5
+      // table over collected_items.text kept by triggers (SQLite), a tsvector column written
+      // with the row (PostgreSQL; the text lower-cased by the service, so case folding does not
+      // depend on the server's locale).
+      {8, "collect: sources, imports, collected items and media, refusals, purges",
+       R"sql(
+CREATE TABLE collect_sources (
+  id {{id}},
+  mandate_id BIGINT NOT NULL,
+  agency_id BIGINT NOT NULL REFERENCES agencies(id),
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  url TEXT NOT NULL DEFAULT '',
+  poll_minutes INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL,
+  stop_reason TEXT NOT NULL DEFAULT '',
+  last_polled_at BIGINT,
+  next_poll_at BIGINT,
+  created_by BIGINT NOT NULL REFERENCES users(id),
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX collect_sources_mandate ON collect_sources(mandate_id);
+CREATE INDEX collect_sources_state ON collect_sources(state, kind);
+CREATE TABLE collect_imports (
+  id {{id}},
+  source_id BIGINT NOT NULL REFERENCES collect_sources(id),
+  via TEXT NOT NULL,
+  format TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,
+  started_by BIGINT REFERENCES users(id),
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT,
+  records BIGINT NOT NULL DEFAULT 0,
+  stored BIGINT NOT NULL DEFAULT 0,
+  duplicates BIGINT NOT NULL DEFAULT 0,
+  refused BIGINT NOT NULL DEFAULT 0,
+  errors BIGINT NOT NULL DEFAULT 0,
+  refusals TEXT NOT NULL DEFAULT '{}',
+  error_sample TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX collect_imports_source ON collect_imports(source_id, id);
+CREATE TABLE collected_items (
+  id {{id}},
+  mandate_id BIGINT NOT NULL,
+  source_id BIGINT NOT NULL REFERENCES collect_sources(id),
+  import_id BIGINT REFERENCES collect_imports(id),
+  platform TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  post_id TEXT NOT NULL,
+  author_id TEXT NOT NULL,
+  author_name TEXT NOT NULL,
+  url TEXT NOT NULL,
+  text TEXT NOT NULL,
+  created_at BIGINT,
+  collected_at BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  raw_size BIGINT NOT NULL,
+  raw_blob TEXT,
+  raw {{blob}},
+  purge_at BIGINT NOT NULL,
+  promoted_evidence_id BIGINT REFERENCES evidence_items(id),
+  UNIQUE (platform, channel_id, post_id)
+);
+CREATE INDEX collected_items_mandate ON collected_items(mandate_id, id);
+CREATE INDEX collected_items_source ON collected_items(source_id, id);
+CREATE INDEX collected_items_purge ON collected_items(purge_at);
+CREATE INDEX collected_items_raw_blob ON collected_items(raw_blob) WHERE raw_blob IS NOT NULL;
+CREATE TABLE collected_media (
+  item_id BIGINT NOT NULL REFERENCES collected_items(id),
+  n INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  name TEXT NOT NULL,
+  mime_type TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  url TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (item_id, n)
+);
+CREATE INDEX collected_media_sha256 ON collected_media(sha256);
+CREATE TABLE collect_refusals (
+  source_id BIGINT NOT NULL REFERENCES collect_sources(id),
+  reason TEXT NOT NULL,
+  count BIGINT NOT NULL,
+  PRIMARY KEY (source_id, reason)
+);
+CREATE TABLE collect_purges (
+  id {{id}},
+  purged_at BIGINT NOT NULL,
+  items BIGINT NOT NULL,
+  media BIGINT NOT NULL,
+  record TEXT NOT NULL
+);
+)sql",
+       R"sql(
+CREATE VIRTUAL TABLE collected_fts USING fts5(text, content='collected_items',
+  content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER collected_items_fts_insert AFTER INSERT ON collected_items BEGIN
+  INSERT INTO collected_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER collected_items_fts_delete AFTER DELETE ON collected_items BEGIN
+  INSERT INTO collected_fts(collected_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER collected_items_fts_update AFTER UPDATE OF text ON collected_items BEGIN
+  INSERT INTO collected_fts(collected_fts, rowid, text) VALUES ('delete', old.id, old.text);
+  INSERT INTO collected_fts(rowid, text) VALUES (new.id, new.text);
+END;
+)sql",
+       R"sql(
+ALTER TABLE collected_items ADD COLUMN search tsvector;
+CREATE INDEX collected_items_search ON collected_items USING GIN (search);
+)sql"},
   };
   // Kept in version order whatever order the blocks above are in.
   static const bool sorted = [] {
