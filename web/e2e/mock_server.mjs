@@ -2216,6 +2216,11 @@ function personaFields(user, body, partial) {
       const mandate = mandates.find((m) => String(m.id) === String(mandateId));
       if (!mandate || !canSeeMandate(user, mandate) || mandateState(mandate) !== 'approved')
         throw bad(`mandate ${mandateId} is not an approved mandate you may see`, 'mandate_ids');
+      if (mandate.mechanism !== 'persona')
+        throw bad(
+          `mandate ${mandateId} does not authorise an online persona (its mechanism is ${mandate.mechanism})`,
+          'mandate_ids',
+        );
       return mandate.id;
     });
   }
@@ -2359,6 +2364,9 @@ function parseUpload(kind, raw) {
         for (const field of ['platform', 'post_id', 'text'])
           if (row[field] === undefined || row[field] === null || row[field] === '')
             throw new Error(`${field} is required`);
+        // Like the server: an optional field is left out, not sent empty.
+        for (const field of ['author_id', 'author_name', 'url'])
+          if (row[field] === '') throw new Error(`"${field}" is empty`);
         out.push({
           position,
           record: {

@@ -193,7 +193,7 @@ function MandateTable({
               data-state={mandate.state}
               data-level={mandate.level}
             >
-              <td className="detail">
+              <td className="detail cell-wide">
                 <Link to={mandatePagePath(mandate.id)} data-testid="mandate-link">
                   {mandate.purpose || t('mandates.untitled', { id: String(mandate.id) })}
                 </Link>

@@ -301,10 +301,11 @@ export function PersonasPage() {
   const personas = list.data?.personas ?? [];
 
   function formMandates(persona: Persona | null): Mandate[] {
-    // Mandates the persona already has stay offered (so that saving keeps them) when known.
+    // Approved mandates whose mechanism is an online persona; those the persona already has
+    // stay offered (so that saving keeps them).
     return allMandates.filter(
       (mandate) =>
-        mandate.state === 'approved' ||
+        (mandate.state === 'approved' && mandate.mechanism === 'persona') ||
         (persona?.mandate_ids ?? []).some((id) => String(id) === String(mandate.id)),
     );
   }
