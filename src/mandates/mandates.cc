@@ -11,6 +11,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "mandates/internal/request_pdf.h"
+#include "mandates/internal/url.h"
 
 namespace threathub::mandates {
 namespace {
@@ -29,8 +30,6 @@ constexpr size_t kMaxReasonBytes = 2000;
 constexpr size_t kMaxScopeEntries = 200;
 constexpr size_t kMaxScopeValueBytes = 2000;
 constexpr size_t kMaxPlatformBytes = 40;
-constexpr size_t kMaxHostBytes = 253;
-constexpr size_t kMaxLabelBytes = 63;
 constexpr size_t kMaxPersonaTextBytes = 200;
 constexpr size_t kMaxPersonaMandates = 100;
 constexpr int kExpireBatch = 1000;
@@ -57,18 +56,6 @@ struct StateInfo {
 constexpr StateInfo kStates[] = {{State::kDraft, "draft"},       {State::kPending, "pending"},
                                  {State::kApproved, "approved"}, {State::kRejected, "rejected"},
                                  {State::kExpired, "expired"},   {State::kRevoked, "revoked"}};
-
-struct RefusalInfo {
-  Refusal refusal;
-  std::string_view code;
-};
-constexpr RefusalInfo kRefusals[] = {{Refusal::kNone, ""},
-                                     {Refusal::kNotApproved, "mandate_not_approved"},
-                                     {Refusal::kBeforeWindow, "before_window"},
-                                     {Refusal::kAfterWindow, "after_window"},
-                                     {Refusal::kRevoked, "mandate_revoked"},
-                                     {Refusal::kOutsideSites, "site_outside_mandate"},
-                                     {Refusal::kOutsideAccounts, "account_outside_mandate"}};
 
 constexpr std::string_view kScopeKinds[] = {"domain", "account", "url_prefix", "platform"};
 // Platform entries admit everything of a platform, so only feeds (whose URL the mandate must
@@ -159,88 +146,6 @@ absl::Status ValidateLine(std::string_view field, std::string_view text, size_t 
   return absl::OkStatus();
 }
 
-// ---- URLs and host names ----
-
-struct UrlParts {
-  std::string scheme;          // lower case: http or https
-  std::string_view user_info;  // "user:pass@" as written, or ""
-  std::string host;            // lower case, final dot kept
-  std::string_view port;       // digits, or ""
-  std::string_view rest;       // path, query and fragment as written ("" or starting /?#)
-};
-
-std::optional<UrlParts> SplitUrl(std::string_view url) {
-  size_t separator = url.find("://");
-  if (separator == std::string_view::npos) return std::nullopt;
-  UrlParts parts;
-  parts.scheme = base::AsciiStrToLower(url.substr(0, separator));
-  if (parts.scheme != "http" && parts.scheme != "https") return std::nullopt;
-  std::string_view after = url.substr(separator + 3);
-  size_t authority_end = after.find_first_of("/?#");
-  std::string_view authority = after.substr(0, authority_end);
-  if (authority_end != std::string_view::npos) parts.rest = after.substr(authority_end);
-  size_t at = authority.rfind('@');
-  std::string_view host_port = authority;
-  if (at != std::string_view::npos) {
-    parts.user_info = authority.substr(0, at + 1);
-    host_port = authority.substr(at + 1);
-  }
-  std::string_view host = host_port;
-  if (!host_port.empty() && host_port.front() == '[') {  // an IPv6 literal
-    size_t close = host_port.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    host = host_port.substr(0, close + 1);
-    std::string_view tail = host_port.substr(close + 1);
-    if (!tail.empty()) {
-      if (tail.front() != ':') return std::nullopt;
-      parts.port = tail.substr(1);
-    }
-  } else if (size_t colon = host_port.rfind(':'); colon != std::string_view::npos) {
-    host = host_port.substr(0, colon);
-    parts.port = host_port.substr(colon + 1);
-  }
-  for (char digit : parts.port) {
-    if (!absl::ascii_isdigit(digit)) return std::nullopt;
-  }
-  if (host.empty()) return std::nullopt;
-  parts.host = base::AsciiStrToLower(host);
-  return parts;
-}
-
-// The host as a domain compares: lower case, without the final dot of a fully qualified name.
-std::string_view DomainOf(const UrlParts& parts) {
-  std::string_view host = parts.host;
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  return host;
-}
-
-// A DNS host name of at least two labels (letters, digits, '-'; no label starting or ending
-// with '-'); the last label is not all digits (so an IPv4 address is not one). Punycode
-// ("xn--...") labels are host names too.
-bool IsHostName(std::string_view host) {
-  if (host.empty() || host.size() > kMaxHostBytes) return false;
-  std::vector<std::string_view> labels = base::StrSplit(host, '.');
-  if (labels.size() < 2) return false;
-  for (std::string_view label : labels) {
-    if (label.empty() || label.size() > kMaxLabelBytes) return false;
-    if (label.front() == '-' || label.back() == '-') return false;
-    for (char symbol : label) {
-      if (!absl::ascii_islower(symbol) && !absl::ascii_isdigit(symbol) && symbol != '-') {
-        return false;
-      }
-    }
-  }
-  return !std::all_of(labels.back().begin(), labels.back().end(),
-                      [](char symbol) { return absl::ascii_isdigit(symbol); });
-}
-
-bool IsIpLiteral(std::string_view host) {
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') return true;
-  return !host.empty() && std::all_of(host.begin(), host.end(), [](char symbol) {
-    return absl::ascii_isdigit(symbol) || symbol == '.';
-  });
-}
-
 template <size_t N>
 bool Contains(const std::string_view (&list)[N], std::string_view value) {
   return std::find(std::begin(list), std::end(list), value) != std::end(list);
@@ -273,9 +178,8 @@ absl::Status ValidateScopeEntry(size_t index, ScopeEntry& entry) {
     if (!entry.platform.empty()) {
       return base::InvalidField(platform_field, "a domain entry has no platform");
     }
-    std::string domain = base::AsciiStrToLower(entry.value);
-    if (!domain.empty() && domain.back() == '.') domain.pop_back();
-    if (!IsHostName(domain)) {
+    std::string domain = base::AsciiStrToLower(internal::DomainOf(entry.value));
+    if (!internal::IsHostName(domain)) {
       return base::InvalidField(value_field,
                                 "expected a host name such as example.kz (no scheme, path or "
                                 "port; IDN names in punycode, xn--...)");
@@ -293,10 +197,11 @@ absl::Status ValidateScopeEntry(size_t index, ScopeEntry& entry) {
     if (!entry.platform.empty()) {
       return base::InvalidField(platform_field, "a url_prefix entry has no platform");
     }
-    std::optional<UrlParts> parts = SplitUrl(entry.value);
+    std::optional<internal::UrlParts> parts = internal::SplitUrl(entry.value);
     std::optional<std::string> normalized = NormalizeUrl(entry.value);
+    std::string host = parts ? base::AsciiStrToLower(parts->host) : std::string();
     if (!parts || !normalized ||
-        (!IsHostName(std::string(DomainOf(*parts))) && !IsIpLiteral(parts->host))) {
+        (!internal::IsHostName(internal::DomainOf(host)) && !internal::IsIpLiteral(host))) {
       return base::InvalidField(value_field,
                                 "expected an http:// or https:// URL with a host, such as "
                                 "https://vk.com/club123");
@@ -634,25 +539,6 @@ std::optional<State> ParseState(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view RefusalCode(Refusal refusal) {
-  for (const RefusalInfo& info : kRefusals) {
-    if (info.refusal == refusal) return info.code;
-  }
-  return "";
-}
-
-std::optional<std::string> NormalizeUrl(std::string_view url) {
-  std::optional<UrlParts> parts = SplitUrl(url);
-  if (!parts) return std::nullopt;
-  std::string normalized = base::StrCat(parts->scheme, "://", parts->user_info, parts->host);
-  bool default_port = (parts->scheme == "http" && parts->port == "80") ||
-                      (parts->scheme == "https" && parts->port == "443");
-  if (!parts->port.empty() && !default_port) base::StrAppend(&normalized, ":", parts->port);
-  if (parts->rest.empty() || parts->rest.front() != '/') normalized += '/';
-  normalized += parts->rest;
-  return normalized;
-}
-
 State EffectiveState(const Mandate& mandate, base::Millis now) {
   if (mandate.state == State::kApproved && now >= mandate.ends_at) return State::kExpired;
   return mandate.state;
@@ -670,52 +556,6 @@ Actions AllowedActions(const auth::Principal& who, const Mandate& mandate, base:
   actions.reject = CheckReject(who, mandate).ok();
   actions.revoke = CheckRevoke(who, mandate, now).ok();
   return actions;
-}
-
-Refusal Evaluate(const Mandate& mandate, const Target& target) {
-  switch (mandate.state) {
-    case State::kRevoked:
-      return Refusal::kRevoked;
-    case State::kExpired:
-      return Refusal::kAfterWindow;
-    case State::kDraft:
-    case State::kPending:
-    case State::kRejected:
-      return Refusal::kNotApproved;
-    case State::kApproved:
-      break;
-  }
-  if (target.at < mandate.starts_at) return Refusal::kBeforeWindow;
-  if (target.at >= mandate.ends_at) return Refusal::kAfterWindow;
-
-  std::string platform = base::AsciiStrToLower(target.platform);
-  std::optional<UrlParts> url = target.url.empty() ? std::nullopt : SplitUrl(target.url);
-  std::optional<std::string> normalized_url;
-  if (url) normalized_url = NormalizeUrl(target.url);
-  for (const ScopeEntry& entry : mandate.scope) {
-    if (entry.kind == "domain") {
-      if (!url) continue;
-      std::string_view host = DomainOf(*url);
-      std::string domain = base::AsciiStrToLower(entry.value);
-      // The domain itself, or a subdomain: the match ends on a label boundary.
-      if (host == domain || (host.size() > domain.size() && base::EndsWith(host, domain) &&
-                             host[host.size() - domain.size() - 1] == '.')) {
-        return Refusal::kNone;
-      }
-    } else if (entry.kind == "url_prefix") {
-      if (!normalized_url) continue;
-      std::optional<std::string> prefix = NormalizeUrl(entry.value);
-      if (prefix && base::StartsWith(*normalized_url, *prefix)) return Refusal::kNone;
-    } else if (entry.kind == "account") {
-      if (!target.account_id.empty() && platform == entry.platform &&
-          target.account_id == entry.value) {
-        return Refusal::kNone;
-      }
-    } else if (entry.kind == "platform") {
-      if (!platform.empty() && platform == entry.platform) return Refusal::kNone;
-    }
-  }
-  return target.account_id.empty() ? Refusal::kOutsideSites : Refusal::kOutsideAccounts;
 }
 
 // ---- MandateService ----
