@@ -1357,11 +1357,17 @@ test(
       '[data-testid="import-refused"][data-reason="account_outside_mandate"]',
     );
     assert.equal(await refused.getAttribute('data-count'), '2');
+    // In words, in the page's language (the account's: Russian on a fresh demo server).
+    const language = await page.evaluate(() => document.documentElement.lang);
+    const words = { en, kk, ru: catalog('ru') }[language];
+    const plural = new Intl.PluralRules({ en: 'en-GB', kk: 'kk-KZ', ru: 'ru-RU' }[language]).select(
+      2,
+    );
     assert.equal(
       (await refused.textContent()).trim(),
-      en['collect.refused.account_outside_mandate']
+      words['collect.refused.account_outside_mandate']
         .replace('{count}', '2')
-        .replace('{items}', en['collect.items.other']),
+        .replace('{items}', words[`collect.items.${plural}`]),
     );
     const errorPosition = await importResult
       .getByTestId('import-error-item')
