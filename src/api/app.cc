@@ -34,6 +34,12 @@ evidence::EvidenceOptions EvidenceOptionsFrom(const base::Config& config) {
   return options;
 }
 
+collect::CollectOptions CollectOptionsFrom(const base::Config& config) {
+  collect::CollectOptions options;
+  options.temp_dir = config.data_dir + "/collect/tmp";
+  return options;
+}
+
 auth::SessionPolicy PolicyFrom(const base::Config& config) {
   auth::SessionPolicy policy;
   policy.idle_timeout = config.session_idle_seconds > 0 ? config.session_idle_seconds * 1000
@@ -58,6 +64,9 @@ App::~App() {
 }
 
 void App::StartBackgroundJobs() {
+  // Feed pollers, the stopping of sources whose mandate ended, the purge: a thread of their own
+  // (a poll may wait on a slow site for its whole timeout).
+  collect_->StartBackground();
   background_ = std::thread([this] {
     absl::MutexLock lock(&background_mutex_);
     while (!background_mutex_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1))) {
@@ -100,9 +109,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
       EvidenceOptionsFrom(config));
   app->mandates_ = std::make_unique<mandates::MandateService>(*app->database_, *app->trail_,
                                                               *app->cases_, clock);
+  app->collect_ = std::make_unique<collect::CollectService>(
+      *app->database_, *app->trail_, *app->ledger_, *app->mandates_, *app->evidence_, *app->blobs_,
+      clock, CollectOptionsFrom(config));
   app->services_ = std::make_unique<Services>(
       Services{app->config_, clock, *app->database_, *app->trail_, *app->sessions_, *app->org_,
-               *app->cases_, *app->ledger_, *app->evidence_, *app->mandates_});
+               *app->cases_, *app->ledger_, *app->evidence_, *app->mandates_, *app->collect_});
   AddAuthRoutes(app->router_, *app->services_);
   AddOrgRoutes(app->router_, *app->services_);
   AddAuditRoutes(app->router_, *app->services_);
@@ -110,6 +122,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
   AddLedgerRoutes(app->router_, *app->services_);
   AddEvidenceRoutes(app->router_, *app->services_);
   AddMandateRoutes(app->router_, *app->services_);
+  AddCollectRoutes(app->router_, *app->services_);
   http::DispatcherOptions options;
   options.web_root = config.web_root;
   options.max_json_body_bytes = config.max_json_body_bytes;

@@ -48,6 +48,7 @@ class App {
   ledger::Ledger& ledger() { return *ledger_; }
   evidence::EvidenceService& evidence() { return *evidence_; }
   mandates::MandateService& mandates() { return *mandates_; }
+  collect::CollectService& collect() { return *collect_; }
   vault::BlobStore& blobs() { return *blobs_; }
 
   // Starts the periodic jobs of a serving instance (ledger checkpoints); they stop with App.
@@ -68,6 +69,8 @@ class App {
   std::unique_ptr<vault::BlobStore> blobs_;
   std::unique_ptr<evidence::EvidenceService> evidence_;
   std::unique_ptr<mandates::MandateService> mandates_;
+  // Declared after what it uses: its poller thread stops (in its destructor) before they go.
+  std::unique_ptr<collect::CollectService> collect_;
   // Signs ledger checkpoints while the server runs (StartBackgroundJobs).
   std::thread background_;
   absl::Mutex background_mutex_;
@@ -82,5 +85,6 @@ absl::StatusOr<std::unique_ptr<store::Database>> OpenConfiguredDatabase(const ba
 
 auth::SessionPolicy PolicyFrom(const base::Config& config);
 evidence::EvidenceOptions EvidenceOptionsFrom(const base::Config& config);
+collect::CollectOptions CollectOptionsFrom(const base::Config& config);
 
 }  // namespace threathub::api

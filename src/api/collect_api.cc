@@ -309,7 +309,7 @@ void AddCollectRoutes(http::Router& router, Services& services) {
                 }
                 // Refused before a byte of the body is read: an invisible source (404), a stopped
                 // one or a mandate not in force (409).
-                RETURN_IF_ERROR(collect.CheckImport(*request.principal, id));
+                RETURN_IF_ERROR(collect.CheckImport(*request.principal, OriginOf(request), id));
                 ASSIGN_OR_RETURN(std::unique_ptr<collect::UploadFile> file, collect.BeginUpload());
                 return std::make_shared<ImportSink>(id, std::move(file));
               }});

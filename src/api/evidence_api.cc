@@ -305,6 +305,8 @@ void AddDisposalRoute(
 
 }  // namespace
 
+Json RenderEvidenceItem(const evidence::Item& item) { return RenderItem(item); }
+
 void AddEvidenceRoutes(http::Router& router, Services& services) {
   evidence::EvidenceService& evidence = services.evidence;
 

@@ -7,7 +7,9 @@
 #include "base/clock.h"
 #include "base/config.h"
 #include "cases/cases.h"
+#include "collect/collect.h"
 #include "evidence/evidence.h"
+#include "http/json.h"
 #include "http/router.h"
 #include "ledger/ledger.h"
 #include "mandates/mandates.h"
@@ -26,6 +28,7 @@ struct Services {
   ledger::Ledger& ledger;
   evidence::EvidenceService& evidence;
   mandates::MandateService& mandates;
+  collect::CollectService& collect;
 };
 
 // Each module's routes; app.cc calls them all.
@@ -36,6 +39,11 @@ void AddCaseRoutes(http::Router& router, Services& services);
 void AddLedgerRoutes(http::Router& router, Services& services);
 void AddEvidenceRoutes(http::Router& router, Services& services);
 void AddMandateRoutes(http::Router& router, Services& services);
+void AddCollectRoutes(http::Router& router, Services& services);
+
+// An evidence item as the evidence routes render it (evidence_api.cc), for other modules' routes
+// that make one (promotion of a collected item).
+http::Json RenderEvidenceItem(const evidence::Item& item);
 
 // The actor of an HTTP request (a route that needs sign-in has a principal).
 auth::Actor ActorOf(const http::Request& request);

@@ -23,6 +23,10 @@ std::function<absl::Status()> AddLedgerCommands(
 std::function<absl::Status()> AddEvidenceCommands(
     CLI::App& group, std::function<absl::StatusOr<base::Config>()> load_config);
 
+// Adds the collect subcommands (import, sources, poll, purge).
+std::function<absl::Status()> AddCollectCommands(
+    CLI::App& group, std::function<absl::StatusOr<base::Config>()> load_config);
+
 // `internal ...`: helpers the server runs in child processes (ewf-report).
 std::function<absl::Status()> AddInternalCommands(CLI::App& group);
 

@@ -26,12 +26,15 @@ std::string Base64(const ledger::Hash& hash) {
 absl::Status Verify(api::App& app, const LedgerArguments&) {
   ledger::AuditRecordSource audit_records(app.trail());
   evidence::CustodyRecordSource custody_records(app.database());
-  ASSIGN_OR_RETURN(ledger::VerifyReport report,
-                   app.ledger().Verify({.sources = {&audit_records, &custody_records}}));
-  std::printf("leaves: %llu, checkpoints verified: %llu, audit and custody records compared: %llu\n",
-              static_cast<unsigned long long>(report.leaves),
-              static_cast<unsigned long long>(report.checkpoints),
-              static_cast<unsigned long long>(report.records_compared));
+  collect::PurgeRecordSource purge_records(app.database());
+  ASSIGN_OR_RETURN(
+      ledger::VerifyReport report,
+      app.ledger().Verify({.sources = {&audit_records, &custody_records, &purge_records}}));
+  std::printf(
+      "leaves: %llu, checkpoints verified: %llu, audit, custody and purge records compared: %llu\n",
+      static_cast<unsigned long long>(report.leaves),
+      static_cast<unsigned long long>(report.checkpoints),
+      static_cast<unsigned long long>(report.records_compared));
   if (report.latest_checkpoint) {
     std::printf("latest checkpoint: size %llu, root %s\n",
                 static_cast<unsigned long long>(report.latest_checkpoint->size),

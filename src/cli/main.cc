@@ -123,6 +123,7 @@ int Main(int argc, char** argv) {
   std::function<absl::Status()> run_admin;
   std::function<absl::Status()> run_ledger;
   std::function<absl::Status()> run_evidence;
+  std::function<absl::Status()> run_collect;
   std::function<absl::Status()> run_internal;
   std::function<absl::Status()> run_verify_bundle;
 
@@ -166,6 +167,12 @@ int Main(int argc, char** argv) {
          run_evidence = AddEvidenceCommands(command, [&] { return common.Load(); });
        },
        [&] { return run_evidence(); }},
+      {"collect", "import exports under a mandate, list sources, poll a feed, purge now",
+       [&](CLI::App& command) {
+         common.AddTo(command);
+         run_collect = AddCollectCommands(command, [&] { return common.Load(); });
+       },
+       [&] { return run_collect(); }},
       {"internal", "helpers the server runs in child processes",
        [&](CLI::App& command) { run_internal = AddInternalCommands(command); },
        [&] { return run_internal(); }},

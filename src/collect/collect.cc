@@ -533,11 +533,11 @@ absl::StatusOr<Source> CollectService::StopSource(const auth::Principal& who, co
                      tx.Execute("UPDATE collect_sources SET state = 'stopped', stop_reason = $2 "
                                 "WHERE id = $1 AND state = 'active'",
                                 {source_id, std::string(kStoppedByUser)}));
-    if (updated.affected_rows == 0) {
-      return absl::FailedPreconditionError("the source is stopped already");
+    // Stopping a stopped source changes nothing (and keeps why it stopped).
+    if (updated.affected_rows > 0) {
+      RETURN_IF_ERROR(Audit(tx, &who, origin, "collect.source_stop", "collect_source", source_id,
+                            std::string(kStoppedByUser)));
     }
-    RETURN_IF_ERROR(Audit(tx, &who, origin, "collect.source_stop", "collect_source", source_id,
-                          std::string(kStoppedByUser)));
     ASSIGN_OR_RETURN(stopped, LoadSource(tx, source_id));
     return absl::OkStatus();
   }));
@@ -586,6 +586,14 @@ absl::StatusOr<mandates::Mandate> CollectService::MandateInForce(const Source& s
   return mandate;
 }
 
+absl::Status CollectService::CheckActive(const Source& source) {
+  if (source.state == "active") return absl::OkStatus();
+  // The reason a client sees is why the source stopped (mandate_revoked, after_window, ...).
+  return base::WithReason(absl::FailedPreconditionError(
+                              base::StrCat("the source is stopped (", source.stop_reason, ")")),
+                          source.stop_reason.empty() ? "source_stopped" : source.stop_reason);
+}
+
 absl::StatusOr<ImportReport> CollectService::RefuseWhole(const Source& source,
                                                          const auth::Principal* who,
                                                          const Origin& origin,
@@ -622,27 +630,14 @@ absl::StatusOr<ImportReport> CollectService::RefuseWhole(const Source& source,
       reason);
 }
 
-absl::Status CollectService::CheckImport(const auth::Principal& who, int64_t source_id) {
+absl::Status CollectService::CheckImport(const auth::Principal& who, const Origin& origin,
+                                         int64_t source_id) {
   ASSIGN_OR_RETURN(Source source, LoadVisibleSource(who, source_id));
-  if (source.state != "active") {
-    return base::WithReason(absl::FailedPreconditionError(
-                                base::StrCat("the source is stopped (", source.stop_reason, ")")),
-                            "source_stopped");
-  }
-  absl::StatusOr<mandates::Mandate> mandate = mandates_.GetForCollection(source.mandate_id);
-  if (absl::IsNotFound(mandate.status())) {
-    return base::WithReason(absl::FailedPreconditionError("the source's mandate does not exist"),
-                            kNoMandate);
-  }
-  RETURN_IF_ERROR(mandate.status());
-  mandates::Refusal level = MandateLevelRefusal(*mandate, clock_.NowMillis());
-  if (level != mandates::Refusal::kNone) {
-    return base::WithReason(
-        absl::FailedPreconditionError(base::StrCat("the mandate does not permit collection now (",
-                                                   mandates::RefusalCode(level), ")")),
-        mandates::RefusalCode(level));
-  }
-  return absl::OkStatus();
+  RETURN_IF_ERROR(CheckActive(source));
+  std::string refusal;
+  absl::StatusOr<mandates::Mandate> mandate = MandateInForce(source, refusal);
+  if (!refusal.empty()) return RefuseWhole(source, &who, origin, "import", refusal).status();
+  return mandate.status();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1017,11 +1012,7 @@ absl::StatusOr<ImportReport> CollectService::RunImport(
     const auth::Principal* who, const Origin& origin, const Source& source,
     std::string_view trigger, absl::FunctionRef<absl::StatusOr<ParseOutput>()> parse,
     const std::string& media_root) {
-  if (source.state != "active") {
-    return base::WithReason(absl::FailedPreconditionError(
-                                base::StrCat("the source is stopped (", source.stop_reason, ")")),
-                            "source_stopped");
-  }
+  RETURN_IF_ERROR(CheckActive(source));
   std::string refusal;
   absl::StatusOr<mandates::Mandate> mandate = MandateInForce(source, refusal);
   if (!refusal.empty()) return RefuseWhole(source, who, origin, trigger, refusal);
@@ -1494,7 +1485,9 @@ absl::StatusOr<ItemPage> CollectService::List(const auth::Principal& who,
                              "), 'StartSel=«, StopSel=», MaxWords=30, MinWords=12, "
                              "MaxFragments=1, FragmentDelimiter=…')");
     } else {
-      from = "collected_fts JOIN collected_items i ON i.id = collected_fts.rowid";
+      // CROSS JOIN keeps the full-text index as the outer loop: otherwise SQLite may walk the
+      // items of the visible mandates and run the full-text query once for each of them.
+      from = "collected_fts CROSS JOIN collected_items i ON i.id = collected_fts.rowid";
       conditions.push_back(base::StrCat("collected_fts MATCH ", placeholder));
       snippet = "snippet(collected_fts, 0, '«', '»', '…', 24)";
     }

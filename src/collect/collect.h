@@ -269,13 +269,15 @@ class CollectService {
                                       int64_t mandate_id, NewSource fields);
   absl::StatusOr<std::vector<Source>> ListSources(const auth::Principal& who, int64_t mandate_id);
   absl::StatusOr<Source> GetSource(const auth::Principal& who, int64_t source_id);
-  // Stops a source (its poller, and imports into it); audited.
+  // Stops a source (its poller, and imports into it); audited. A stopped source is returned as
+  // it is.
   absl::StatusOr<Source> StopSource(const auth::Principal& who, const Origin& origin,
                                     int64_t source_id);
 
   // Whether `who` may import into the source now (visible, active, its mandate in force):
   // checked before an upload's body is read. The import checks again.
-  absl::Status CheckImport(const auth::Principal& who, int64_t source_id);
+  // A mandate that refuses it as a whole is counted and recorded as for ImportPath.
+  absl::Status CheckImport(const auth::Principal& who, const Origin& origin, int64_t source_id);
   // A new upload file under options.temp_dir, for ImportPath.
   absl::StatusOr<std::unique_ptr<UploadFile>> BeginUpload();
   // Imports a file or folder. Telegram: the export folder, its result.json, or a .zip/.tar(.gz)
@@ -331,6 +333,8 @@ class CollectService {
   // The mandate as collection sees it, or the refusal code that refuses the source as a whole.
   absl::StatusOr<mandates::Mandate> MandateInForce(const Source& source, std::string& refusal);
   absl::Status StopSourcesOfMandate(int64_t mandate_id, std::string_view reason);
+  // FailedPrecondition for a stopped source, with why it stopped as the reason.
+  static absl::Status CheckActive(const Source& source);
   absl::StatusOr<ImportReport> RefuseWhole(const Source& source, const auth::Principal* who,
                                            const Origin& origin, std::string_view trigger,
                                            const std::string& reason);

@@ -292,7 +292,7 @@ TEST_F(CollectTest, AnEndedWindowRefusesTheWholeImportAndStopsTheSources) {
   EXPECT_EQ(stopped.counts.refused.at("after_window"), 1);
   EXPECT_EQ(collect_->ListImports(lead_, source.id, 10).value().at(0).state, "refused");
   // The source stays stopped: later imports are refused before reading anything.
-  EXPECT_EQ(base::StatusReason(collect_->CheckImport(lead_, source.id)), "source_stopped");
+  EXPECT_EQ(base::StatusReason(collect_->CheckImport(lead_, origin_, source.id)), "after_window");
 }
 
 TEST_F(CollectTest, ASourceNeedsAMandateInForceAndInsideItsScope) {
