@@ -586,15 +586,16 @@ absl::StatusOr<bool> MandateService::CanSee(const auth::Principal& who, const Ma
 }
 
 absl::Status MandateService::Validate(const auth::Principal& who, NewMandate& fields,
-                                      std::string& case_number) {
+                                      Completeness completeness, std::string& case_number) {
+  bool submission = completeness == Completeness::kSubmission;
   RETURN_IF_ERROR(ValidateText("purpose", fields.purpose, kMaxPurposeBytes, true));
   RETURN_IF_ERROR(ValidateText("predicate", fields.predicate, kMaxPredicateBytes, false));
-  if (!fields.case_id && base::StripAsciiWhitespace(fields.predicate).empty()) {
+  if (submission && !fields.case_id && base::StripAsciiWhitespace(fields.predicate).empty()) {
     return base::InvalidField("predicate",
                               "name the case (case_id) or, when there is no case yet, the legal "
                               "predicate");
   }
-  if (fields.scope.empty()) {
+  if (submission && fields.scope.empty()) {
     return base::InvalidField("scope", "list at least one site, account or feed to monitor");
   }
   if (fields.scope.size() > kMaxScopeEntries) {
@@ -608,7 +609,7 @@ absl::Status MandateService::Validate(const auth::Principal& who, NewMandate& fi
     lists_sites |= kind == "domain" || kind == "url_prefix";
   }
   for (size_t entry_idx = 0; entry_idx < fields.scope.size(); ++entry_idx) {
-    if (fields.scope[entry_idx].kind == "platform" && !lists_sites) {
+    if (submission && fields.scope[entry_idx].kind == "platform" && !lists_sites) {
       return base::InvalidField(base::StrCat("scope[", entry_idx, "].platform"),
                                 "list the feeds' URLs too (url_prefix or domain entries)");
     }
@@ -628,7 +629,7 @@ absl::Status MandateService::Validate(const auth::Principal& who, NewMandate& fi
         "storage_days", base::StrCat("from ", kMinStorageDays, " to ", kMaxStorageDays, " days"));
   }
   RETURN_IF_ERROR(
-      ValidateText("justification", fields.justification, kMaxJustificationBytes, true));
+      ValidateText("justification", fields.justification, kMaxJustificationBytes, submission));
   case_number.clear();
   if (fields.case_id) {
     absl::Status access = cases_.CheckAccess(who, *fields.case_id, auth::AccessMode::kWrite);
@@ -778,7 +779,7 @@ absl::StatusOr<Mandate> MandateService::Create(const auth::Principal& who, const
     return absl::PermissionDeniedError("your roles do not allow requesting monitoring mandates");
   }
   std::string case_number;
-  RETURN_IF_ERROR(Validate(who, fields, case_number));
+  RETURN_IF_ERROR(Validate(who, fields, Completeness::kDraft, case_number));
   Mandate mandate;
   mandate.agency_id = who.agency_id;
   mandate.purpose = std::move(fields.purpose);
@@ -813,7 +814,7 @@ absl::StatusOr<Mandate> MandateService::Update(const auth::Principal& who, const
   ASSIGN_OR_RETURN(Mandate current, Get(who, id));
   RETURN_IF_ERROR(CheckEdit(who, current));
   std::string case_number;
-  RETURN_IF_ERROR(Validate(who, fields, case_number));
+  RETURN_IF_ERROR(Validate(who, fields, Completeness::kDraft, case_number));
   return Change(who, origin, id, [&](Mandate& mandate) -> absl::Status {
     RETURN_IF_ERROR(CheckEdit(who, mandate));
     mandate.purpose = fields.purpose;
@@ -840,11 +841,27 @@ absl::StatusOr<Mandate> MandateService::Update(const auth::Principal& who, const
 
 absl::StatusOr<Mandate> MandateService::Submit(const auth::Principal& who, const Origin& origin,
                                                int64_t id) {
+  // The whole request is checked now: a draft may still lack its scope, justification or basis.
+  ASSIGN_OR_RETURN(Mandate current, Get(who, id));
+  RETURN_IF_ERROR(CheckSubmit(who, current));
+  NewMandate fields{.purpose = current.purpose,
+                    .case_id = current.case_id,
+                    .predicate = current.predicate,
+                    .level = current.level,
+                    .mechanism = current.mechanism,
+                    .scope = current.scope,
+                    .starts_at = current.starts_at,
+                    .ends_at = current.ends_at,
+                    .storage_days = current.storage_days,
+                    .justification = current.justification};
+  std::string case_number;
+  RETURN_IF_ERROR(Validate(who, fields, Completeness::kSubmission, case_number));
   return Change(who, origin, id, [&](Mandate& mandate) -> absl::Status {
     RETURN_IF_ERROR(CheckSubmit(who, mandate));
-    if (mandate.ends_at <= clock_.NowMillis()) {
-      return base::InvalidField("ends_at", "the window has already ended: change the dates");
+    if (mandate.version != current.version) {
+      return absl::AbortedError("the mandate was changed meanwhile: load it again");
     }
+    mandate.case_number = case_number;
     mandate.state = State::kPending;
     mandate.rejection_reason.clear();
     mandate.last_action = "submit";

@@ -204,7 +204,9 @@ class MandateService {
   MandateService(store::Database& database, audit::AuditTrail& trail, cases::CaseService& cases,
                  const base::Clock& clock);
 
-  // Drafts (requester: an investigator, analyst or supervisor of the agency).
+  // Drafts (requester: an investigator, analyst or supervisor of the agency). A draft needs a
+  // purpose, a window and a storage period, and what it holds must be well formed; the scope,
+  // the justification and the case or predicate may still be missing: Submit requires them.
   absl::StatusOr<Mandate> Create(const auth::Principal& who, const Origin& origin,
                                  NewMandate fields);
   // Only drafts (and rejected ones, which go back to draft) change; a new version each time.
@@ -249,8 +251,13 @@ class MandateService {
   // Whether `who` may see `mandate` (requester, supervisors and head of its agency, and who may
   // read its case). Not inside a transaction: it asks the case service.
   absl::StatusOr<bool> CanSee(const auth::Principal& who, const Mandate& mandate);
-  // Validates and normalises a draft's fields for `who` (the case must be one they may change).
-  absl::Status Validate(const auth::Principal& who, NewMandate& fields, std::string& case_number);
+  // What a draft must hold (well-formed values, a purpose, a window, a storage period, a case
+  // `who` may change if one is named) and what a submission needs besides (a case or a
+  // predicate, at least one scope entry, a justification).
+  enum class Completeness { kDraft, kSubmission };
+  // Validates and normalises a mandate's fields for `who`; `case_number` is the named case's.
+  absl::Status Validate(const auth::Principal& who, NewMandate& fields, Completeness completeness,
+                        std::string& case_number);
   // Writes `mandate` (a new one when id is 0) as its next version, with the version row and
   // the audit record "mandate.<last_action>", in `tx`. `who` is null for the system.
   absl::Status Save(store::Transaction& tx, const auth::Principal* who, const Origin& origin,

@@ -533,14 +533,10 @@ TEST_F(MandateTest, BadFieldsAreRefusedNamingTheField) {
   };
   const BadCase cases[] = {
       {"purpose", [](NewMandate& fields) { fields.purpose = "  "; }},
-      {"justification", [](NewMandate& fields) { fields.justification.clear(); }},
-      {"predicate",
-       [](NewMandate& fields) {
-         fields.case_id.reset();
-         fields.predicate.clear();
-       }},
       {"case_id", [](NewMandate& fields) { fields.case_id = 424242; }},
-      {"scope", [](NewMandate& fields) { fields.scope.clear(); }},
+      {"scope", [](NewMandate& fields) { fields.scope.resize(201, fields.scope[0]); }},
+      {"purpose", [](NewMandate& fields) { fields.purpose = "\xFF"; }},
+      {"justification", [](NewMandate& fields) { fields.justification.assign(20'001, 'x'); }},
       {"scope[0].kind", [](NewMandate& fields) { fields.scope[0].kind = "keyword"; }},
       {"scope[0].value", [](NewMandate& fields) { fields.scope[0].value = "https://example.kz"; }},
       {"scope[0].value", [](NewMandate& fields) { fields.scope[0].value = "kz"; }},
@@ -584,6 +580,39 @@ TEST_F(MandateTest, BadFieldsAreRefusedNamingTheField) {
   Mandate draft = Draft();
   clock_.Advance(31 * kDay);
   EXPECT_EQ(FieldOf(mandates_->Submit(requester_, origin_, draft.id).status()), "ends_at");
+}
+
+TEST_F(MandateTest, ADraftMayBeIncompleteButIsSubmittedOnlyWhole) {
+  struct MissingCase {
+    const char* field;
+    std::function<void(NewMandate&)> leave_out;
+  };
+  const MissingCase cases[] = {
+      {"justification", [](NewMandate& fields) { fields.justification = " "; }},
+      {"predicate",
+       [](NewMandate& fields) {
+         fields.case_id.reset();
+         fields.predicate.clear();
+       }},
+      {"scope", [](NewMandate& fields) { fields.scope.clear(); }},
+      {"scope[1].platform",
+       [](NewMandate& fields) {
+         fields.scope = {{"account", "telegram", "1"}, {"platform", "rss", "rss"}};
+       }},
+  };
+  for (const MissingCase& test : cases) {
+    NewMandate fields = Fields();
+    test.leave_out(fields);
+    absl::StatusOr<Mandate> draft = mandates_->Create(requester_, origin_, fields);
+    ASSERT_TRUE(draft.ok()) << test.field << ": " << draft.status();
+    absl::Status submitted = mandates_->Submit(requester_, origin_, draft->id).status();
+    EXPECT_EQ(submitted.code(), absl::StatusCode::kInvalidArgument) << test.field;
+    EXPECT_EQ(FieldOf(submitted), test.field) << submitted;
+    EXPECT_EQ(mandates_->Get(requester_, draft->id)->state, State::kDraft);
+    // Completed, it goes.
+    ASSERT_TRUE(mandates_->Update(requester_, origin_, draft->id, Fields()).ok());
+    EXPECT_EQ(mandates_->Submit(requester_, origin_, draft->id)->state, State::kPending);
+  }
 }
 
 TEST_F(MandateTest, PersonasAreSeenByTheirControllerTheSupervisorsAndTheHead) {
