@@ -207,17 +207,6 @@ export interface CollectedFilters {
   offset: number;
 }
 
-export const EMPTY_COLLECTED_FILTERS: CollectedFilters = {
-  q: '',
-  platform: '',
-  author: '',
-  from: '',
-  to: '',
-  mandateId: '',
-  sourceId: '',
-  offset: 0,
-};
-
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export function collectedFiltersFromSearch(search: string): CollectedFilters {

@@ -565,15 +565,3 @@ export function personName(person: Person | null | undefined): string {
   if (person === null || person === undefined) return '';
   return person.display_name || person.username;
 }
-
-/** "telegram: 1234567", "example.kz", "https://vk.com/club1", "rss". */
-export function scopeText(entry: ScopeEntry): string {
-  if (entry.kind === 'account') return `${entry.platform ?? ''}: ${entry.value}`;
-  if (entry.kind === 'platform') return entry.platform || entry.value;
-  return entry.value;
-}
-
-/** True for a mandate under which collection may run (approved; the window is the server's). */
-export function isUsable(mandate: Mandate): boolean {
-  return mandate.state === 'approved';
-}
