@@ -6,6 +6,7 @@
 #include "mandates/mandates.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -162,13 +163,32 @@ TEST(EvaluateTest, UrlsAreNormalisedForComparison) {
 
 // ---- the service ----
 
-class MandateTest : public ::testing::Test {
+constexpr char kPostgresUriVariable[] = "THREATHUB_TEST_PG_URI";
+
+// On SQLite, and on PostgreSQL when THREATHUB_TEST_PG_URI names a throwaway database (a schema
+// of its own for each test).
+class MandateTest : public ::testing::TestWithParam<store::Engine> {
  protected:
   void SetUp() override {
     directory_ = std::filesystem::temp_directory_path() /
                  ("threathub-mandates-" + base::HexEncode(base::RandomBytes(6)));
     std::filesystem::create_directories(directory_);
-    database_ = store::OpenDatabase("sqlite", directory_).value();
+    std::string spec = "sqlite";
+    if (GetParam() == store::Engine::kPostgres) {
+      const char* uri = std::getenv(kPostgresUriVariable);
+      if (uri == nullptr || *uri == '\0') {
+        GTEST_SKIP() << "PostgreSQL not tested: set " << kPostgresUriVariable
+                     << " (tools/pg_temp.sh run -- ...)";
+      }
+      schema_ =
+          base::StrCat("mandates_test_", ::getpid(), "_", base::HexEncode(base::RandomBytes(4)));
+      admin_ = store::OpenDatabase(uri, "", store::OpenOptions{.pool_size = 1}).value();
+      ASSERT_TRUE(admin_->Execute(base::StrCat("CREATE SCHEMA ", schema_)).ok());
+      std::string base_uri = uri;
+      spec = base::StrCat(base_uri, base_uri.find('?') == std::string::npos ? "?" : "&",
+                          "options=-csearch_path%3D", schema_);
+    }
+    database_ = store::OpenDatabase(spec, directory_.string()).value();
     ASSERT_TRUE(store::Migrate(*database_).ok());
     trail_ = std::make_unique<audit::AuditTrail>(*database_, clock_);
     auth::SessionPolicy policy;
@@ -197,6 +217,15 @@ class MandateTest : public ::testing::Test {
   }
   void TearDown() override {
     mandates_.reset();
+    cases_.reset();
+    org_.reset();
+    sessions_.reset();
+    trail_.reset();
+    database_.reset();
+    if (admin_ != nullptr) {
+      EXPECT_TRUE(
+          admin_->Execute(base::StrCat("DROP SCHEMA IF EXISTS ", schema_, " CASCADE")).ok());
+    }
     std::filesystem::remove_all(directory_);
   }
 
@@ -264,6 +293,8 @@ class MandateTest : public ::testing::Test {
 
   base::FakeClock clock_;
   std::filesystem::path directory_;
+  std::string schema_;
+  std::unique_ptr<store::Database> admin_;  // PostgreSQL: makes and drops the schema
   std::unique_ptr<store::Database> database_;
   std::unique_ptr<audit::AuditTrail> trail_;
   std::unique_ptr<auth::Authenticator> sessions_;
@@ -277,11 +308,17 @@ class MandateTest : public ::testing::Test {
   cases::Origin case_origin_{"10.0.0.7", "req-0"};
 };
 
+INSTANTIATE_TEST_SUITE_P(Engines, MandateTest,
+                         ::testing::Values(store::Engine::kSqlite, store::Engine::kPostgres),
+                         [](const ::testing::TestParamInfo<store::Engine>& info) {
+                           return info.param == store::Engine::kSqlite ? "sqlite" : "postgresql";
+                         });
+
 std::string FieldOf(const absl::Status& status) { return base::StatusField(status).value_or(""); }
 
 std::string ReasonOf(const absl::Status& status) { return base::StatusReason(status).value_or(""); }
 
-TEST_F(MandateTest, ADraftIsNormalisedVersionedAndAudited) {
+TEST_P(MandateTest, ADraftIsNormalisedVersionedAndAudited) {
   Mandate draft = Draft();
   EXPECT_EQ(draft.state, State::kDraft);
   EXPECT_EQ(draft.version, 1);
@@ -299,7 +336,7 @@ TEST_F(MandateTest, ADraftIsNormalisedVersionedAndAudited) {
       << "an analyst who is not on the case may not name it";
 }
 
-TEST_F(MandateTest, ASupervisorApprovesAnOvertMandate) {
+TEST_P(MandateTest, ASupervisorApprovesAnOvertMandate) {
   Mandate pending = Pending();
   EXPECT_EQ(pending.state, State::kPending);
 
@@ -325,7 +362,7 @@ TEST_F(MandateTest, ASupervisorApprovesAnOvertMandate) {
       << "approved once is approved";
 }
 
-TEST_F(MandateTest, ACovertMandateNeedsTheHeadAsASecondPerson) {
+TEST_P(MandateTest, ACovertMandateNeedsTheHeadAsASecondPerson) {
   Mandate pending = Pending(Level::kCovert);
   EXPECT_TRUE(NeedsHeadApproval(pending));
 
@@ -363,7 +400,7 @@ TEST_F(MandateTest, ACovertMandateNeedsTheHeadAsASecondPerson) {
                                       "mandate.head_approve"}));
 }
 
-TEST_F(MandateTest, TheHeadDoesNotGiveTheFirstApprovalOfACovertMandate) {
+TEST_P(MandateTest, TheHeadDoesNotGiveTheFirstApprovalOfACovertMandate) {
   SetHead(head_);
   Mandate pending = Pending(Level::kCovert);
   absl::Status first = mandates_->Approve(head_, origin_, pending.id).status();
@@ -374,7 +411,7 @@ TEST_F(MandateTest, TheHeadDoesNotGiveTheFirstApprovalOfACovertMandate) {
   EXPECT_EQ(mandates_->Approve(head_, origin_, overt.id)->state, State::kApproved);
 }
 
-TEST_F(MandateTest, ARejectedMandateGoesBackToDraftAndIsSubmittedAgain) {
+TEST_P(MandateTest, ARejectedMandateGoesBackToDraftAndIsSubmittedAgain) {
   Mandate pending = Pending();
   EXPECT_EQ(mandates_->Reject(requester_, origin_, pending.id, "нет").status().code(),
             absl::StatusCode::kPermissionDenied);
@@ -404,7 +441,7 @@ TEST_F(MandateTest, ARejectedMandateGoesBackToDraftAndIsSubmittedAgain) {
             absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_F(MandateTest, ARevokedMandateStopsCollection) {
+TEST_P(MandateTest, ARevokedMandateStopsCollection) {
   Mandate draft = Draft();
   EXPECT_EQ(mandates_->Revoke(boss_, origin_, draft.id, "не нужно").status().code(),
             absl::StatusCode::kFailedPrecondition);
@@ -419,7 +456,7 @@ TEST_F(MandateTest, ARevokedMandateStopsCollection) {
             Refusal::kRevoked);
 }
 
-TEST_F(MandateTest, AMandateExpiresByTheClock) {
+TEST_P(MandateTest, AMandateExpiresByTheClock) {
   Mandate approved = Approved();
   clock_.Advance(30 * kDay - 1);
   EXPECT_EQ(mandates_->GetForCollection(approved.id)->state, State::kApproved);
@@ -441,7 +478,7 @@ TEST_F(MandateTest, AMandateExpiresByTheClock) {
   EXPECT_EQ(mandates_->List(requester_, {.state = State::kExpired})->size(), 1u);
 }
 
-TEST_F(MandateTest, EveryChangeIsAVersionWithItsAuditRecord) {
+TEST_P(MandateTest, EveryChangeIsAVersionWithItsAuditRecord) {
   Mandate draft = Draft();
   NewMandate changed = Fields();
   changed.purpose = "Вторая редакция цели";
@@ -471,7 +508,7 @@ TEST_F(MandateTest, EveryChangeIsAVersionWithItsAuditRecord) {
   EXPECT_FALSE(database_->Execute("DELETE FROM mandate_versions").ok());
 }
 
-TEST_F(MandateTest, OnlyThoseWhoMaySeeAMandateSeeIt) {
+TEST_P(MandateTest, OnlyThoseWhoMaySeeAMandateSeeIt) {
   Mandate draft = Draft();
   auto get = [&](const auth::Principal& who) { return mandates_->Get(who, draft.id).status(); };
   EXPECT_TRUE(get(requester_).ok());
@@ -504,7 +541,7 @@ TEST_F(MandateTest, OnlyThoseWhoMaySeeAMandateSeeIt) {
   EXPECT_TRUE(mandates_->Get(boss_, without_case.id).ok());
 }
 
-TEST_F(MandateTest, WhatEachPersonMayDo) {
+TEST_P(MandateTest, WhatEachPersonMayDo) {
   SetHead(head_);
   base::Millis now = clock_.NowMillis();
   Mandate draft = Draft(Level::kCovert);
@@ -526,7 +563,7 @@ TEST_F(MandateTest, WhatEachPersonMayDo) {
   EXPECT_FALSE(AllowedActions(member_, approved, now).revoke);
 }
 
-TEST_F(MandateTest, BadFieldsAreRefusedNamingTheField) {
+TEST_P(MandateTest, BadFieldsAreRefusedNamingTheField) {
   struct BadCase {
     const char* field;
     std::function<void(NewMandate&)> spoil;
@@ -582,7 +619,7 @@ TEST_F(MandateTest, BadFieldsAreRefusedNamingTheField) {
   EXPECT_EQ(FieldOf(mandates_->Submit(requester_, origin_, draft.id).status()), "ends_at");
 }
 
-TEST_F(MandateTest, ADraftMayBeIncompleteButIsSubmittedOnlyWhole) {
+TEST_P(MandateTest, ADraftMayBeIncompleteButIsSubmittedOnlyWhole) {
   struct MissingCase {
     const char* field;
     std::function<void(NewMandate&)> leave_out;
@@ -615,7 +652,7 @@ TEST_F(MandateTest, ADraftMayBeIncompleteButIsSubmittedOnlyWhole) {
   }
 }
 
-TEST_F(MandateTest, PersonasAreSeenByTheirControllerTheSupervisorsAndTheHead) {
+TEST_P(MandateTest, PersonasAreSeenByTheirControllerTheSupervisorsAndTheHead) {
   Mandate covert = Draft(Level::kCovert);
   Persona persona = mandates_
                         ->CreatePersona(requester_, origin_,
@@ -730,7 +767,7 @@ std::string PdfText(const std::string& pdf, const std::string& path) {
   return text;
 }
 
-TEST_F(MandateTest, TheWrittenRequestIsAPdfInEachLanguage) {
+TEST_P(MandateTest, TheWrittenRequestIsAPdfInEachLanguage) {
   if (std::system("command -v pdftotext > /dev/null 2>&1") != 0) {
     GTEST_SKIP() << "pdftotext (poppler-utils) is not installed";
   }
