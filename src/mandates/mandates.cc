@@ -757,18 +757,36 @@ absl::Status MandateService::Save(store::Transaction& tx, const auth::Principal*
 }
 
 absl::StatusOr<Mandate> MandateService::Change(const auth::Principal& who, const Origin& origin,
-                                               int64_t id,
+                                               int64_t id, std::string_view attempt,
                                                absl::FunctionRef<absl::Status(Mandate&)> change) {
   RETURN_IF_ERROR(Get(who, id).status());  // NotFound for those who may not see it
   Mandate result;
-  RETURN_IF_ERROR(
+  bool refused = false;
+  absl::Status status =
       database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
         ASSIGN_OR_RETURN(Mandate mandate, Load(tx, id));
-        RETURN_IF_ERROR(change(mandate));
+        absl::Status allowed = change(mandate);
+        refused = allowed.code() == absl::StatusCode::kPermissionDenied;
+        RETURN_IF_ERROR(allowed);
         RETURN_IF_ERROR(Save(tx, &who, origin, mandate, ""));
         ASSIGN_OR_RETURN(result, Load(tx, id));
         return absl::OkStatus();
-      }));
+      });
+  if (refused) {
+    // A refused decision (an approval of one's own request...) is on the record too.
+    audit::Record record{.actor_id = who.user_id,
+                         .actor_name = who.username,
+                         .agency_id = who.agency_id,
+                         .action = base::StrCat("mandate.", attempt),
+                         .object_type = "mandate",
+                         .object_id = std::to_string(id),
+                         .client = origin.client,
+                         .outcome = audit::Outcome::kDenied,
+                         .request_id = origin.request_id,
+                         .detail = std::string(status.message())};
+    trail_.Append(record).IgnoreError();  // the refusal stands even if the record fails
+  }
+  RETURN_IF_ERROR(status);
   result.state = EffectiveState(result, clock_.NowMillis());
   return result;
 }
@@ -815,7 +833,7 @@ absl::StatusOr<Mandate> MandateService::Update(const auth::Principal& who, const
   RETURN_IF_ERROR(CheckEdit(who, current));
   std::string case_number;
   RETURN_IF_ERROR(Validate(who, fields, Completeness::kDraft, case_number));
-  return Change(who, origin, id, [&](Mandate& mandate) -> absl::Status {
+  return Change(who, origin, id, "update", [&](Mandate& mandate) -> absl::Status {
     RETURN_IF_ERROR(CheckEdit(who, mandate));
     mandate.purpose = fields.purpose;
     mandate.case_id = fields.case_id;
@@ -856,7 +874,7 @@ absl::StatusOr<Mandate> MandateService::Submit(const auth::Principal& who, const
                     .justification = current.justification};
   std::string case_number;
   RETURN_IF_ERROR(Validate(who, fields, Completeness::kSubmission, case_number));
-  return Change(who, origin, id, [&](Mandate& mandate) -> absl::Status {
+  return Change(who, origin, id, "submit", [&](Mandate& mandate) -> absl::Status {
     RETURN_IF_ERROR(CheckSubmit(who, mandate));
     if (mandate.version != current.version) {
       return absl::AbortedError("the mandate was changed meanwhile: load it again");
@@ -871,7 +889,7 @@ absl::StatusOr<Mandate> MandateService::Submit(const auth::Principal& who, const
 
 absl::StatusOr<Mandate> MandateService::Approve(const auth::Principal& who, const Origin& origin,
                                                 int64_t id) {
-  return Change(who, origin, id, [&](Mandate& mandate) -> absl::Status {
+  return Change(who, origin, id, "approve", [&](Mandate& mandate) -> absl::Status {
     base::Millis now = clock_.NowMillis();
     RETURN_IF_ERROR(CheckApprove(who, mandate, now));
     if (!mandate.approved_by) {
@@ -894,7 +912,7 @@ absl::StatusOr<Mandate> MandateService::Reject(const auth::Principal& who, const
                                                int64_t id, std::string reason) {
   RETURN_IF_ERROR(Get(who, id).status());
   RETURN_IF_ERROR(ValidateText("reason", reason, kMaxReasonBytes, true));
-  return Change(who, origin, id, [&](Mandate& mandate) -> absl::Status {
+  return Change(who, origin, id, "reject", [&](Mandate& mandate) -> absl::Status {
     RETURN_IF_ERROR(CheckReject(who, mandate));
     mandate.state = State::kRejected;
     mandate.rejection_reason = reason;
@@ -907,7 +925,7 @@ absl::StatusOr<Mandate> MandateService::Revoke(const auth::Principal& who, const
                                                int64_t id, std::string reason) {
   RETURN_IF_ERROR(Get(who, id).status());
   RETURN_IF_ERROR(ValidateText("reason", reason, kMaxReasonBytes, true));
-  return Change(who, origin, id, [&](Mandate& mandate) -> absl::Status {
+  return Change(who, origin, id, "revoke", [&](Mandate& mandate) -> absl::Status {
     RETURN_IF_ERROR(CheckRevoke(who, mandate, clock_.NowMillis()));
     mandate.state = State::kRevoked;
     mandate.revocation_reason = reason;

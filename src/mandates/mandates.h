@@ -263,8 +263,10 @@ class MandateService {
   absl::Status Save(store::Transaction& tx, const auth::Principal* who, const Origin& origin,
                     Mandate& mandate, std::string detail);
   // Checks that `who` may see mandate `id`, then runs `change` on it in a write transaction and
-  // saves the result as the next version. `change` checks the rules and sets last_action.
+  // saves the result as the next version. `change` checks the rules and sets last_action; when
+  // it refuses (PermissionDenied), "mandate.<attempt>" is audited as denied.
   absl::StatusOr<Mandate> Change(const auth::Principal& who, const Origin& origin, int64_t id,
+                                 std::string_view attempt,
                                  absl::FunctionRef<absl::Status(Mandate&)> change);
   absl::StatusOr<Persona> LoadPersona(store::Transaction& tx, int64_t id);
   absl::Status ValidatePersona(const auth::Principal& who, NewPersona& fields);

@@ -276,7 +276,9 @@ class MandateTest : public ::testing::TestWithParam<store::Engine> {
     return mandates_->Approve(boss_, origin_, pending.id).value();
   }
 
-  std::vector<std::string> AuditActions(int64_t mandate_id) {
+  // The audit actions on a mandate with this outcome, oldest first.
+  std::vector<std::string> AuditActions(int64_t mandate_id,
+                                        audit::Outcome outcome = audit::Outcome::kSuccess) {
     audit::Query query;
     query.object_type = "mandate";
     query.object_id = std::to_string(mandate_id);
@@ -284,6 +286,7 @@ class MandateTest : public ::testing::TestWithParam<store::Engine> {
     audit::Page page = trail_->Search(query).value();
     std::vector<std::string> actions;
     for (const audit::Record& record : page.records) {
+      if (record.outcome != outcome) continue;
       actions.insert(actions.begin(), record.action);  // newest first: reverse
     }
     return actions;
@@ -398,6 +401,8 @@ TEST_P(MandateTest, ACovertMandateNeedsTheHeadAsASecondPerson) {
   EXPECT_EQ(AuditActions(approved.id),
             (std::vector<std::string>{"mandate.create", "mandate.submit", "mandate.approve",
                                       "mandate.head_approve"}));
+  // The refused attempts are on the record too.
+  EXPECT_EQ(AuditActions(approved.id, audit::Outcome::kDenied).size(), 3u);
 }
 
 TEST_P(MandateTest, TheHeadDoesNotGiveTheFirstApprovalOfACovertMandate) {
