@@ -277,6 +277,32 @@ TEST_F(AuthTest, NationalAdminManagesAll) {
   EXPECT_TRUE(org_->CreateRegion(actor, "astana", "Астана").ok());
 }
 
+TEST_F(AuthTest, TheHeadOfAnAgencyIsAnActiveUserOfIt) {
+  User chief = MakeUser("chief", almaty_, {Role::kSupervisor});
+  User stranger = MakeUser("stranger", astana_, {Role::kSupervisor});
+  Actor root = Actor::CommandLine();
+  EXPECT_FALSE(org_->GetAgency(almaty_)->head_user_id.has_value());
+  Agency headed =
+      org_->UpdateAgency(root, almaty_, AgencyChanges{.head_user_id = chief.id}).value();
+  EXPECT_EQ(headed.head_user_id, chief.id);
+  EXPECT_EQ(org_->FindAgency("almaty-cyber")->head_user_id, chief.id);
+  absl::Status other_agency =
+      org_->UpdateAgency(root, almaty_, AgencyChanges{.head_user_id = stranger.id}).status();
+  EXPECT_EQ(other_agency.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(base::StatusField(other_agency), "head_user_id");
+  ASSERT_TRUE(org_->SetDisabled(root, chief.id, true).ok());
+  EXPECT_EQ(
+      org_->UpdateAgency(root, almaty_, AgencyChanges{.head_user_id = chief.id}).status().code(),
+      absl::StatusCode::kInvalidArgument)
+      << "a disabled account heads nothing";
+  Agency cleared =
+      org_->UpdateAgency(root, almaty_, AgencyChanges{.head_user_id = std::optional<int64_t>()})
+          .value();
+  EXPECT_FALSE(cleared.head_user_id.has_value());
+  ASSERT_FALSE(Audit("agency.update").empty());
+  EXPECT_EQ(Audit("agency.update").front().detail, "head=none");
+}
+
 TEST_F(AuthTest, RoleChangesTakeEffectOnTheNextRequest) {
   User user = MakeUser("d.akhmetov", almaty_, {Role::kInvestigator});
   LoginResult session = Login("d.akhmetov").value();

@@ -321,9 +321,8 @@ absl::StatusOr<Agency> OrgService::UpdateAgency(const Actor& actor, int64_t id,
           RETURN_IF_ERROR(
               tx.Execute("UPDATE agencies SET head_user_id = $1 WHERE id = $2", {head, id})
                   .status());
-          changed.push_back(*changes.head_user_id
-                                ? base::StrCat("head=", **changes.head_user_id)
-                                : std::string("head=none"));
+          changed.push_back(*changes.head_user_id ? base::StrCat("head=", **changes.head_user_id)
+                                                  : std::string("head=none"));
         }
         if (changes.disabled) {
           RETURN_IF_ERROR(tx.Execute("UPDATE agencies SET disabled = $1 WHERE id = $2",
