@@ -757,8 +757,12 @@ class CollectService::Importer {
         postgres_ ? ", search" : "",
         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17",
         postgres_ ? ", to_tsvector('simple', $18)" : "",
-        ") ON CONFLICT (platform, channel_id, post_id) DO NOTHING RETURNING id");
-    batch_.reserve(service_.options_.batch_size);
+        ") ON CONFLICT (platform, channel_id, post_id) DO NOTHING",
+        // SQLite runs RETURNING as a trigger, which gives the statement a savepoint, at whose
+        // start FTS5 writes out its pending terms: one index segment per item. The rowid is
+        // asked for instead.
+        postgres_ ? " RETURNING id" : "");
+    batch_.reserve(std::min<size_t>(service_.options_.batch_size, 10'000));
   }
 
   Tally& tally() { return tally_; }
@@ -805,7 +809,11 @@ class CollectService::Importer {
     judged.sha256 = base::HexEncode(base::Sha256(judged.record.raw));
     judged.collected_at = now;
     judged.raw_in_vault = judged.record.raw.size() > service_.options_.inline_raw_limit;
-    if (batch_.size() >= service_.options_.batch_size) return Flush();
+    batch_bytes_ += judged.record.raw.size() + judged.record.text.size();
+    if (batch_.size() >= service_.options_.batch_size ||
+        batch_bytes_ >= service_.options_.batch_bytes) {
+      return Flush();
+    }
     return absl::OkStatus();
   }
 
@@ -827,6 +835,7 @@ class CollectService::Importer {
     }
     RETURN_IF_ERROR(CheckFilesKept());
     batch_.clear();
+    batch_bytes_ = 0;
     return absl::OkStatus();
   }
 
@@ -961,8 +970,21 @@ class CollectService::Importer {
     params_.emplace_back(judged.collected_at + storage_);
     if (postgres_) params_.emplace_back(base::Utf8ToLower(record.text));
     ASSIGN_OR_RETURN(store::Result inserted, tx.Execute(insert_sql_, params_));
-    if (inserted.rows.empty()) return false;
-    int64_t item_id = inserted.rows[0].Int(0);
+    int64_t item_id = 0;
+    if (postgres_) {
+      if (inserted.rows.empty()) return false;
+      item_id = inserted.rows[0].Int(0);
+    } else {
+      if (inserted.affected_rows == 0) return false;
+      ASSIGN_OR_RETURN(store::Result rowid, tx.Execute("SELECT last_insert_rowid()"));
+      item_id = rowid.rows[0].Int(0);
+      // The full-text row, in the item's transaction (migration 9 says why not by a trigger).
+      // (A statement with a savepoint of its own would flush FTS5's pending terms, hence no
+      // trigger and no RETURNING on this path.)
+      RETURN_IF_ERROR(tx.Execute("INSERT INTO collected_fts(rowid, text) VALUES ($1, $2)",
+                                 {item_id, record.text})
+                          .status());
+    }
     for (const MediaFile& file : judged.media) {
       RETURN_IF_ERROR(tx.Execute("INSERT INTO collected_media(item_id, n, sha256, name, "
                                  "mime_type, size, url) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -1004,14 +1026,15 @@ class CollectService::Importer {
   const base::Millis storage_;
   std::string insert_sql_;
   std::vector<Judged> batch_;
+  size_t batch_bytes_ = 0;
   std::vector<store::Value> params_;
   Tally tally_;
 };
 
-absl::StatusOr<ImportReport> CollectService::RunImport(
-    const auth::Principal* who, const Origin& origin, const Source& source,
-    std::string_view trigger, absl::FunctionRef<absl::StatusOr<ParseOutput>()> parse,
-    const std::string& media_root) {
+absl::StatusOr<ImportReport> CollectService::RunImport(const auth::Principal* who,
+                                                       const Origin& origin, const Source& source,
+                                                       std::string_view trigger, Parse parse,
+                                                       const std::string& media_root) {
   RETURN_IF_ERROR(CheckActive(source));
   std::string refusal;
   absl::StatusOr<mandates::Mandate> mandate = MandateInForce(source, refusal);
@@ -1034,7 +1057,8 @@ absl::StatusOr<ImportReport> CollectService::RunImport(
     return absl::OkStatus();
   }));
 
-  Importer importer(*this, source, *mandate, report.id, media_root);
+  mandates::Mandate current = *std::move(mandate);
+  Importer importer(*this, source, current, report.id, media_root);
   Tally& tally = importer.tally();
   // Records the import's outcome, with the audit record.
   auto finish = [&](std::string state) -> absl::Status {
@@ -1061,38 +1085,107 @@ absl::StatusOr<ImportReport> CollectService::RunImport(
     });
   };
 
-  absl::StatusOr<ParseOutput> parsed = parse();
-  if (!parsed.ok()) {
-    tally.Error("", std::string(parsed.status().message()));
-    RETURN_IF_ERROR(finish("failed"));
-    return parsed.status();
+  // What ended the reading early, when something did.
+  enum class Stop { kNone, kRefused, kStore };
+  Stop stop = Stop::kNone;
+  bool first = true;
+  absl::Status read = parse([&](ParseOutput& out) -> absl::Status {
+    if (first) {
+      first = false;
+      report.format = out.format;
+      // A mandate revoked while the input was read or fetched: nothing of it is stored.
+      absl::StatusOr<mandates::Mandate> again = MandateInForce(source, refusal);
+      if (!refusal.empty()) {
+        stop = Stop::kRefused;
+        tally.records += static_cast<int64_t>(out.records.size());
+        tally.Refuse(refusal, static_cast<int64_t>(out.records.size()));
+        return base::WithReason(
+            absl::FailedPreconditionError(base::StrCat(
+                "the ", trigger, " is refused: the mandate does not permit collection (", refusal,
+                ")")),
+            refusal);
+      }
+      if (!again.ok()) {
+        stop = Stop::kStore;
+        return again.status();
+      }
+      current = *std::move(again);
+    }
+    for (RecordResult& result : out.records) {
+      absl::Status added = importer.Add(result);
+      if (!added.ok()) {
+        stop = Stop::kStore;
+        return added;
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (read.ok()) {
+    read = importer.Flush();
+    if (!read.ok()) stop = Stop::kStore;
   }
-  report.format = parsed->format;
-  // A mandate revoked while the input was read or fetched: nothing of it is stored.
-  mandate = MandateInForce(source, refusal);
-  if (!refusal.empty()) {
-    tally.records = static_cast<int64_t>(parsed->records.size());
-    tally.Refuse(refusal, tally.records);
-    RETURN_IF_ERROR(finish("refused"));
-    return base::WithReason(
-        absl::FailedPreconditionError(
-            base::StrCat("the ", trigger, " is refused: the mandate does not permit collection (",
-                         refusal, ")")),
-        refusal);
-  }
-  RETURN_IF_ERROR(mandate.status());
-
-  absl::Status stored = [&]() -> absl::Status {
-    for (RecordResult& result : parsed->records) RETURN_IF_ERROR(importer.Add(result));
-    return importer.Flush();
-  }();
-  if (!stored.ok()) {
-    tally.Error("", base::StrCat("the import stopped: ", stored.message()));
-    finish("failed").IgnoreError();
-    return stored;
+  switch (stop) {
+    case Stop::kNone:
+      if (read.ok()) break;
+      // The input could not be read at all (not JSON, not a WARC file, a fetch that failed).
+      tally.Error("", std::string(read.message()));
+      RETURN_IF_ERROR(finish("failed"));
+      return read;
+    case Stop::kRefused:
+      RETURN_IF_ERROR(finish("refused"));
+      return read;
+    case Stop::kStore:
+      tally.Error("", base::StrCat("the import stopped: ", read.message()));
+      finish("failed").IgnoreError();
+      return read;
   }
   RETURN_IF_ERROR(finish("done"));
   return report;
+}
+
+namespace {
+
+// JSON Lines are parsed this much at a time (at line ends), so that a large file is never held
+// parsed in memory at once.
+constexpr size_t kJsonLinesChunkBytes = size_t{4} << 20;
+
+// Parses `text` chunk by chunk; positions ("line N") are of the whole file.
+absl::Status ParseJsonLinesInChunks(std::string_view text,
+                                    absl::FunctionRef<absl::Status(ParseOutput&)> emit) {
+  size_t offset = 0;
+  int64_t lines_before = 0;
+  do {
+    size_t end = text.size();
+    if (text.size() - offset > kJsonLinesChunkBytes) {
+      size_t newline = text.find('\n', offset + kJsonLinesChunkBytes);
+      if (newline != std::string_view::npos) end = newline + 1;
+    }
+    std::string_view chunk = text.substr(offset, end - offset);
+    ASSIGN_OR_RETURN(ParseOutput out, ParseJsonLines(chunk));
+    if (lines_before > 0) {
+      for (RecordResult& result : out.records) {
+        int64_t line = 0;
+        if (base::StartsWith(result.position, "line ") &&
+            base::SimpleAtoi(std::string_view(result.position).substr(5), &line)) {
+          result.position = base::StrCat("line ", lines_before + line);
+        }
+      }
+    }
+    RETURN_IF_ERROR(emit(out));
+    lines_before += std::count(chunk.begin(), chunk.end(), '\n');
+    offset = end;
+  } while (offset < text.size());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CollectService::ParseInMemory(const Source& source, std::string_view bytes,
+                                           Emit emit) {
+  if (source.kind == SourceKind::kJsonl) return ParseJsonLinesInChunks(bytes, emit);
+  ASSIGN_OR_RETURN(ParseOutput out, source.kind == SourceKind::kVk ? ParseVkResponse(bytes)
+                                                                   : ParseFeed(bytes, source.url));
+  return emit(out);
 }
 
 absl::StatusOr<ImportReport> CollectService::ImportPath(const auth::Principal& who,
@@ -1155,13 +1248,20 @@ absl::StatusOr<ImportReport> CollectService::ImportPath(const auth::Principal& w
       }
       return RunImport(
           &who, origin, source, "import",
-          [&]() -> absl::StatusOr<ParseOutput> { return ParseTelegramExport(export_folder); },
+          [&](Emit emit) -> absl::Status {
+            ASSIGN_OR_RETURN(ParseOutput out, ParseTelegramExport(export_folder));
+            return emit(out);
+          },
           export_folder);
     }
     case SourceKind::kWarc:
       return RunImport(
           &who, origin, source, "import",
-          [&]() -> absl::StatusOr<ParseOutput> { return ParseWarcFile(path); }, "");
+          [&](Emit emit) -> absl::Status {
+            ASSIGN_OR_RETURN(ParseOutput out, ParseWarcFile(path));
+            return emit(out);
+          },
+          "");
     case SourceKind::kVk:
     case SourceKind::kJsonl:
     case SourceKind::kFeed: {
@@ -1176,11 +1276,7 @@ absl::StatusOr<ImportReport> CollectService::ImportPath(const auth::Principal& w
       ASSIGN_OR_RETURN(std::string bytes, base::ReadFile(path));
       return RunImport(
           &who, origin, source, "import",
-          [&]() -> absl::StatusOr<ParseOutput> {
-            if (source.kind == SourceKind::kVk) return ParseVkResponse(bytes);
-            if (source.kind == SourceKind::kFeed) return ParseFeed(bytes, source.url);
-            return ParseJsonLines(bytes);
-          },
+          [&](Emit emit) { return ParseInMemory(source, bytes, emit); },
           parent.empty() ? "." : parent);
     }
   }
@@ -1199,12 +1295,7 @@ absl::StatusOr<ImportReport> CollectService::ImportBytes(const auth::Principal& 
     return ImportPath(who, origin, source_id, path);
   }
   return RunImport(
-      &who, origin, source, "import",
-      [&]() -> absl::StatusOr<ParseOutput> {
-        if (source.kind == SourceKind::kVk) return ParseVkResponse(bytes);
-        if (source.kind == SourceKind::kFeed) return ParseFeed(bytes, source.url);
-        return ParseJsonLines(bytes);
-      },
+      &who, origin, source, "import", [&](Emit emit) { return ParseInMemory(source, bytes, emit); },
       "");
 }
 
@@ -1233,7 +1324,7 @@ absl::StatusOr<ImportReport> CollectService::Poll(const Source& source, const au
   std::string fetched_url = source.url;
   absl::StatusOr<ImportReport> report = RunImport(
       who, origin, source, "poll",
-      [&]() -> absl::StatusOr<ParseOutput> {
+      [&](Emit emit) -> absl::Status {
         absl::StatusOr<FetchResult> fetched =
             options_.fetcher ? options_.fetcher(source.url) : HttpGet(source.url, options_.fetch);
         if (!fetched.ok()) {
@@ -1245,7 +1336,8 @@ absl::StatusOr<ImportReport> CollectService::Poll(const Source& source, const au
               base::StrCat("fetching ", source.url, ": HTTP status ", fetched->status));
         }
         fetched_url = fetched->final_url.empty() ? source.url : fetched->final_url;
-        return ParseFeed(fetched->body, fetched_url);
+        ASSIGN_OR_RETURN(ParseOutput out, ParseFeed(fetched->body, fetched_url));
+        return emit(out);
       },
       "");
   absl::Status polled = database_

@@ -277,6 +277,28 @@ TEST_F(CollectTest, SmallBatchesStoreEveryRecordAndRecordProgress) {
   EXPECT_EQ(Count("SELECT stored FROM collect_imports"), 7);
 }
 
+TEST_F(CollectTest, LargeJsonLinesAreReadInChunksWithPositionsOfTheWholeFile) {
+  mandates::Mandate mandate = Approved();
+  Source source = MakeSource(mandate, "jsonl");
+  constexpr int kLines = 16'000;  // about 5 MiB: more than one chunk
+  std::string lines;
+  for (int post = 1; post <= kLines; ++post) {
+    if (post == 15'001) {
+      lines += "{\"platform\":\"telegram\",\"text\":\"no post_id\"}\n";
+      continue;
+    }
+    lines += Line(base::StrCat(R"("platform":"telegram","post_id":")", post, R"(","channel_id":")",
+                               kChannel, R"(","text":"пост номер )", post, " ",
+                               std::string(250, 'x'), "\""));
+  }
+  ASSERT_GT(lines.size(), size_t{4} << 20);
+  ImportReport report = collect_->ImportBytes(lead_, origin_, source.id, lines).value();
+  EXPECT_EQ(report.records, kLines);
+  EXPECT_EQ(report.stored, kLines - 1);
+  ASSERT_EQ(report.error_sample.size(), 1u);
+  EXPECT_EQ(report.error_sample[0].position, "line 15001");
+}
+
 TEST_F(CollectTest, AnEndedWindowRefusesTheWholeImportAndStopsTheSources) {
   mandates::Mandate mandate = Approved();
   Source source = MakeSource(mandate, "jsonl");
