@@ -37,6 +37,7 @@ test: build web
 bench: build web
 	THREATHUB_BENCH=1 tools/install-deps.sh
 	bench/run.sh $(BUILD)
+	bench/collect_bench.sh $(BUILD)
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
