@@ -430,6 +430,19 @@ TEST_P(CollectTest, AJsonLinesExportStreamedAsTheBodyIsImportedSearchedAndPromot
                 .JsonBody()["promoted_evidence_id"],
             promoted.JsonBody()["id"]);
 
+  // The command line imports a file from the server's disk, and runs the purge now (nothing is
+  // past its storage period yet).
+  const std::string more = temp() + "/more.jsonl";
+  std::ofstream(more) << Post(4, "четвёртый пост") << Post(1, "Призывы к терроризму");
+  CommandResult cli = Cli(*hub->server, {"collect", "import", "--source", std::to_string(source_id),
+                                         "--user", "investigator", more});
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_NE(cli.out.find("2 records, 1 stored, 1 duplicates, 0 refused"), std::string::npos)
+      << cli.out;
+  CommandResult purge = Cli(*hub->server, {"collect", "purge"});
+  EXPECT_EQ(purge.exit_code, 0) << purge.err;
+  EXPECT_NE(purge.out.find("purged 0 items"), std::string::npos) << purge.out;
+
   // Revoked: an upload is refused before its body is read.
   ASSERT_EQ(Api(hub->port, "POST", "/api/v1/mandates/" + std::to_string(mandate_id) + "/revoke",
                 Json{{"reason", "Отозван"}}, hub->supervisor)

@@ -77,6 +77,7 @@ constexpr Text kTexts[] = {
     {"meta.ewf", "E01 бейнесін тексеру", "Проверка образа E01"},
     {"meta.seal_number", "Мөр нөмірі", "Номер пломбы"},
     // Custody actions (evidence/evidence.h); others are shown as they are.
+    {"action.collection", "Онлайн жинау", "Сбор в сети"},
     {"action.ingest", "Қабылдау", "Приём на хранение"},
     {"action.view", "Қарау", "Просмотр"},
     {"action.download", "Жүктеп алу", "Скачивание"},
