@@ -51,7 +51,7 @@ fuzz: deps
 	cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-fuzz
 	for target in json_body target checkpoint bundle collect_jsonl collect_telegram collect_vk \
-	    collect_feed collect_warc mandate_evaluate; do \
+	    collect_feed collect_warc mandate_evaluate collect_http_url; do \
 	  mkdir -p build-fuzz/corpus-$$target && \
 	  build-fuzz/$${target}_fuzzer -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$target fuzz/corpus/$$target || exit 1; \
 	done
