@@ -25,6 +25,8 @@ using http::Response;
 
 // An export may carry videos: the import's own limits (archive size, memory) apply inside.
 constexpr int64_t kMaxImportBytes = int64_t{64} << 30;  // 64 GiB
+// GET /api/v1/collected/{id} shows the original as text up to this size.
+constexpr int64_t kMaxInlineRawBytes = int64_t{1} << 20;
 
 collect::Origin OriginOf(const Request& request) {
   return collect::Origin{request.client_address, request.request_id,
@@ -353,9 +355,13 @@ void AddCollectRoutes(http::Router& router, Services& services) {
               .handler = [&collect](Request& request) -> absl::StatusOr<Response> {
                 ASSIGN_OR_RETURN(int64_t id, Id(request));
                 ASSIGN_OR_RETURN(collect::Item item, collect.Get(*request.principal, id));
-                ASSIGN_OR_RETURN(std::string raw, collect.RawBytes(*request.principal, id));
                 Json rendered = RenderItem(item);
-                rendered["raw"] = base::IsValidUtf8(raw) ? Json(raw) : Json(nullptr);
+                rendered["raw"] = nullptr;
+                // Larger originals (WARC records of whole pages) only through /original.
+                if (item.raw_size <= kMaxInlineRawBytes) {
+                  ASSIGN_OR_RETURN(std::string raw, collect.RawBytes(*request.principal, id));
+                  if (base::IsValidUtf8(raw)) rendered["raw"] = std::move(raw);
+                }
                 return http::JsonResponse(rendered);
               },
               .audit_action = "collect.item_read",

@@ -1824,7 +1824,9 @@ absl::StatusOr<PurgeReport> CollectService::PurgeDue(const Origin& origin) {
                           .status());
       return Audit(tx, nullptr, origin, "collect.purge", "collect_purge", record.id,
                    base::StrCat(record.items.size(), " items and ", record.media,
-                                " media files past their storage period"));
+                                " media files past their storage period; the SHA-256 of each "
+                                "item's original bytes: ledger leaf collect/purge-",
+                                record.id));
     }));
     if (record.items.empty()) break;
     report.items += static_cast<int64_t>(record.items.size());

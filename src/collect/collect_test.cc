@@ -7,7 +7,15 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <functional>
+#include <thread>
 
 #include <filesystem>
 #include <fstream>
@@ -765,6 +773,109 @@ TEST(HttpUrlTest, ParsesAndResolvesRedirects) {
   EXPECT_EQ(ResolveLocation(base, "https://example.kz/y").value().ToString(),
             "https://example.kz/y");
   EXPECT_FALSE(ResolveLocation(base, "javascript:alert(1)").ok());
+}
+
+// A small HTTP/1.1 server on 127.0.0.1 for the client's tests: one connection at a time, the
+// answer chosen by path; an empty answer holds the connection without answering.
+class LocalHttpServer {
+ public:
+  explicit LocalHttpServer(std::function<std::string(const std::string& path, int port)> answer)
+      : answer_(std::move(answer)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(listener_, 8) != 0 ||
+        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      ADD_FAILURE() << "cannot listen";
+      return;
+    }
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~LocalHttpServer() {
+    stopping_ = true;
+    ::shutdown(listener_, SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    ::close(listener_);
+  }
+  std::string Url(const std::string& path) const {
+    return base::StrCat("http://127.0.0.1:", port_, path);
+  }
+
+ private:
+  void Serve() {
+    while (!stopping_) {
+      int connection = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (connection < 0) return;
+      std::string request;
+      char buffer[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        ssize_t got = ::recv(connection, buffer, sizeof buffer, 0);
+        if (got <= 0) break;
+        request.append(buffer, static_cast<size_t>(got));
+      }
+      size_t space = request.find(' ');
+      std::string path = request.substr(space + 1, request.find(' ', space + 1) - space - 1);
+      std::string response = answer_(path, port_);
+      if (response.empty()) {
+        while (!stopping_) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      } else {
+        ::send(connection, response.data(), response.size(), MSG_NOSIGNAL);
+      }
+      ::close(connection);
+    }
+  }
+
+  std::function<std::string(const std::string&, int)> answer_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+std::string Answer(const std::string& status, const std::string& headers, const std::string& body) {
+  return base::StrCat("HTTP/1.1 ", status, "\r\nContent-Length: ", body.size(),
+                      "\r\nConnection: close\r\n", headers, "\r\n", body);
+}
+
+TEST(HttpGetTest, FollowsUpToThreeRedirectsAndKeepsItsLimits) {
+  LocalHttpServer server([](const std::string& path, int port) -> std::string {
+    if (path == "/a") return Answer("302 Found", "Location: /b\r\n", "");
+    if (path == "/b") {
+      return Answer("301 Moved Permanently",
+                    base::StrCat("Location: http://127.0.0.1:", port, "/feed.xml\r\n"), "");
+    }
+    if (path == "/feed.xml") {
+      return Answer("200 OK", "Content-Type: application/rss+xml\r\n", "<rss/>");
+    }
+    if (path.rfind("/loop", 0) == 0) return Answer("302 Found", "Location: /loop\r\n", "");
+    if (path == "/big") return Answer("200 OK", "", std::string(5000, 'x'));
+    if (path == "/chunked") {
+      return base::StrCat("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "1388\r\n",
+                          std::string(5000, 'x'), "\r\n0\r\n\r\n");
+    }
+    if (path == "/missing") return Answer("404 Not Found", "", "no");
+    return "";  // /hang: never answered
+  });
+  FetchOptions options{.timeout = std::chrono::milliseconds(1500), .max_body_bytes = 4096};
+  FetchResult fetched = HttpGet(server.Url("/a"), options).value();
+  EXPECT_EQ(fetched.status, 200);
+  EXPECT_EQ(fetched.body, "<rss/>");
+  EXPECT_EQ(fetched.content_type, "application/rss+xml");
+  EXPECT_EQ(fetched.final_url, server.Url("/feed.xml"));
+  EXPECT_EQ(HttpGet(server.Url("/missing"), options).value().status, 404);
+  EXPECT_EQ(HttpGet(server.Url("/loop"), options).status().code(), absl::StatusCode::kUnavailable);
+  absl::StatusOr<FetchResult> big = HttpGet(server.Url("/big"), options);
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(base::StatusReason(big.status()), "too_large");
+  EXPECT_EQ(base::StatusReason(HttpGet(server.Url("/chunked"), options).status()), "too_large");
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(HttpGet(server.Url("/hang"), options).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST(HttpGetTest, AClosedPortIsUnavailable) {

@@ -98,16 +98,30 @@ absl::StatusOr<Hop> Exchange(asio::io_context& io, Stream& stream, const HttpUrl
   bhttp::response_parser<bhttp::string_body> parser;
   parser.header_limit(kMaxHeaderBytes);
   parser.body_limit(options.max_body_bytes);
-  beast::get_lowest_layer(stream).expires_at(deadline);
-  bhttp::async_read(stream, buffer, parser,
-                    [&](const beast::error_code& result, size_t) { error = result; });
-  RunAll(io);
-  if (error == bhttp::error::body_limit) {
+  auto too_large = [&] {
     return base::WithReason(
         absl::ResourceExhaustedError(base::StrCat(url.ToString(), ": the answer is larger than ",
                                                   options.max_body_bytes, " bytes")),
         "too_large");
+  };
+  // The header first: Boost 1.74's parser loses its body_limit error on a Content-Length over
+  // the limit when it parses eagerly (as async_read makes it), so that length is checked here.
+  beast::get_lowest_layer(stream).expires_at(deadline);
+  bhttp::async_read_header(stream, buffer, parser,
+                           [&](const beast::error_code& result, size_t) { error = result; });
+  RunAll(io);
+  if (error == bhttp::error::body_limit) return too_large();
+  if (error) return NetworkError(url, "read", error);
+  if (parser.content_length() && *parser.content_length() > options.max_body_bytes) {
+    return too_large();
   }
+  if (!parser.is_done()) {
+    beast::get_lowest_layer(stream).expires_at(deadline);
+    bhttp::async_read(stream, buffer, parser,
+                      [&](const beast::error_code& result, size_t) { error = result; });
+    RunAll(io);
+  }
+  if (error == bhttp::error::body_limit) return too_large();
   // A TLS server that closes without close_notify ends a body delimited by the connection's
   // end that way; the parser then takes the end of the stream as the end of the body.
   if (error == asio::ssl::error::stream_truncated && parser.is_header_done() && !parser.is_done()) {
