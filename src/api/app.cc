@@ -1,8 +1,8 @@
 #include "api/app.h"
 #include "base/strings.h"
 
-#include "base/file.h"
 #include <filesystem>
+#include "base/file.h"
 
 #include <spdlog/spdlog.h>
 

@@ -24,12 +24,6 @@ absl::StatusOr<int64_t> Param(const Request& request, const std::string& name) {
   return http::IntParam(request.path_params, name);
 }
 
-Json RenderPerson(const cases::Person& person) {
-  return Json{{"user_id", person.user_id},
-              {"username", person.username},
-              {"display_name", person.display_name}};
-}
-
 Json RenderCase(const cases::Case& opened) {
   Json members = Json::array();
   for (const cases::Member& member : opened.members) {

@@ -33,10 +33,6 @@ collect::Origin OriginOf(const Request& request) {
                          base::StrCat("web ", request.client_address)};
 }
 
-Json OptionalTime(const std::optional<base::Millis>& millis) {
-  return millis ? Json(base::FormatUtc(*millis)) : Json(nullptr);
-}
-
 Json Counts(const std::map<std::string, int64_t>& counts) {
   Json object = Json::object();
   for (const auto& [reason, count] : counts) object[reason] = count;
@@ -120,27 +116,6 @@ Json RenderItem(const collect::Item& item) {
 
 absl::StatusOr<int64_t> Id(const Request& request, const std::string& name = "id") {
   return http::IntParam(request.path_params, name);
-}
-
-// "attachment; filename=...; filename*=UTF-8''..." with a plain ASCII fallback.
-std::string ContentDisposition(std::string_view name) {
-  std::string ascii;
-  std::string encoded;
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char symbol : name) {
-    unsigned char byte = static_cast<unsigned char>(symbol);
-    bool plain = (byte >= '0' && byte <= '9') || (byte >= 'a' && byte <= 'z') ||
-                 (byte >= 'A' && byte <= 'Z') || byte == '.' || byte == '-' || byte == '_';
-    ascii += plain ? symbol : '_';
-    if (plain) {
-      encoded += symbol;
-    } else {
-      encoded += '%';
-      encoded += kHex[byte >> 4];
-      encoded += kHex[byte & 15];
-    }
-  }
-  return base::StrCat("attachment; filename=\"", ascii, "\"; filename*=UTF-8''", encoded);
 }
 
 Response Download(collect::Content content) {

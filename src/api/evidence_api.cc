@@ -32,20 +32,6 @@ evidence::Origin OriginOf(const Request& request) {
                           base::StrCat("web ", request.client_address)};
 }
 
-Json PersonJson(const cases::Person& person) {
-  return Json{{"user_id", person.user_id},
-              {"username", person.username},
-              {"display_name", person.display_name}};
-}
-
-Json OptionalPerson(const std::optional<cases::Person>& person) {
-  return person ? PersonJson(*person) : Json(nullptr);
-}
-
-Json OptionalTime(const std::optional<base::Millis>& millis) {
-  return millis ? Json(base::FormatUtc(*millis)) : Json(nullptr);
-}
-
 Json RenderItem(const evidence::Item& item) {
   const evidence::Metadata& meta = item.metadata;
   Json ewf = nullptr;
@@ -76,7 +62,7 @@ Json RenderItem(const evidence::Item& item) {
               {"state", item.state},
               {"sealed", item.sealed},
               {"seal_number", item.seal_number},
-              {"ingested_by", PersonJson(item.ingested_by)},
+              {"ingested_by", RenderPerson(item.ingested_by)},
               {"ingested_at", base::FormatUtc(item.ingested_at)},
               {"last_verified_at", OptionalTime(item.last_verified_at)},
               {"last_verification",
@@ -144,7 +130,7 @@ Json RenderBundle(const evidence::Bundle& bundle) {
               {"sha256", bundle.sha256},
               {"item_ids", bundle.item_ids},
               {"purpose", bundle.purpose},
-              {"created_by", PersonJson(bundle.created_by)},
+              {"created_by", RenderPerson(bundle.created_by)},
               {"created_at", base::FormatUtc(bundle.created_at)}};
 }
 
@@ -217,36 +203,6 @@ class UploadSink final : public http::BodySink {
 
 absl::StatusOr<int64_t> Id(const Request& request, const std::string& name = "id") {
   return http::IntParam(request.path_params, name);
-}
-
-// "attachment; filename=...; filename*=UTF-8''..." with a plain ASCII fallback.
-std::string ContentDisposition(std::string_view name) {
-  std::string ascii;
-  std::string encoded;
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (char symbol : name) {
-    unsigned char byte = static_cast<unsigned char>(symbol);
-    bool plain = (byte >= '0' && byte <= '9') || (byte >= 'a' && byte <= 'z') ||
-                 (byte >= 'A' && byte <= 'Z') || byte == '.' || byte == '-' || byte == '_';
-    ascii += plain ? symbol : '_';
-    if (plain) {
-      encoded += symbol;
-    } else {
-      encoded += '%';
-      encoded += kHex[byte >> 4];
-      encoded += kHex[byte & 15];
-    }
-  }
-  return base::StrCat("attachment; filename=\"", ascii, "\"; filename*=UTF-8''", encoded);
-}
-
-Response FileDownload(const std::string& path, std::string_view name, std::string content_type) {
-  Response response;
-  response.content_type = std::move(content_type);
-  response.file_path = path;
-  response.headers.emplace_back("Content-Disposition", ContentDisposition(name));
-  response.headers.emplace_back("Cache-Control", "no-store");
-  return response;
 }
 
 absl::StatusOr<std::string> StateParam(const Request& request) {

@@ -3,6 +3,7 @@
 // permission (monitoring.use) only says who may use monitoring at all.
 #include <algorithm>
 
+#include "api/render.h"
 #include "api/services.h"
 #include "base/errors.h"
 #include "base/status_macros.h"
@@ -35,20 +36,6 @@ mandates::Origin OriginOf(const Request& request) {
 
 absl::StatusOr<int64_t> Id(const Request& request) {
   return http::IntParam(request.path_params, "id");
-}
-
-Json RenderPerson(const cases::Person& person) {
-  return Json{{"user_id", person.user_id},
-              {"username", person.username},
-              {"display_name", person.display_name}};
-}
-
-Json OptionalPerson(const std::optional<cases::Person>& person) {
-  return person ? RenderPerson(*person) : Json(nullptr);
-}
-
-Json OptionalTime(const std::optional<base::Millis>& millis) {
-  return millis ? Json(base::FormatUtc(*millis)) : Json(nullptr);
 }
 
 Json RenderActions(const mandates::Actions& actions) {

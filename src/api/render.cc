@@ -185,4 +185,49 @@ Json RenderAuditRecord(const audit::Record& record) {
               {"detail", record.detail}};
 }
 
+http::Json RenderPerson(const cases::Person& person) {
+  return http::Json{{"user_id", person.user_id},
+                    {"username", person.username},
+                    {"display_name", person.display_name}};
+}
+
+http::Json OptionalPerson(const std::optional<cases::Person>& person) {
+  return person ? RenderPerson(*person) : http::Json(nullptr);
+}
+
+http::Json OptionalTime(const std::optional<base::Millis>& millis) {
+  return millis ? http::Json(base::FormatUtc(*millis)) : http::Json(nullptr);
+}
+
+// "attachment; filename=...; filename*=UTF-8''..." with a plain ASCII fallback.
+std::string ContentDisposition(std::string_view name) {
+  std::string ascii;
+  std::string encoded;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (char symbol : name) {
+    unsigned char byte = static_cast<unsigned char>(symbol);
+    bool plain = (byte >= '0' && byte <= '9') || (byte >= 'a' && byte <= 'z') ||
+                 (byte >= 'A' && byte <= 'Z') || byte == '.' || byte == '-' || byte == '_';
+    ascii += plain ? symbol : '_';
+    if (plain) {
+      encoded += symbol;
+    } else {
+      encoded += '%';
+      encoded += kHex[byte >> 4];
+      encoded += kHex[byte & 15];
+    }
+  }
+  return base::StrCat("attachment; filename=\"", ascii, "\"; filename*=UTF-8''", encoded);
+}
+
+http::Response FileDownload(const std::string& path, std::string_view name,
+                            std::string content_type) {
+  http::Response response;
+  response.content_type = std::move(content_type);
+  response.file_path = path;
+  response.headers.emplace_back("Content-Disposition", ContentDisposition(name));
+  response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
 }  // namespace threathub::api

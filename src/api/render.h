@@ -4,7 +4,9 @@
 #include "audit/audit.h"
 #include "auth/org.h"
 #include "auth/principal.h"
+#include "cases/cases.h"
 #include "http/json.h"
+#include "http/message.h"
 
 namespace threathub::api {
 
@@ -18,5 +20,15 @@ http::Json RenderSession(const auth::Principal& principal, int64_t idle_timeout_
 std::string RenderSessionText(const auth::Principal& principal, int64_t idle_timeout_seconds);
 http::Json RenderAuditRecord(const audit::Record& record);
 http::Json RenderRoles(const std::vector<auth::Role>& roles);
+// {"user_id","username","display_name"}, or null.
+http::Json RenderPerson(const cases::Person& person);
+http::Json OptionalPerson(const std::optional<cases::Person>& person);
+// An RFC 3339 UTC time, or null.
+http::Json OptionalTime(const std::optional<base::Millis>& millis);
+// "attachment; filename=...; filename*=UTF-8''..." with a plain ASCII fallback.
+std::string ContentDisposition(std::string_view name);
+// The file at `path`, sent from disk as an attachment named `name`, never cached.
+http::Response FileDownload(const std::string& path, std::string_view name,
+                            std::string content_type);
 
 }  // namespace threathub::api

@@ -439,9 +439,8 @@ absl::StatusOr<Authenticator::CachedSession> Authenticator::LoadSession(
 absl::StatusOr<Principal> Authenticator::PrincipalForUser(std::string_view username) {
   Principal principal;
   RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) {
-    ASSIGN_OR_RETURN(store::Result found,
-                     tx.Execute("SELECT id FROM users WHERE username = $1",
-                                {std::string(username)}));
+    ASSIGN_OR_RETURN(store::Result found, tx.Execute("SELECT id FROM users WHERE username = $1",
+                                                     {std::string(username)}));
     if (found.rows.empty()) {
       return absl::NotFoundError(base::StrCat("no user named \"", username, "\""));
     }
