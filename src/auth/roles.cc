@@ -20,14 +20,15 @@ const std::vector<RoleInfo>& RoleTable() {
        "supervisor",
        {Permission::kOrgRead, Permission::kUsersRead, Permission::kAuditRead,
         Permission::kCasesRead, Permission::kCasesCreate, Permission::kEvidenceApprove,
-        Permission::kMonitoring}},
+        Permission::kMonitoring, Permission::kDetectReview, Permission::kDetectManage}},
       {Role::kInvestigator,
        "investigator",
        {Permission::kOrgRead, Permission::kCasesRead, Permission::kCasesCreate,
-        Permission::kMonitoring}},
+        Permission::kMonitoring, Permission::kDetectReview}},
       {Role::kAnalyst,
        "analyst",
-       {Permission::kOrgRead, Permission::kCasesRead, Permission::kMonitoring}},
+       {Permission::kOrgRead, Permission::kCasesRead, Permission::kMonitoring,
+        Permission::kDetectReview, Permission::kDetectManage}},
       {Role::kProsecutor, "prosecutor", {Permission::kOrgRead, Permission::kCasesRead}},
       {Role::kTrainer, "trainer", {Permission::kOrgRead}},
       {Role::kTrainee, "trainee", {}},
@@ -79,6 +80,10 @@ std::string_view PermissionName(Permission permission) {
       return "evidence.approve";
     case Permission::kMonitoring:
       return "monitoring.use";
+    case Permission::kDetectReview:
+      return "detect.review";
+    case Permission::kDetectManage:
+      return "detect.manage";
     case Permission::kCount:
       break;
   }

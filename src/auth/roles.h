@@ -33,6 +33,8 @@ enum class Permission {
   kCasesCreate,   // open cases in one's agency
   kEvidenceApprove,  // approve evidence disposal, see integrity alerts of one's agency
   kMonitoring,       // request monitoring mandates, use collection (each mandate: need-to-know)
+  kDetectReview,     // see and decide detection alerts (each alert: its mandate's need-to-know)
+  kDetectManage,     // edit indicator lists and hash banks, start rescans
   kCount,
 };
 

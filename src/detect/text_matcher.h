@@ -1,0 +1,140 @@
+// Text indicators matched over normalised text: one Hyperscan (Vectorscan) database compiled from
+// every active indicator, run over text normalised so that evasions fold onto the indicator.
+//
+//   detect::TextMatcher::Options options;
+//   std::vector<detect::Indicator> indicators = {{.id = 1, .kind = IndicatorKind::kTerm,
+//                                                .pattern = "террор"}};
+//   ASSIGN_OR_RETURN(auto matcher, detect::TextMatcher::Compile(indicators, options));
+//   // matcher->problems(): patterns that did not compile, each naming its pattern; the rest load.
+//   detect::TextScratch scratch = matcher->NewScratch();       // one per thread
+//   std::vector<detect::TextHit> hits;
+//   matcher->Scan("Т.е.р.р.0.р сегодня", scratch, hits);
+//   // hits[0].indicator_id == 1, [hits[0].start, hits[0].end) == the bytes "Т.е.р.р.0.р"
+//
+// Normalisation (Normalizer, table-driven: one table lookup per code point, built once with ICU
+// at start-up; no ICU call per character). In this order, per code point:
+//   1. Unicode NFKC case folding (ICU nfkc_cf), so fullwidth, ligatures, styled letters and case
+//      fold; default-ignorable code points (soft hyphen, zero-width space/joiner/non-joiner, word
+//      joiner, BOM, variation selectors...) are removed.
+//   2. Latin look-alikes folded onto Cyrillic (a/а, e/е, o/о, p/р, c/с, x/х, y/у, k/к, m/м, t/т,
+//      h/н, b/в, ...), ё onto е, Kazakh letters onto what a Russian keyboard types (ә/а, ғ/г, қ/к,
+//      ң/н, ө/о, ұ ү/у, һ/х, і/и).
+//   3. Digits and symbols used as letters (0/о, 3/з, 4/ч, 6/б, @/а, ...) only when next to a letter
+//      (т3рр0р folds, 2024 stays a number).
+// Two channels are scanned: the folded text ("full"), and the folded text with separators
+// (spaces, punctuation) removed ("compact"), which finds т.е.р.р.о.р and т е р р о р. A compact
+// hit counts only where the original was spelled out (the letters of the hit separated), so that
+// words next to each other ("как от") do not make a hit for "кот".
+// Every byte of normalised text maps back to the byte range of the original it came from, so a
+// hit is reported in original byte offsets and highlighted exactly.
+//
+// Literal indicators (terms, phrases) are normalised as the text is, then matched as literals.
+// Regular expressions are matched over the full channel (they see lower-case text with the
+// look-alikes folded; docs/detection.md says how to write one). A regular expression Hyperscan
+// cannot compile goes to a side path (RE2 over the same normalised text), run only on texts where
+// a Hyperscan prefilter of it matched; one RE2 cannot compile either is a problem naming it.
+//
+// Thread-safety: a compiled TextMatcher is immutable and shared; each thread has its own scratch.
+// Scan neither throws nor allocates per call once the scratch has grown to the text's size.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace threathub::detect {
+
+enum class IndicatorKind { kTerm, kPhrase, kRegex };
+std::string_view IndicatorKindName(IndicatorKind kind);  // term, phrase, regex
+std::optional<IndicatorKind> ParseIndicatorKind(std::string_view name);
+
+// One pattern to find. `id` is the caller's (the database id); the matcher only reports it.
+struct Indicator {
+  int64_t id = 0;
+  IndicatorKind kind = IndicatorKind::kTerm;
+  std::string pattern;
+  // Allow-list entries suppress a hit of another indicator whose span lies inside theirs
+  // ("террорист" hits inside "антитеррористический" are suppressed by an allow entry for it).
+  bool allow = false;
+};
+
+// A hit, in byte offsets of the original text.
+struct TextHit {
+  int64_t indicator_id = 0;
+  uint32_t start = 0;
+  uint32_t end = 0;
+  bool compact = false;  // found in the separators-removed channel only
+};
+
+// A pattern that did not load, and why ("regex 'a(' at offset 2: missing )").
+struct PatternProblem {
+  int64_t indicator_id = 0;
+  std::string pattern;
+  std::string error;
+};
+
+// Byte-exact normalisation (see the file comment). Immutable after construction.
+class Normalizer {
+ public:
+  // The process-wide normaliser (its tables are built on first use, in a few milliseconds).
+  static const Normalizer& Get();
+
+  // The full channel of `text` (invalid UTF-8 bytes become U+FFFD's folding, i.e. kept as a
+  // replacement, never skipped silently). With `origin`, origin[i] is the offset in `text` of the
+  // code point that produced byte i of the output, and origin[output.size()] == text.size().
+  void Fold(std::string_view text, std::string& output, std::vector<uint32_t>* origin) const;
+  // The compact channel: Fold, then separators removed.
+  void Compact(std::string_view text, std::string& output, std::vector<uint32_t>* origin) const;
+  // A literal indicator as the matcher stores it (its full channel).
+  std::string FoldPattern(std::string_view pattern) const;
+
+ private:
+  Normalizer();
+  struct Tables;
+  std::unique_ptr<Tables> tables_;
+};
+
+// Scratch space of one thread (Hyperscan scratch, normalisation buffers, offset maps).
+class TextScratch {
+ public:
+  TextScratch();
+  ~TextScratch();
+  TextScratch(TextScratch&&) noexcept;
+  TextScratch& operator=(TextScratch&&) noexcept;
+  struct State;
+  std::unique_ptr<State> state;
+};
+
+class TextMatcher {
+ public:
+  struct Options {
+    // Above this many bytes a text is scanned in its first max_text_bytes only.
+    size_t max_text_bytes = size_t{16} << 20;
+  };
+  // Compiles every indicator; one that does not compile is left out and listed in problems().
+  // Fails only when none could be compiled at all while some were given, or Hyperscan fails.
+  static absl::StatusOr<std::unique_ptr<TextMatcher>> Compile(
+      const std::vector<Indicator>& indicators, const Options& options);
+  ~TextMatcher();
+
+  TextScratch NewScratch() const;
+  // Appends the hits in `text` (any bytes; invalid UTF-8 is scanned as U+FFFD) to `hits`: each
+  // indicator at most once per distinct span, allow-listed spans removed, sorted by start.
+  void Scan(std::string_view text, TextScratch& scratch, std::vector<TextHit>& hits) const;
+
+  const std::vector<PatternProblem>& problems() const { return problems_; }
+  size_t size() const;  // indicators loaded (allow entries included)
+
+ private:
+  TextMatcher() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::vector<PatternProblem> problems_;
+};
+
+}  // namespace threathub::detect
