@@ -38,6 +38,8 @@ bench: build web
 	THREATHUB_BENCH=1 tools/install-deps.sh
 	bench/run.sh $(BUILD)
 	bench/collect_bench.sh $(BUILD)
+	bench/detect_text_bench.sh $(BUILD)
+	bench/pdq_bench.sh $(BUILD)
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
@@ -51,7 +53,8 @@ fuzz: deps
 	cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-fuzz
 	for target in json_body target checkpoint bundle collect_jsonl collect_telegram collect_vk \
-	    collect_feed collect_warc mandate_evaluate collect_http_url; do \
+	    collect_feed collect_warc mandate_evaluate collect_http_url detect_text detect_image \
+	    detect_indicators; do \
 	  mkdir -p build-fuzz/corpus-$$target && \
 	  build-fuzz/$${target}_fuzzer -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$target fuzz/corpus/$$target || exit 1; \
 	done

@@ -11,13 +11,15 @@ packages=(
   libcli11-dev libspdlog-dev libtomlplusplus-dev libabsl-dev libmagic-dev libewf-dev
   libarchive-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils
   libsimdjson-dev libxml2-dev zlib1g-dev wget
+  libvectorscan-dev libre2-dev libicu-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libexif-dev
   # tests and tools
   libgtest-dev libgmock-dev sqlite3 postgresql openssl curl ewf-tools
+  hunspell-ru hunspell-kk imagemagick libjpeg-turbo-progs webp
   # the web application and its browser tests
   nodejs npm chromium
 )
 # wrk and hashdeep for `make bench` only
-if [ "${THREATHUB_BENCH:-0}" = 1 ]; then packages+=(wrk hashdeep time); fi
+if [ "${THREATHUB_BENCH:-0}" = 1 ]; then packages+=(wrk hashdeep time ripgrep grep yara); fi
 # clang and its libFuzzer runtime for `make fuzz` only
 if [ "${THREATHUB_FUZZ:-0}" = 1 ]; then packages+=(clang libclang-rt-14-dev); fi
 
