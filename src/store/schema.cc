@@ -559,6 +559,147 @@ CREATE TRIGGER collected_items_fts_delete AFTER DELETE ON collected_items BEGIN
 END;
 )sql",
        ""},
+      // Detection (src/detect): indicator lists and their entries (versioned: every change
+      // bumps the list's version and appends a row to indicator_list_versions, append-only),
+      // hash banks and their hashes, alerts and the scanner's progress. An alert is unique per
+      // (item, indicator) for text and per (item, media file, bank hash) for images and exact
+      // hashes: 0 stands for "none" in indicator_id, media_n and bank_hash_id, so that one
+      // UNIQUE key covers both and a rescan inserts nothing twice. detect_state holds the arrival
+      // cursor (the last collected item scanned, advanced in the transaction that inserts the
+      // batch's alerts) and the lease of the instance that scans; detect_scans the rescans.
+      {10, "detect: indicator lists, hash banks, alerts, scanner state",
+       R"sql(
+CREATE TABLE indicator_lists (
+  id {{id}},
+  name TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  active INTEGER NOT NULL DEFAULT 1,
+  version BIGINT NOT NULL DEFAULT 1,
+  created_by BIGINT REFERENCES users(id),
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE indicators (
+  id {{id}},
+  list_id BIGINT NOT NULL REFERENCES indicator_lists(id),
+  kind TEXT NOT NULL,
+  pattern TEXT NOT NULL,
+  language TEXT NOT NULL,
+  category TEXT NOT NULL DEFAULT '',
+  severity TEXT NOT NULL,
+  notes TEXT NOT NULL DEFAULT '',
+  active INTEGER NOT NULL DEFAULT 1,
+  retired INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX indicators_list ON indicators(list_id, id);
+CREATE TABLE indicator_list_versions (
+  list_id BIGINT NOT NULL REFERENCES indicator_lists(id),
+  version BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  created_by BIGINT REFERENCES users(id),
+  change TEXT NOT NULL,
+  PRIMARY KEY (list_id, version)
+);
+CREATE TABLE hash_banks (
+  id {{id}},
+  name TEXT NOT NULL UNIQUE,
+  algorithm TEXT NOT NULL,
+  negative INTEGER NOT NULL DEFAULT 0,
+  threshold INTEGER NOT NULL DEFAULT 31,
+  quality_gate INTEGER NOT NULL DEFAULT 50,
+  labels TEXT NOT NULL DEFAULT '[]',
+  description TEXT NOT NULL DEFAULT '',
+  active INTEGER NOT NULL DEFAULT 1,
+  version BIGINT NOT NULL DEFAULT 1,
+  created_by BIGINT REFERENCES users(id),
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE bank_hashes (
+  id {{id}},
+  bank_id BIGINT NOT NULL REFERENCES hash_banks(id),
+  hash TEXT NOT NULL,
+  label TEXT NOT NULL DEFAULT '',
+  source TEXT NOT NULL DEFAULT '',
+  ideology TEXT NOT NULL DEFAULT '',
+  file_type TEXT NOT NULL DEFAULT '',
+  active INTEGER NOT NULL DEFAULT 1,
+  quarantined INTEGER NOT NULL DEFAULT 0,
+  reference_sha256 TEXT,
+  created_at BIGINT NOT NULL,
+  UNIQUE (bank_id, hash)
+);
+CREATE TABLE detect_alerts (
+  id {{id}},
+  item_id BIGINT NOT NULL,
+  mandate_id BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  state TEXT NOT NULL,
+  list_id BIGINT,
+  list_version BIGINT,
+  indicator_id BIGINT NOT NULL DEFAULT 0,
+  bank_id BIGINT,
+  bank_hash_id BIGINT NOT NULL DEFAULT 0,
+  media_n INTEGER NOT NULL DEFAULT 0,
+  distance INTEGER,
+  quality INTEGER,
+  low_confidence INTEGER NOT NULL DEFAULT 0,
+  highlights TEXT NOT NULL DEFAULT '[]',
+  excerpt TEXT NOT NULL DEFAULT '',
+  severity TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  decided_by BIGINT REFERENCES users(id),
+  decided_at BIGINT,
+  reason TEXT NOT NULL DEFAULT '',
+  case_id BIGINT,
+  evidence_id BIGINT,
+  removal_request TEXT,
+  UNIQUE (item_id, indicator_id, media_n, bank_hash_id)
+);
+CREATE INDEX detect_alerts_state ON detect_alerts(state, id);
+CREATE INDEX detect_alerts_mandate ON detect_alerts(mandate_id, state, id);
+CREATE INDEX detect_alerts_indicator ON detect_alerts(indicator_id);
+CREATE INDEX detect_alerts_bank_hash ON detect_alerts(bank_hash_id, created_at);
+CREATE TABLE detect_state (
+  id INTEGER PRIMARY KEY,
+  scanned_through BIGINT NOT NULL,
+  lease_owner TEXT NOT NULL DEFAULT '',
+  lease_until BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO detect_state(id, scanned_through) VALUES (1, 0);
+CREATE TABLE detect_scans (
+  id {{id}},
+  reason TEXT NOT NULL,
+  from_time BIGINT NOT NULL,
+  from_item BIGINT NOT NULL,
+  to_item BIGINT NOT NULL,
+  next_item BIGINT NOT NULL,
+  items BIGINT NOT NULL,
+  scanned BIGINT NOT NULL DEFAULT 0,
+  alerts BIGINT NOT NULL DEFAULT 0,
+  state TEXT NOT NULL,
+  started_by BIGINT REFERENCES users(id),
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT
+);
+)sql",
+       R"sql(
+CREATE TRIGGER indicator_list_versions_no_update BEFORE UPDATE ON indicator_list_versions
+BEGIN SELECT RAISE(ABORT, 'indicator list versions are append-only'); END;
+CREATE TRIGGER indicator_list_versions_no_delete BEFORE DELETE ON indicator_list_versions
+BEGIN SELECT RAISE(ABORT, 'indicator list versions are append-only'); END;
+)sql",
+       R"sql(
+CREATE FUNCTION indicator_list_versions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'indicator list versions are append-only'; END $$;
+CREATE TRIGGER indicator_list_versions_no_change BEFORE UPDATE OR DELETE
+ON indicator_list_versions FOR EACH ROW EXECUTE FUNCTION indicator_list_versions_append_only();
+CREATE TRIGGER indicator_list_versions_no_truncate BEFORE TRUNCATE ON indicator_list_versions
+FOR EACH STATEMENT EXECUTE FUNCTION indicator_list_versions_append_only();
+)sql"},
   };
   // Kept in version order whatever order the blocks above are in.
   static const bool sorted = [] {

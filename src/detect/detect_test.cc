@@ -1,0 +1,3 @@
+#include "detect/detect.h"
+
+#include <gtest/gtest.h>
