@@ -11,8 +11,10 @@
 //   int distance = result.hash.Distance(other);  // Hamming distance, 0..256
 //
 // Errors: kInvalidArgument with reason "image_unreadable" (corrupt, truncated, not an image),
-// "image_too_large" (over max_pixels), "image_empty" (zero bytes). Never throws; a hash of one
-// image allocates nothing once the hasher's buffers have grown to its size.
+// "image_too_large" (over max_pixels or max_file_bytes), "image_empty" (zero bytes); HashFile
+// also kNotFound / kPermissionDenied / kInternal for a file it cannot open or read. Never
+// throws; a hash of one image allocates nothing once the hasher's buffers have grown to its
+// size. Images smaller than 5 pixels on a side hash to zero with quality 0, as in the reference.
 #pragma once
 
 #include <array>
@@ -45,7 +47,7 @@ struct PdqResult {
   PdqHash hash;                                // of the image as decoded (EXIF applied)
   std::array<PdqHash, kDihedralCount> dihedral;  // dihedral[0] == hash
   int quality = 0;                             // 0..100; below 50 is low confidence
-  int width = 0, height = 0;                   // of the decoded image
+  int width = 0, height = 0;                   // of the image (EXIF applied), at full size
 };
 
 struct PdqOptions {
@@ -53,6 +55,12 @@ struct PdqOptions {
   uint64_t max_pixels = 100'000'000;
   // Files larger than this are refused before being read.
   uint64_t max_file_bytes = uint64_t{256} << 20;
+  // JPEG speed-ups from libjpeg-turbo: decode scaled by M/8 in the DCT domain, keeping the
+  // shorter side at least this many pixels, and take luminance from the JPEG's own Y channel
+  // (no chroma upsampling, no colour conversion). The hashes then differ from the reference's
+  // by a few bits (bench/pdq_results.md has the distances). 0 decodes at full size through RGB,
+  // as the reference pipeline does, for hashes identical to it.
+  int jpeg_fast_min_side = 512;
 };
 
 class PdqHasher {

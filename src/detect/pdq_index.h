@@ -6,9 +6,10 @@
 //   std::vector<detect::PdqMatch> matches;
 //   index.Query(result.dihedral, /*max_distance=*/31, matches);
 //   // matches: each stored id at most once, with its smallest distance over the 8 and which
-//   // dihedral gave it, sorted by distance then id.
+//   // dihedral gave it (the first one on a tie), sorted by distance then id.
 //
-// Two strategies, chosen per query by Build's statistics: a SIMD linear scan (AVX-512 VPOPCNTDQ,
+// Two strategies, chosen per query (kAuto: multi-index hashing for max_distance <= 31 on a built
+// index of at least 4096 hashes, else the scan): a SIMD linear scan (AVX-512 VPOPCNTDQ,
 // AVX2, or portable popcount, picked at run time from the CPU), which compares each stored hash
 // with the 8 query hashes held in registers; and multi-index hashing (Norouzi et al., "Fast
 // Search in Hamming Space with Multi-Index Hashing", CVPR 2012): the 256 bits cut into 16
@@ -33,6 +34,7 @@ struct PdqMatch {
   int64_t id = 0;
   int distance = 0;
   int dihedral = 0;  // 0..7: which of the query's hashes matched at that distance
+  bool operator==(const PdqMatch&) const = default;
 };
 
 enum class PdqScan { kAuto, kLinear, kMultiIndex };
@@ -60,6 +62,15 @@ class PdqIndex {
 
   // The linear scan's instruction set on this CPU: "avx512", "avx2" or "portable".
   static std::string_view LinearScanIsa();
+
+  // Tests and benchmarks: the instruction sets the linear scan can use on this CPU (always
+  // "portable"; "avx2", "avx512" when the CPU has them), and a linear scan with one of them for
+  // the first `query_count` (1..8) hashes of `query`. An unavailable set falls back to the best
+  // one available.
+  static std::vector<std::string_view> AvailableLinearScanIsas();
+  void QueryLinearWithIsa(std::string_view isa, const std::array<PdqHash, kDihedralCount>& query,
+                          int query_count, int max_distance,
+                          std::vector<PdqMatch>& matches) const;
 
  private:
   struct Impl;
