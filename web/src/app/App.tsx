@@ -15,6 +15,7 @@ import { TotpEnrollPage } from '../auth/TotpEnrollPage';
 import { CollectedItemPage } from '../collect/CollectedItemPage';
 import { CollectedPage } from '../collect/CollectedPage';
 import { HomePage } from '../home/HomePage';
+import { detectRoute } from '../detect/routes';
 import { EditMandatePage, NewMandatePage } from '../mandates/MandateEditorPage';
 import { MandatePage } from '../mandates/MandatePage';
 import { MandatesPage } from '../mandates/MandatesPage';
@@ -28,6 +29,7 @@ import {
   canCreateCases,
   canReadAudit,
   canReadCases,
+  canReviewAlerts,
   canUseMonitoring,
 } from './permissions';
 import { Link, navigate, useLocation } from './router';
@@ -106,6 +108,8 @@ function SignedInRoutes({ pathname }: { pathname: string }): ReactNode {
     return canReadCases(user) ? <EvidencePage key={itemId} itemId={itemId} /> : <Forbidden />;
   const monitoring = monitoringRoute(pathname);
   if (monitoring !== null) return canUseMonitoring(user) ? monitoring : <Forbidden />;
+  const detection = detectRoute(pathname);
+  if (detection !== null) return canReviewAlerts(user) ? detection : <Forbidden />;
   if (pathname === '/disposals')
     return canApproveEvidence(user) ? <DisposalsPage /> : <Forbidden />;
   const adminTab = ADMIN_TABS[pathname];

@@ -9,6 +9,7 @@ import {
   canApproveEvidence,
   canReadAudit,
   canReadCases,
+  canReviewAlerts,
   canUseMonitoring,
 } from './permissions';
 import { Link, useLocation } from './router';
@@ -40,6 +41,7 @@ export const NAV_ENTRIES: readonly NavEntry[] = [
     visible: canUseMonitoring,
   },
   { path: '/personas', label: 'nav.personas', testId: 'nav-personas', visible: canUseMonitoring },
+  { path: '/detect', label: 'nav.detect', testId: 'nav-detect', visible: canReviewAlerts },
   { path: '/admin', label: 'nav.admin', testId: 'nav-admin', visible: canAdminister },
   { path: '/audit', label: 'nav.audit', testId: 'nav-audit', visible: canReadAudit },
   { path: '/profile', label: 'nav.profile', testId: 'nav-profile', visible: () => true },

@@ -13,6 +13,8 @@ const ROLE_FALLBACK: Record<string, readonly string[]> = {
   'cases.create': ['supervisor', 'investigator'],
   'evidence.approve': ['supervisor'],
   'monitoring.use': ['supervisor', 'investigator', 'analyst'],
+  'detect.review': ['supervisor', 'investigator', 'analyst'],
+  'detect.manage': ['supervisor', 'analyst'],
 };
 
 /** The session's permission list when the server sent one, else a guess from the roles. */
@@ -58,4 +60,14 @@ export function canUseMonitoring(user: SessionUser): boolean {
  */
 export function canApproveMandates(user: SessionUser): boolean {
   return canUseMonitoring(user) && user.roles.includes('supervisor');
+}
+
+/** The review queue, alerts, indicator lists and hash banks (reading), detection metrics. */
+export function canReviewAlerts(user: SessionUser): boolean {
+  return hasPermission(user, 'detect.review');
+}
+
+/** Editing indicator lists and hash banks, releasing quarantined hashes, rescans. */
+export function canManageDetection(user: SessionUser): boolean {
+  return hasPermission(user, 'detect.review') && hasPermission(user, 'detect.manage');
 }

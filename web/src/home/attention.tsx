@@ -9,6 +9,7 @@ import {
   canApproveEvidence,
   canApproveMandates,
   canReadCases,
+  canReviewAlerts,
   hasPermission,
 } from '../app/permissions';
 import { Link } from '../app/router';
@@ -19,6 +20,7 @@ import type { SessionUser, User } from '../app/types';
 import { MyCasesCard } from '../cases/MyCasesCard';
 import { DisposalRequestsCard, EvidenceAlertsCard } from '../evidence/alerts';
 import { AwaitingMandatesCard } from '../mandates/AwaitingCard';
+import { OpenAlertsCard } from '../detect/OpenAlertsCard';
 
 export interface AttentionCard {
   id: string;
@@ -131,6 +133,7 @@ export const ATTENTION_CARDS: readonly AttentionCard[] = [
   { id: 'evidence-alerts', visible: canApproveEvidence, Component: EvidenceAlertsCard },
   { id: 'disposals', visible: canApproveEvidence, Component: DisposalRequestsCard },
   { id: 'mandates', visible: canApproveMandates, Component: AwaitingMandatesCard },
+  { id: 'alerts', visible: canReviewAlerts, Component: OpenAlertsCard },
   {
     id: 'locked',
     visible: (user) => hasPermission(user, 'users.manage') && hasPermission(user, 'users.read'),
