@@ -11,7 +11,7 @@ packages=(
   libcli11-dev libspdlog-dev libtomlplusplus-dev libabsl-dev libmagic-dev libewf-dev
   libarchive-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core poppler-utils
   libsimdjson-dev libxml2-dev zlib1g-dev wget
-  libvectorscan-dev libre2-dev libicu-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libexif-dev
+  libphonenumber-dev libvectorscan-dev libre2-dev libicu-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libexif-dev
   # tests and tools
   libgtest-dev libgmock-dev sqlite3 postgresql openssl curl ewf-tools
   hunspell-ru hunspell-kk imagemagick libjpeg-turbo-progs webp
