@@ -19,12 +19,16 @@
 //   2. Latin look-alikes folded onto Cyrillic (a/а, e/е, o/о, p/р, c/с, x/х, y/у, k/к, m/м, t/т,
 //      h/н, b/в, ...), ё onto е, Kazakh letters onto what a Russian keyboard types (ә/а, ғ/г, қ/к,
 //      ң/н, ө/о, ұ ү/у, һ/х, і/и).
-//   3. Digits and symbols used as letters (0/о, 3/з, 4/ч, 6/б, @/а, ...) only when next to a letter
-//      (т3рр0р folds, 2024 stays a number).
+//   3. Digits and symbols used as letters (0/о, 1/и, 3/з, 4/ч, 6/б, 7/т, 8/в, @/а, $/s, €/е)
+//      only when next to a letter: a run of at most 3 of them touching a letter folds (б0мб@
+//      folds to бомба; 2024 and 1488 stay numbers; in the compact channel separators do not count as
+//      neighbours, so т.3.р.р.0.р folds there).
+//   Runs of white space become one space in the full channel.
 // Two channels are scanned: the folded text ("full"), and the folded text with separators
 // (spaces, punctuation) removed ("compact"), which finds т.е.р.р.о.р and т е р р о р. A compact
-// hit counts only where the original was spelled out (the letters of the hit separated), so that
-// words next to each other ("как от") do not make a hit for "кот".
+// hit counts only where the original was spelled out: the hit starts and ends on word boundaries
+// of the original and at least half of its neighbouring letters are separated there, so that
+// words next to each other ("как от") do not make a hit for "кот" but "к.о.т" and "ко т" do.
 // Every byte of normalised text maps back to the byte range of the original it came from, so a
 // hit is reported in original byte offsets and highlighted exactly.
 //
@@ -83,6 +87,7 @@ class Normalizer {
  public:
   // The process-wide normaliser (its tables are built on first use, in a few milliseconds).
   static const Normalizer& Get();
+  ~Normalizer();
 
   // The full channel of `text` (invalid UTF-8 bytes become U+FFFD's folding, i.e. kept as a
   // replacement, never skipped silently). With `origin`, origin[i] is the offset in `text` of the
@@ -90,12 +95,25 @@ class Normalizer {
   void Fold(std::string_view text, std::string& output, std::vector<uint32_t>* origin) const;
   // The compact channel: Fold, then separators removed.
   void Compact(std::string_view text, std::string& output, std::vector<uint32_t>* origin) const;
-  // A literal indicator as the matcher stores it (its full channel).
+  // A literal indicator as the matcher stores it (its full channel, outer spaces trimmed).
   std::string FoldPattern(std::string_view pattern) const;
+
+  // What the matcher uses (not needed by other callers):
+  // Both channels in one pass; an output left null is not produced. Outputs are sized exactly.
+  void FoldBoth(std::string_view text, std::string* full, std::vector<uint32_t>* full_origin,
+                std::string* compact, std::vector<uint32_t>* compact_origin) const;
+  // The class of the code point at byte `pos` of `text` (invalid UTF-8: one byte, a separator);
+  // `*length` receives its length in bytes.
+  enum class CharClass : uint8_t { kIgnorable, kLetter, kDigitLike, kOther, kSpace, kSeparator };
+  CharClass ClassAt(std::string_view text, size_t pos, size_t* length) const;
+  // A regular expression with its literal letters folded as text is (ASCII punctuation, escapes,
+  // classes' ranges, quantifiers and group syntax are kept as written; digits are not folded).
+  std::string FoldRegex(std::string_view pattern) const;
+
+  struct Tables;  // opaque (normalize.cc)
 
  private:
   Normalizer();
-  struct Tables;
   std::unique_ptr<Tables> tables_;
 };
 
