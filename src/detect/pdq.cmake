@@ -23,8 +23,6 @@ threathub_test(detect_pdq_index_test
   DEPS threathub_detect_pdq)
 
 # bench/pdq_bench.sh: our hasher beside a plain textbook one (bench/pdq_plain.cc), and the index.
-if(EXISTS ${PROJECT_SOURCE_DIR}/bench/pdq_plain.cc)
-  add_executable(pdq_bench ${PROJECT_SOURCE_DIR}/bench/pdq_benchmark.cc
-                 ${PROJECT_SOURCE_DIR}/bench/pdq_plain.cc)
-  target_link_libraries(pdq_bench PRIVATE threathub_detect_pdq)
-endif()
+add_executable(pdq_bench ${PROJECT_SOURCE_DIR}/bench/pdq_benchmark.cc
+               ${PROJECT_SOURCE_DIR}/bench/pdq_plain.cc)
+target_link_libraries(pdq_bench PRIVATE threathub_detect_pdq)

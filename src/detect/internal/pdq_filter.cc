@@ -17,7 +17,7 @@ constexpr int kRowLanes = 4;   // rows summed at once: independent chains hide t
 int WindowSize(int old_size) { return (old_size + 2 * kOut - 1) / (2 * kOut); }
 
 // One box filter of `window` along a line of `length` values (downscaling.cpp, box1DFloat): the
-// output at i averages the inputs i - (half - 1) .. i + (window - half), clipped to the line,
+// output at i averages the inputs i - (window - half) .. i + (half - 1), clipped to the line,
 // with a running sum that adds the entering value and then subtracts the leaving one, in float,
 // and divides by the number of values in the window.
 struct BoxPhases {
