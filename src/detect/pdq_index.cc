@@ -26,6 +26,8 @@ constexpr size_t kBuckets = size_t{1} << kSubstringBits;
 constexpr int kMaxMultiIndexRadius = 1;
 // Below this many hashes the scan is cheap; tables are not worth their lookups.
 constexpr size_t kMultiIndexMinSize = 4096;
+// Candidates carry their index in 29 bits.
+constexpr size_t kMultiIndexMaxSize = size_t{1} << 29;
 
 inline uint32_t Substring(const PdqHash& hash, int substring_idx) {
   return static_cast<uint32_t>(hash.words[substring_idx / 4] >> (16 * (substring_idx % 4))) &
@@ -107,6 +109,9 @@ __attribute__((target("avx2"))) void ScanAvx2(const uint64_t* front, size_t bloc
   }
 }
 
+// GCC 12 warns about the _mm512_undefined_epi32() inside _mm512_min_epu64: a false positive.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 __attribute__((target("avx512f,avx512vpopcntdq"))) void ScanAvx512(
     const uint64_t* front, size_t blocks, const QueryWords& query, int query_count,
     int max_distance, std::vector<Candidate>& out) {
@@ -131,6 +136,36 @@ __attribute__((target("avx512f,avx512vpopcntdq"))) void ScanAvx512(
     if (lanes != 0) out.push_back({static_cast<uint32_t>(block), lanes});
   }
 }
+#pragma GCC diagnostic pop
+
+// A found stored hash, before the matches are made unique per id.
+struct Hit {
+  uint32_t index;
+  int distance;
+  int dihedral;
+};
+
+// Multi-index candidates (index << 3 | query hash) checked in full. Their hashes are random
+// reads, prefetched some way ahead so that the cache misses overlap. Cloned for POPCNT, which
+// the generic x86-64 build may not assume.
+__attribute__((target_clones("popcnt", "default"))) void CheckCandidates(
+    const PdqHash* hashes, const uint32_t* candidates, size_t count, const QueryWords& query,
+    int max_distance, std::vector<Hit>& hits) {
+  constexpr size_t kPrefetchAhead = 16;
+  for (size_t candidate_idx = 0; candidate_idx < count; ++candidate_idx) {
+    if (candidate_idx + kPrefetchAhead < count) {
+      __builtin_prefetch(&hashes[candidates[candidate_idx + kPrefetchAhead] >> 3]);
+    }
+    const uint32_t index = candidates[candidate_idx] >> 3;
+    const int query_idx = static_cast<int>(candidates[candidate_idx] & 7);
+    const PdqHash& stored = hashes[index];
+    int distance = 0;
+    for (int word_idx = 0; word_idx < 4; ++word_idx) {
+      distance += __builtin_popcountll(stored.words[word_idx] ^ query[query_idx][word_idx]);
+    }
+    if (distance <= max_distance) hits.push_back({index, distance, query_idx});
+  }
+}
 
 enum class Isa { kPortable, kAvx2, kAvx512 };
 
@@ -147,13 +182,6 @@ Isa CpuIsa() {
   static const Isa isa = DetectIsa();
   return isa;
 }
-
-// A found stored hash, before the matches are made unique per id.
-struct Hit {
-  uint32_t index;
-  int distance;
-  int dihedral;
-};
 
 // 64-byte aligned storage of words (the vector loads need it).
 struct AlignedWords {
@@ -237,27 +265,53 @@ struct PdqIndex::Impl {
     // Pigeonhole: 16 substrings sharing at most max_distance differing bits leave one substring
     // with at most floor(max_distance / 16) of them.
     const int radius = max_distance / kSubstrings;
+    // First the candidates of every bucket (sequential reads of the tables), then their full
+    // hashes (CheckCandidates).
+    // The buckets to visit, as (substring << 16 | key, query hash); the tables are random reads
+    // too, so each stage prefetches what the next one reads.
+    thread_local std::vector<std::pair<uint32_t, uint32_t>> buckets;
+    struct Range {
+      uint32_t substring_idx, query_idx, begin, end;
+    };
+    thread_local std::vector<Range> ranges;
+    thread_local std::vector<uint32_t> candidates;  // index << 3 | query hash
+    buckets.clear();
+    ranges.clear();
+    candidates.clear();
     for (int query_idx = 0; query_idx < query_count; ++query_idx) {
       PdqHash one;
       one.words = query[query_idx];
       for (int substring_idx = 0; substring_idx < kSubstrings; ++substring_idx) {
-        const std::vector<uint32_t>& offset = offsets[substring_idx];
-        const uint32_t* entry = entries[substring_idx].data();
         const uint32_t key = Substring(one, substring_idx);
-        auto visit = [&](uint32_t bucket) {
-          for (uint32_t at = offset[bucket]; at < offset[bucket + 1]; ++at) {
-            const PdqHash& stored = hashes[entry[at]];
-            const int distance = stored.Distance(one);
-            if (distance <= max_distance) hits.push_back({entry[at], distance, query_idx});
-          }
+        const uint32_t* offset = offsets[substring_idx].data();
+        auto add = [&](uint32_t bucket) {
+          __builtin_prefetch(&offset[bucket]);
+          buckets.push_back({static_cast<uint32_t>(substring_idx) << 16 | bucket,
+                             static_cast<uint32_t>(query_idx)});
         };
-        visit(key);
+        add(key);
         if (radius >= 1) {
-          for (int bit = 0; bit < kSubstringBits; ++bit) visit(key ^ (1u << bit));
+          for (int bit = 0; bit < kSubstringBits; ++bit) add(key ^ (1u << bit));
         }
       }
     }
+    for (const auto& [bucket, query_idx] : buckets) {
+      const uint32_t* offset = offsets[bucket >> 16].data();
+      const uint32_t begin = offset[bucket & 0xffff], end = offset[(bucket & 0xffff) + 1];
+      if (begin == end) continue;
+      __builtin_prefetch(&entries[bucket >> 16][begin]);
+      ranges.push_back({bucket >> 16, query_idx, begin, end});
+    }
+    for (const Range& range : ranges) {
+      const uint32_t* entry = entries[range.substring_idx].data();
+      for (uint32_t at = range.begin; at < range.end; ++at) {
+        candidates.push_back(entry[at] << 3 | range.query_idx);
+      }
+    }
+    CheckCandidates(hashes.data(), candidates.data(), candidates.size(), query, max_distance,
+                    hits);
   }
+
   void Run(const QueryWords& query, int query_count, int max_distance,
            std::vector<PdqMatch>& matches, PdqScan strategy, std::optional<Isa> isa) const {
     const Impl& impl = *this;
@@ -271,7 +325,8 @@ struct PdqIndex::Impl {
   }
   // Tables that are missing or stale (an Add after Build) cannot be used.
   if (strategy == PdqScan::kMultiIndex &&
-      (!impl.built || max_distance / kSubstrings > kMaxMultiIndexRadius)) {
+      (!impl.built || max_distance / kSubstrings > kMaxMultiIndexRadius ||
+       impl.hashes.size() >= kMultiIndexMaxSize)) {
     strategy = PdqScan::kLinear;
   }
   thread_local std::vector<Hit> hits;
