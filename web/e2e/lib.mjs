@@ -14,6 +14,10 @@
 //   THREATHUB_DEMO_HEAD_USER (default head) / THREATHUB_DEMO_HEAD_PASSWORD /
 //     THREATHUB_DEMO_HEAD_TOTP_SECRET                     the head of that agency (a supervisor):
 //                                                        the second approval of a covert mandate
+//   THREATHUB_DEMO_ANALYST_USER (default analyst) / THREATHUB_DEMO_ANALYST_PASSWORD /
+//     THREATHUB_DEMO_ANALYST_TOTP_SECRET                  an analyst (detect.manage): makes the
+//                                                        indicator list of the detection scenario
+//                                                        (the supervisor does when not set)
 //   THREATHUB_DEMO_TRAINEE_USER (default trainee) / THREATHUB_DEMO_TRAINEE_PASSWORD /
 //     THREATHUB_DEMO_TRAINEE_TOTP_SECRET                  a user without cases.read, of another
 //                                                        agency (optional)
@@ -68,6 +72,12 @@ export const config = {
     ['THREATHUB_DEMO_HEAD_PASSWORD'],
     'THREATHUB_DEMO_HEAD_TOTP_SECRET',
     'head',
+  ),
+  analyst: account(
+    'THREATHUB_DEMO_ANALYST_USER',
+    ['THREATHUB_DEMO_ANALYST_PASSWORD'],
+    'THREATHUB_DEMO_ANALYST_TOTP_SECRET',
+    'analyst',
   ),
   trainee: account(
     'THREATHUB_DEMO_TRAINEE_USER',

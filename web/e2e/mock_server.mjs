@@ -41,9 +41,11 @@ const PERMISSIONS_BY_ROLE = {
     'cases.create',
     'evidence.approve',
     'monitoring.use',
+    'detect.review',
+    'detect.manage',
   ],
-  investigator: ['org.read', 'cases.read', 'cases.create', 'monitoring.use'],
-  analyst: ['org.read', 'cases.read', 'monitoring.use'],
+  investigator: ['org.read', 'cases.read', 'cases.create', 'monitoring.use', 'detect.review'],
+  analyst: ['org.read', 'cases.read', 'monitoring.use', 'detect.review', 'detect.manage'],
   prosecutor: ['org.read', 'cases.read'],
   trainer: ['org.read'],
   trainee: [],
@@ -2474,6 +2476,7 @@ function ingest(source, mandate, results) {
       purge_at: new Date(Date.parse(collectedAt) + mandate.storage_days * 86400_000).toISOString(),
       promoted_evidence_id: null,
     });
+    scanItem(collectedItems.at(-1));
     outcome.stored += 1;
   }
   source.counts.collected += outcome.stored;
@@ -2764,6 +2767,878 @@ route('POST', '/api/v1/collected/{id}/promote', ({ request, params, body }) => {
   item.promoted_evidence_id = evidence.id;
   record(request, user, 'collected.promote', 'collected', item.id, 'ok', { evidence: evidence.id });
   return { status: 201, body: publicItem(evidence) };
+});
+
+// ---- detection (issue 6): indicator lists, hash banks, alerts, the review queue ----
+// A small stand-in for the server's matcher: every term and phrase becomes a regular expression
+// over the original text that accepts Latin/Cyrillic look-alikes, digits for letters, case and
+// separators or invisible characters between letters; highlights are UTF-8 byte offsets.
+const indicatorLists = [];
+const listVersions = [];
+const indicators = [];
+const hashBanks = [];
+const bankHashes = [];
+const alerts = [];
+const scans = [];
+let scannedThrough = null;
+
+const LOOK_ALIKES = {
+  а: 'aа@4',
+  б: 'б6',
+  в: 'вb',
+  г: 'гғ',
+  е: 'eеё3',
+  ё: 'eеё',
+  з: 'з3',
+  и: 'иі',
+  к: 'kкқ',
+  м: 'mм',
+  н: 'hнң',
+  о: 'oо0өΟ',
+  п: 'пn',
+  р: 'pр',
+  с: 'cс',
+  т: 'tт',
+  у: 'yуұү',
+  х: 'xхһ',
+  ч: 'ч4',
+  ш: 'ш',
+  ы: 'ы',
+  э: 'э',
+  ю: 'ю',
+  я: 'я',
+  л: 'л',
+  д: 'д',
+  ж: 'ж',
+  ц: 'ц',
+  й: 'й',
+};
+for (const [cyrillic, latin] of Object.entries({
+  a: 'а',
+  e: 'е',
+  o: 'о',
+  p: 'р',
+  c: 'с',
+  x: 'х',
+  y: 'у',
+  k: 'к',
+  m: 'м',
+  t: 'т',
+  h: 'н',
+  b: 'в',
+}))
+  LOOK_ALIKES[cyrillic] ??= `${cyrillic}${latin}`;
+const SEPARATORS = '[\\s.\\-_*·,\\u200b\\u200c\\u200d\\u2060\\u00ad]*';
+const escapeRegex = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function patternRegex(indicator) {
+  if (indicator.kind === 'regex') {
+    try {
+      return new RegExp(indicator.pattern, 'giu');
+    } catch {
+      return null;
+    }
+  }
+  const letters = [...indicator.pattern.toLowerCase()];
+  const parts = letters.map((letter) => {
+    if (/\s/.test(letter)) return '\\s+';
+    const set = LOOK_ALIKES[letter];
+    return set ? `[${escapeRegex(set)}${escapeRegex(set.toUpperCase())}]` : escapeRegex(letter);
+  });
+  return new RegExp(parts.join(SEPARATORS), 'giu');
+}
+
+function compileProblem(indicator) {
+  if (indicator.kind !== 'regex') return null;
+  try {
+    new RegExp(indicator.pattern, 'u');
+    return null;
+  } catch (error) {
+    return `pattern ${JSON.stringify(indicator.pattern)}: ${error.message}`;
+  }
+}
+
+const bytesBefore = (text, index) => Buffer.byteLength(text.slice(0, index), 'utf8');
+
+function excerptAround(text, matches) {
+  const first = matches[0];
+  const from = Math.max(0, first.index - 60);
+  const to = Math.min(text.length, first.index + first.length + 60);
+  let out = '';
+  let cursor = from;
+  for (const match of matches.filter((m) => m.index >= from && m.index + m.length <= to)) {
+    out += `${text.slice(cursor, match.index)}«${text.slice(match.index, match.index + match.length)}»`;
+    cursor = match.index + match.length;
+  }
+  return `${from > 0 ? '…' : ''}${out}${text.slice(cursor, to)}${to < text.length ? '…' : ''}`;
+}
+
+function scanItem(item) {
+  const text = item.text ?? '';
+  const allowed = [];
+  for (const list of indicatorLists.filter((l) => l.active && l.kind === 'allow'))
+    for (const entry of indicators.filter((i) => i.list_id === list.id && i.active)) {
+      const regex = patternRegex(entry);
+      for (const match of regex ? text.matchAll(regex) : [])
+        allowed.push([match.index, match.index + match[0].length]);
+    }
+  for (const list of indicatorLists.filter((l) => l.active && l.kind === 'indicators')) {
+    for (const entry of indicators.filter((i) => i.list_id === list.id && i.active)) {
+      const regex = patternRegex(entry);
+      if (!regex) continue;
+      const matches = [...text.matchAll(regex)]
+        .filter((m) => m[0] !== '')
+        .map((m) => ({ index: m.index, length: m[0].length }))
+        .filter((m) => !allowed.some(([a, b]) => a <= m.index && m.index + m.length <= b));
+      if (matches.length === 0) continue;
+      if (alerts.some((a) => a.item_id === item.id && a.indicator_id === entry.id)) continue;
+      alerts.push({
+        id: id(),
+        item_id: item.id,
+        mandate_id: item.mandate_id,
+        kind: 'text',
+        state: 'open',
+        list_id: list.id,
+        list_version: list.version,
+        indicator_id: entry.id,
+        bank_id: null,
+        bank_hash_id: null,
+        media_n: null,
+        distance: null,
+        quality: null,
+        low_confidence: false,
+        highlights: matches.map((m) => ({
+          start: bytesBefore(text, m.index),
+          end: bytesBefore(text, m.index + m.length),
+          text: text.slice(m.index, m.index + m.length),
+        })),
+        excerpt: excerptAround(text, matches),
+        severity: entry.severity,
+        created_at: now(),
+        decided_by: null,
+        decided_at: null,
+        reason: null,
+        case_id: null,
+        evidence_id: null,
+        removal_request: null,
+      });
+    }
+  }
+  scannedThrough = item.id;
+}
+
+function rescan(reason, days = 30) {
+  const since = Date.now() - days * 86400_000;
+  const items = collectedItems.filter((item) => Date.parse(item.collected_at) >= since);
+  const before = alerts.length;
+  const scan = {
+    id: id(),
+    reason,
+    from: new Date(since).toISOString(),
+    items: items.length,
+    scanned: 0,
+    alerts: 0,
+    state: 'running',
+    started_at: now(),
+    finished_at: null,
+  };
+  for (const item of items) {
+    scanItem(item);
+    scan.scanned += 1;
+  }
+  scan.alerts = alerts.length - before;
+  scan.state = 'done';
+  scan.finished_at = now();
+  scans.unshift(scan);
+  return scan;
+}
+
+function listChanged(list, user, change) {
+  list.version += 1;
+  list.updated_at = now();
+  listVersions.push({
+    list_id: list.id,
+    version: list.version,
+    created_at: now(),
+    created_by: person(user),
+    change,
+  });
+  rescan('lists_changed');
+}
+
+const precisionOf = (confirmed, dismissed) =>
+  confirmed + dismissed === 0 ? null : confirmed / (confirmed + dismissed);
+
+function publicList(list, withProblems = false) {
+  const entries = indicators.filter((i) => i.list_id === list.id);
+  const body = {
+    ...list,
+    indicator_count: entries.filter((i) => i.active).length,
+    alert_count: alerts.filter((a) => a.list_id === list.id).length,
+  };
+  if (withProblems)
+    body.problems = entries
+      .filter((i) => i.active && compileProblem(i) !== null)
+      .map((i) => ({ indicator_id: i.id, pattern: i.pattern, error: compileProblem(i) }));
+  return body;
+}
+function publicIndicator(entry) {
+  const own = alerts.filter((a) => a.indicator_id === entry.id);
+  const confirmed = own.filter((a) => a.state === 'confirmed').length;
+  const dismissed = own.filter((a) => a.state === 'dismissed').length;
+  return { ...entry, alerts: own.length, confirmed, precision: precisionOf(confirmed, dismissed) };
+}
+function publicBank(bank) {
+  const hashes = bankHashes.filter((h) => h.bank_id === bank.id && h.active);
+  return {
+    ...bank,
+    hash_count: hashes.length,
+    quarantined_count: hashes.filter((h) => h.quarantined).length,
+    alert_count: alerts.filter((a) => a.bank_id === bank.id).length,
+  };
+}
+function publicAlert(alert, withItem = false) {
+  const list = indicatorLists.find((l) => l.id === alert.list_id);
+  const entry = indicators.find((i) => i.id === alert.indicator_id);
+  const bank = hashBanks.find((b) => b.id === alert.bank_id);
+  const hash = bankHashes.find((h) => h.id === alert.bank_hash_id);
+  const { indicator_id: _i, bank_hash_id: _h, ...rest } = alert;
+  const body = {
+    ...rest,
+    list_name: list?.name ?? null,
+    indicator: entry
+      ? {
+          id: entry.id,
+          kind: entry.kind,
+          pattern: entry.pattern,
+          category: entry.category,
+          severity: entry.severity,
+        }
+      : null,
+    bank_name: bank?.name ?? null,
+    bank_hash: hash ? { id: hash.id, hash: hash.hash, label: hash.label } : null,
+  };
+  if (withItem)
+    body.item = publicCollected(collectedItems.find((item) => item.id === alert.item_id));
+  return body;
+}
+
+const detectUser = (request, permission = 'detect.review') => {
+  const { user } = requireSession(request);
+  requirePermission(user, permission);
+  return user;
+};
+const findIn = (array, idText, what) => {
+  const found = array.find((entry) => String(entry.id) === idText);
+  if (!found) throw new HttpError(404, 'not_found', `${what} not found`);
+  return found;
+};
+function pageOf(url, rows) {
+  const limit = Number(url.searchParams.get('limit') ?? 100);
+  const offset = Number(url.searchParams.get('offset') ?? 0);
+  return { rows: rows.slice(offset, offset + limit), total: rows.length };
+}
+const INDICATOR_FIELDS = ['kind', 'pattern', 'language', 'category', 'severity', 'notes'];
+function indicatorFields(body, partial) {
+  const out = {};
+  if (!partial || body.kind !== undefined) {
+    if (!['term', 'phrase', 'regex'].includes(body.kind))
+      throw bad('kind: term, phrase or regex', 'kind');
+    out.kind = body.kind;
+  }
+  if (!partial || body.pattern !== undefined) out.pattern = requireText(body, 'pattern');
+  if (body.language !== undefined) {
+    if (!['kk', 'ru', 'en', 'any'].includes(body.language))
+      throw bad('language: kk, ru, en or any', 'language');
+    out.language = body.language;
+  }
+  if (body.severity !== undefined) {
+    if (!['low', 'medium', 'high', 'critical'].includes(body.severity))
+      throw bad('severity: low, medium, high or critical', 'severity');
+    out.severity = body.severity;
+  }
+  for (const field of ['category', 'notes'])
+    if (typeof body[field] === 'string') out[field] = body[field];
+  const problem = compileProblem({ kind: out.kind ?? 'term', pattern: out.pattern ?? '' });
+  if (problem !== null) throw bad(problem, 'pattern', 'pattern_invalid');
+  return out;
+}
+function addIndicator(list, fields) {
+  const entry = {
+    id: id(),
+    list_id: list.id,
+    kind: 'term',
+    pattern: '',
+    language: 'any',
+    category: '',
+    severity: 'medium',
+    notes: '',
+    active: true,
+    created_at: now(),
+    updated_at: now(),
+    ...fields,
+  };
+  indicators.push(entry);
+  return entry;
+}
+
+route('GET', '/api/v1/indicator-lists', ({ request }) => {
+  detectUser(request);
+  return { body: { lists: indicatorLists.map((list) => publicList(list)) } };
+});
+route('POST', '/api/v1/indicator-lists', ({ request, body }) => {
+  const user = detectUser(request, 'detect.manage');
+  checkFields(body, ['name', 'kind', 'description', 'active']);
+  const name = requireText(body, 'name');
+  if (body.kind !== undefined && !['indicators', 'allow'].includes(body.kind))
+    throw bad('kind: indicators or allow', 'kind');
+  if (indicatorLists.some((l) => l.name === name))
+    throw new HttpError(409, 'already_exists', 'a list with this name exists', { field: 'name' });
+  const list = {
+    id: id(),
+    name,
+    kind: body.kind ?? 'indicators',
+    description: body.description ?? '',
+    active: body.active !== false,
+    version: 0,
+    created_by: person(user),
+    created_at: now(),
+    updated_at: now(),
+  };
+  indicatorLists.push(list);
+  listChanged(list, user, 'created');
+  return { status: 201, body: publicList(list) };
+});
+route('GET', '/api/v1/indicator-lists/{id}', ({ request, params }) => {
+  detectUser(request);
+  return { body: publicList(findIn(indicatorLists, params.id, 'list'), true) };
+});
+route('PATCH', '/api/v1/indicator-lists/{id}', ({ request, params, body }) => {
+  const user = detectUser(request, 'detect.manage');
+  checkFields(body, ['name', 'description', 'active']);
+  const list = findIn(indicatorLists, params.id, 'list');
+  if (body.name !== undefined) list.name = requireText(body, 'name');
+  if (typeof body.description === 'string') list.description = body.description;
+  if (body.active !== undefined) list.active = body.active === true;
+  listChanged(list, user, `edited ${Object.keys(body).join(', ')}`);
+  return { body: publicList(list) };
+});
+route('GET', '/api/v1/indicator-lists/{id}/indicators', ({ request, params, url }) => {
+  detectUser(request);
+  const list = findIn(indicatorLists, params.id, 'list');
+  const q = (url.searchParams.get('q') ?? '').toLowerCase();
+  const rows = indicators.filter(
+    (i) => i.list_id === list.id && (q === '' || i.pattern.toLowerCase().includes(q)),
+  );
+  const page = pageOf(url, rows);
+  return { body: { indicators: page.rows.map(publicIndicator), total: page.total } };
+});
+route('POST', '/api/v1/indicator-lists/{id}/indicators', ({ request, params, body }) => {
+  const user = detectUser(request, 'detect.manage');
+  checkFields(body, INDICATOR_FIELDS);
+  const list = findIn(indicatorLists, params.id, 'list');
+  const entry = addIndicator(list, indicatorFields(body, false));
+  listChanged(list, user, `added ${entry.pattern}`);
+  return { status: 201, body: publicIndicator(entry) };
+});
+route('PATCH', '/api/v1/indicators/{id}', ({ request, params, body }) => {
+  const user = detectUser(request, 'detect.manage');
+  checkFields(body, [...INDICATOR_FIELDS, 'active']);
+  const entry = findIn(indicators, params.id, 'indicator');
+  Object.assign(entry, indicatorFields(body, true), { updated_at: now() });
+  if (body.active !== undefined) entry.active = body.active === true;
+  listChanged(
+    findIn(indicatorLists, String(entry.list_id), 'list'),
+    user,
+    `edited ${entry.pattern}`,
+  );
+  return { body: publicIndicator(entry) };
+});
+route('DELETE', '/api/v1/indicators/{id}', ({ request, params }) => {
+  const user = detectUser(request, 'detect.manage');
+  const entry = findIn(indicators, params.id, 'indicator');
+  entry.active = false;
+  listChanged(
+    findIn(indicatorLists, String(entry.list_id), 'list'),
+    user,
+    `retired ${entry.pattern}`,
+  );
+  return { status: 204 };
+});
+
+function parseCsvLine(line) {
+  const cells = [];
+  let cell = '';
+  let quoted = false;
+  for (let index = 0; index < line.length; index += 1) {
+    const char = line[index];
+    if (quoted) {
+      if (char === '"' && line[index + 1] === '"') {
+        cell += '"';
+        index += 1;
+      } else if (char === '"') quoted = false;
+      else cell += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ',') {
+      cells.push(cell);
+      cell = '';
+    } else cell += char;
+  }
+  cells.push(cell);
+  return cells;
+}
+function indicatorRows(format, text) {
+  if (format === 'json') {
+    const parsed = JSON.parse(text);
+    const rows = Array.isArray(parsed) ? parsed : (parsed.indicators ?? []);
+    return rows.map((row, index) => ({ position: `entry ${index + 1}`, row }));
+  }
+  const lines = text.split(/\r?\n/);
+  const header = parseCsvLine(lines[0] ?? '').map((name) => name.trim());
+  return lines.slice(1).flatMap((line, index) => {
+    if (line.trim() === '') return [];
+    const cells = parseCsvLine(line);
+    return [
+      {
+        position: `line ${index + 2}`,
+        row: Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])),
+      },
+    ];
+  });
+}
+function csvCell(value) {
+  const text = String(value ?? '');
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+route('POST', '/api/v1/indicator-lists/{id}/import', ({ request, params, url, raw }) => {
+  const user = detectUser(request, 'detect.manage');
+  const list = findIn(indicatorLists, params.id, 'list');
+  const format = url.searchParams.get('format') ?? 'csv';
+  const mode = url.searchParams.get('mode') ?? 'append';
+  const result = { added: 0, updated: 0, retired: 0, errors: [] };
+  let rows;
+  try {
+    rows = indicatorRows(format, raw.toString('utf8'));
+  } catch (error) {
+    throw bad(`the file is not ${format}: ${error.message}`, 'body');
+  }
+  const seen = new Set();
+  for (const { position, row } of rows) {
+    try {
+      const fields = indicatorFields(
+        {
+          ...row,
+          kind: row.kind || 'term',
+          language: row.language || undefined,
+          severity: row.severity || undefined,
+        },
+        false,
+      );
+      const known = indicators.find(
+        (i) => i.list_id === list.id && i.pattern === fields.pattern && i.kind === fields.kind,
+      );
+      if (known) {
+        Object.assign(known, fields, { active: true, updated_at: now() });
+        result.updated += 1;
+        seen.add(known.id);
+      } else {
+        seen.add(addIndicator(list, fields).id);
+        result.added += 1;
+      }
+    } catch (error) {
+      result.errors.push({ position, error: error.body?.error?.message ?? String(error) });
+    }
+  }
+  if (mode === 'replace')
+    for (const entry of indicators.filter(
+      (i) => i.list_id === list.id && i.active && !seen.has(i.id),
+    )) {
+      entry.active = false;
+      result.retired += 1;
+    }
+  listChanged(
+    list,
+    user,
+    `import (${mode}): ${result.added} added, ${result.updated} updated, ${result.retired} retired`,
+  );
+  return { body: { list: publicList(list), ...result } };
+});
+route('GET', '/api/v1/indicator-lists/{id}/export', ({ request, params, url }) => {
+  detectUser(request);
+  const list = findIn(indicatorLists, params.id, 'list');
+  const rows = indicators.filter((i) => i.list_id === list.id && i.active);
+  const fields = ['kind', 'pattern', 'language', 'category', 'severity', 'notes'];
+  if (url.searchParams.get('format') === 'json')
+    return {
+      text: JSON.stringify(
+        {
+          name: list.name,
+          kind: list.kind,
+          indicators: rows.map((r) => Object.fromEntries(fields.map((f) => [f, r[f]]))),
+        },
+        null,
+        2,
+      ),
+      contentType: 'application/json',
+      headers: { 'Content-Disposition': `attachment; filename="list-${list.id}.json"` },
+    };
+  const csv = [
+    fields.join(','),
+    ...rows.map((r) => fields.map((f) => csvCell(r[f])).join(',')),
+  ].join('\n');
+  return {
+    text: `${csv}\n`,
+    contentType: 'text/csv; charset=utf-8',
+    headers: { 'Content-Disposition': `attachment; filename="list-${list.id}.csv"` },
+  };
+});
+route('GET', '/api/v1/indicator-lists/{id}/versions', ({ request, params }) => {
+  detectUser(request);
+  const list = findIn(indicatorLists, params.id, 'list');
+  const versions = listVersions
+    .filter((v) => v.list_id === list.id)
+    .reverse()
+    .map(({ list_id: _l, ...v }) => v);
+  return { body: { versions } };
+});
+
+route('GET', '/api/v1/hash-banks', ({ request }) => {
+  detectUser(request);
+  return { body: { banks: hashBanks.map(publicBank) } };
+});
+function bankFields(body, bank) {
+  if (
+    body.threshold !== undefined &&
+    !(Number.isInteger(body.threshold) && body.threshold >= 0 && body.threshold <= 128)
+  )
+    throw bad('threshold: 0 to 128', 'threshold');
+  if (
+    body.quality_gate !== undefined &&
+    !(Number.isInteger(body.quality_gate) && body.quality_gate >= 0 && body.quality_gate <= 100)
+  )
+    throw bad('quality_gate: 0 to 100', 'quality_gate');
+  if (body.name !== undefined) bank.name = requireText(body, 'name');
+  for (const field of ['negative', 'active'])
+    if (body[field] !== undefined) bank[field] = body[field] === true;
+  for (const field of ['threshold', 'quality_gate', 'description'])
+    if (body[field] !== undefined) bank[field] = body[field];
+  if (body.labels !== undefined)
+    bank.labels = Array.isArray(body.labels) ? body.labels.map(String) : [];
+}
+route('POST', '/api/v1/hash-banks', ({ request, body }) => {
+  const user = detectUser(request, 'detect.manage');
+  checkFields(body, [
+    'name',
+    'algorithm',
+    'negative',
+    'threshold',
+    'quality_gate',
+    'labels',
+    'description',
+    'active',
+  ]);
+  requireText(body, 'name');
+  if (!['pdq', 'md5', 'sha256'].includes(body.algorithm))
+    throw bad('algorithm: pdq, md5 or sha256', 'algorithm');
+  const bank = {
+    id: id(),
+    name: '',
+    algorithm: body.algorithm,
+    negative: false,
+    threshold: 31,
+    quality_gate: 50,
+    labels: [],
+    description: '',
+    active: true,
+    version: 1,
+    created_by: person(user),
+    created_at: now(),
+    updated_at: now(),
+  };
+  bankFields(body, bank);
+  hashBanks.push(bank);
+  return { status: 201, body: publicBank(bank) };
+});
+route('GET', '/api/v1/hash-banks/{id}', ({ request, params }) => {
+  detectUser(request);
+  return { body: publicBank(findIn(hashBanks, params.id, 'bank')) };
+});
+route('PATCH', '/api/v1/hash-banks/{id}', ({ request, params, body }) => {
+  detectUser(request, 'detect.manage');
+  checkFields(body, [
+    'name',
+    'negative',
+    'threshold',
+    'quality_gate',
+    'labels',
+    'description',
+    'active',
+  ]);
+  const bank = findIn(hashBanks, params.id, 'bank');
+  bankFields(body, bank);
+  bank.version += 1;
+  bank.updated_at = now();
+  return { body: publicBank(bank) };
+});
+route('GET', '/api/v1/hash-banks/{id}/hashes', ({ request, params, url }) => {
+  detectUser(request);
+  const bank = findIn(hashBanks, params.id, 'bank');
+  const q = (url.searchParams.get('q') ?? '').toLowerCase();
+  const quarantined = url.searchParams.get('quarantined') === 'true';
+  const rows = bankHashes.filter(
+    (h) =>
+      h.bank_id === bank.id &&
+      (!quarantined || h.quarantined) &&
+      (q === '' || h.hash.includes(q) || h.label.toLowerCase().includes(q)),
+  );
+  const page = pageOf(url, rows);
+  return {
+    body: {
+      hashes: page.rows.map((h) => ({
+        ...h,
+        alerts: alerts.filter((a) => a.bank_hash_id === h.id).length,
+      })),
+      total: page.total,
+    },
+  };
+});
+const HASH_LENGTH = { pdq: 64, md5: 32, sha256: 64 };
+route('POST', '/api/v1/hash-banks/{id}/import', ({ request, params, raw }) => {
+  detectUser(request, 'detect.manage');
+  const bank = findIn(hashBanks, params.id, 'bank');
+  const result = { added: 0, duplicates: 0, errors: [] };
+  const lines = raw.toString('utf8').split(/\r?\n/);
+  const csv = /hash/i.test(lines[0] ?? '') && (lines[0] ?? '').includes(',');
+  const header = csv ? parseCsvLine(lines[0]).map((name) => name.trim()) : null;
+  lines.forEach((line, index) => {
+    if (line.trim() === '' || (csv && index === 0)) return;
+    const row = header
+      ? Object.fromEntries(header.map((name, i) => [name, parseCsvLine(line)[i] ?? '']))
+      : { hash: line.trim() };
+    const hash = String(row.hash ?? row.hash_digest ?? '')
+      .trim()
+      .toLowerCase();
+    if (!new RegExp(`^[0-9a-f]{${HASH_LENGTH[bank.algorithm]}}$`).test(hash)) {
+      result.errors.push({
+        position: `line ${index + 1}`,
+        error: `not a ${bank.algorithm} hash: ${hash.slice(0, 80)}`,
+      });
+      return;
+    }
+    if (bankHashes.some((h) => h.bank_id === bank.id && h.hash === hash)) {
+      result.duplicates += 1;
+      return;
+    }
+    bankHashes.push({
+      id: id(),
+      bank_id: bank.id,
+      hash,
+      label: row.label ?? '',
+      source: row.source ?? '',
+      ideology: row.ideology ?? '',
+      file_type: row.file_type ?? '',
+      active: true,
+      quarantined: false,
+      created_at: now(),
+    });
+    result.added += 1;
+  });
+  return { body: { bank: publicBank(bank), ...result } };
+});
+route('POST', '/api/v1/bank-hashes/{id}/release', ({ request, params }) => {
+  detectUser(request, 'detect.manage');
+  const hash = findIn(bankHashes, params.id, 'bank hash');
+  hash.quarantined = false;
+  for (const alert of alerts.filter((a) => a.bank_hash_id === hash.id && a.state === 'held'))
+    alert.state = 'open';
+  return { body: hash };
+});
+route('DELETE', '/api/v1/bank-hashes/{id}', ({ request, params }) => {
+  const user = detectUser(request, 'detect.manage');
+  const hash = findIn(bankHashes, params.id, 'bank hash');
+  hash.active = false;
+  for (const alert of alerts.filter((a) => a.bank_hash_id === hash.id && a.state === 'held'))
+    Object.assign(alert, {
+      state: 'dismissed',
+      reason: 'flood',
+      decided_by: person(user),
+      decided_at: now(),
+    });
+  return { status: 204 };
+});
+route('GET', '/api/v1/bank-hashes/{id}/image', ({ request, params }) => {
+  detectUser(request);
+  findIn(bankHashes, params.id, 'bank hash');
+  throw new HttpError(404, 'not_found', 'hash-only list: no reference image');
+});
+
+function visibleAlerts(user) {
+  return alerts.filter((alert) => {
+    const mandate = mandates.find((m) => m.id === alert.mandate_id);
+    return mandate !== undefined && canSeeMandate(user, mandate);
+  });
+}
+function findAlert(user, idText) {
+  const alert = visibleAlerts(user).find((a) => String(a.id) === idText);
+  if (!alert) throw new HttpError(404, 'not_found', 'alert not found');
+  return alert;
+}
+route('GET', '/api/v1/alerts', ({ request, url }) => {
+  const user = detectUser(request);
+  const state = url.searchParams.get('state') || 'open';
+  const filters = ['kind', 'list_id', 'bank_id', 'indicator_id', 'mandate_id'].map((name) => [
+    name,
+    url.searchParams.get(name) ?? '',
+  ]);
+  const rows = visibleAlerts(user).filter(
+    (alert) =>
+      alert.state === state &&
+      filters.every(([name, value]) => value === '' || String(alert[name]) === value),
+  );
+  const page = pageOf(url, rows);
+  return { body: { alerts: page.rows.map((a) => publicAlert(a)), total: page.total } };
+});
+route('GET', '/api/v1/alerts/{id}', ({ request, params }) => {
+  const user = detectUser(request);
+  const alert = findAlert(user, params.id);
+  record(request, user, 'detect.alert_read', 'alert', alert.id);
+  return { body: publicAlert(alert, true) };
+});
+/** Runs another route's handler for the same request (confirm opens a case and promotes). */
+function callRoute(method, path, request, body) {
+  const match = routes
+    .map((candidate) => ({ candidate, found: candidate.pattern.exec(path) }))
+    .find(({ candidate, found }) => found && candidate.method === method);
+  return match.candidate.handler({
+    request,
+    url: new URL(path, 'http://mock'),
+    body,
+    raw: Buffer.alloc(0),
+    params: match.found.groups ?? {},
+  });
+}
+route('POST', '/api/v1/alerts/{id}/decision', ({ request, params, body }) => {
+  const user = detectUser(request);
+  checkFields(body, ['decision', 'case_id', 'new_case', 'legal_basis', 'description', 'reason']);
+  const alert = findAlert(user, params.id);
+  if (alert.state === 'confirmed' || alert.state === 'dismissed')
+    throw new HttpError(409, 'failed_precondition', 'the alert is decided already', {
+      reason: 'already_decided',
+    });
+  if (body.decision === 'dismiss') {
+    Object.assign(alert, { state: 'dismissed', reason: requireText(body, 'reason') });
+  } else if (body.decision === 'escalate') {
+    Object.assign(alert, {
+      state: 'escalated',
+      reason: typeof body.reason === 'string' ? body.reason : null,
+    });
+  } else if (body.decision === 'confirm') {
+    const legalBasis = requireText(body, 'legal_basis');
+    let caseId = body.case_id;
+    if (caseId === undefined || caseId === null) {
+      if (body.new_case === undefined || typeof body.new_case !== 'object')
+        throw bad('case_id or new_case', 'case_id');
+      if (typeof body.new_case.title !== 'string' || body.new_case.title.trim() === '')
+        throw bad('new_case.title: required', 'title');
+      caseId = callRoute('POST', '/api/v1/cases', request, { title: body.new_case.title }).body.id;
+    }
+    const item = collectedItems.find((i) => i.id === alert.item_id);
+    if (item.promoted_evidence_id === null) {
+      const promoted = callRoute('POST', `/api/v1/collected/${item.id}/promote`, request, {
+        case_id: caseId,
+        legal_basis: legalBasis,
+        ...(typeof body.description === 'string' ? { description: body.description } : {}),
+      });
+      alert.evidence_id = promoted.body.id;
+    } else alert.evidence_id = item.promoted_evidence_id;
+    Object.assign(alert, { state: 'confirmed', case_id: caseId });
+  } else throw bad('decision: confirm, dismiss or escalate', 'decision');
+  Object.assign(alert, { decided_by: person(user), decided_at: now() });
+  record(request, user, 'detect.alert_decide', 'alert', alert.id, 'ok', body.decision);
+  return { body: publicAlert(alert) };
+});
+route('POST', '/api/v1/alerts/{id}/removal-request', ({ request, params, body }) => {
+  const user = detectUser(request);
+  checkFields(body, ['platform', 'reference', 'note', 'requested_at']);
+  const alert = findAlert(user, params.id);
+  if (alert.state !== 'confirmed')
+    throw new HttpError(409, 'failed_precondition', 'only for confirmed alerts');
+  alert.removal_request = {
+    platform: requireText(body, 'platform'),
+    reference: body.reference ?? '',
+    note: body.note ?? '',
+    requested_at: body.requested_at ?? now(),
+    recorded_by: person(user),
+  };
+  return { body: publicAlert(alert) };
+});
+route('GET', '/api/v1/alerts/{id}/media', ({ request, params }) => {
+  const user = detectUser(request);
+  findAlert(user, params.id);
+  throw new HttpError(404, 'not_found', 'the mock server keeps no media');
+});
+route('POST', '/api/v1/detect/rescan', ({ request, body }) => {
+  detectUser(request, 'detect.manage');
+  checkFields(body, ['days']);
+  if (
+    body.days !== undefined &&
+    !(Number.isInteger(body.days) && body.days >= 1 && body.days <= 365)
+  )
+    throw bad('days: 1 to 365', 'days');
+  return { status: 202, body: { scan: rescan('manual', body.days ?? 30) } };
+});
+route('GET', '/api/v1/detect/status', ({ request }) => {
+  detectUser(request);
+  const active = indicators.filter(
+    (i) => i.active && indicatorLists.find((l) => l.id === i.list_id)?.active,
+  );
+  return {
+    body: {
+      scanned_through_item: scannedThrough,
+      pending_items: 0,
+      scans: scans.slice(0, 10),
+      indicators: active.length,
+      problems: active.filter((i) => compileProblem(i) !== null).length,
+      bank_hashes: bankHashes.filter((h) => h.active).length,
+    },
+  };
+});
+route('GET', '/api/v1/detect/metrics', ({ request }) => {
+  const user = detectUser(request);
+  const seen = visibleAlerts(user);
+  const count = (rows) => {
+    const confirmed = rows.filter((a) => a.state === 'confirmed').length;
+    const dismissed = rows.filter((a) => a.state === 'dismissed').length;
+    return {
+      alerts: rows.length,
+      confirmed,
+      dismissed,
+      precision: precisionOf(confirmed, dismissed),
+    };
+  };
+  const open = (rows) => rows.filter((a) => a.state === 'open' || a.state === 'escalated').length;
+  return {
+    body: {
+      lists: indicatorLists.map((list) => {
+        const rows = seen.filter((a) => a.list_id === list.id);
+        return { list_id: list.id, name: list.name, ...count(rows), open: open(rows) };
+      }),
+      banks: hashBanks.map((bank) => {
+        const rows = seen.filter((a) => a.bank_id === bank.id);
+        return { bank_id: bank.id, name: bank.name, ...count(rows), open: open(rows) };
+      }),
+      indicators: indicators
+        .map((entry) => ({
+          indicator_id: entry.id,
+          list_id: entry.list_id,
+          pattern: entry.pattern,
+          ...count(seen.filter((a) => a.indicator_id === entry.id)),
+        }))
+        .filter((row) => row.alerts > 0)
+        .sort((a, b) => b.alerts - a.alerts)
+        .slice(0, 200),
+    },
+  };
 });
 
 // ---- static files ----

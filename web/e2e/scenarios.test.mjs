@@ -1759,6 +1759,338 @@ test('switching to Kazakh shows Kazakh labels on every page', { skip }, async ()
   await finish(investigator);
 });
 
+// ---- Detection: indicator lists, the review queue, the alert view, metrics ------------------
+/** A fetch from inside the signed-in page (cookie and CSRF token), for data the scenario needs. */
+async function apiCall(page, method, path, body) {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const session = await (await fetch('/api/v1/session')).json();
+      const answer = await fetch(path, {
+        method,
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf_token },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await answer.text();
+      return { status: answer.status, body: text === '' ? null : JSON.parse(text) };
+    },
+    { method, path, body },
+  );
+}
+
+/** The alert ids of the queue's rows, and the selected one. */
+async function queueState(page) {
+  return page.evaluate(() => ({
+    ids: [...document.querySelectorAll('[data-testid="queue-row"]')].map((row) => row.dataset.id),
+    selected: [...document.querySelectorAll('[data-testid="queue-row"][aria-selected="true"]')].map(
+      (row) => row.dataset.id,
+    ),
+    focused:
+      document.activeElement?.getAttribute('data-testid') === 'queue-row'
+        ? document.activeElement.dataset.id
+        : null,
+  }));
+}
+
+/** Presses j or k until the row of `alertId` is selected (and focused). */
+async function selectAlert(page, alertId) {
+  for (let press = 0; press < 60; press += 1) {
+    const { ids, selected } = await queueState(page);
+    if (selected[0] === alertId) return;
+    const key = ids.indexOf(alertId) > ids.indexOf(selected[0]) ? 'j' : 'k';
+    await page.keyboard.press(key);
+  }
+  throw new Error(`alert ${alertId} could not be selected`);
+}
+
+test(
+  'detection: an analyst imports indicators, evasions in an import raise alerts, the reviewer decides by keyboard',
+  {
+    skip:
+      skip ||
+      (!config.user && 'THREATHUB_DEMO_USER is not set') ||
+      (!config.supervisor && 'THREATHUB_DEMO_SUPERVISOR_PASSWORD is not set'),
+    timeout: 300_000,
+  },
+  async () => {
+    const scenario = 'detect';
+    const tag = uniqueName('d');
+    const folder = mkdtempSync(join(tmpdir(), 'threathub-detect-'));
+
+    // 1. The analyst (or, without that account, the supervisor) makes a list and imports a file.
+    const manager = config.analyst ?? config.supervisor;
+    const page = await openPage(browser);
+    let result = await signIn(page, base, manager, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    await openFromNav(page, 'nav-detect', 'page-detect-queue', scenario);
+    await page.getByTestId('detect-tab-lists').click();
+    await page.getByTestId('page-detect-lists').waitFor();
+    await page.getByTestId('lists-new').click();
+    const listName = `E2E экстремизм ${tag}`;
+    await page.getByTestId('list-name').fill(listName);
+    await shot(page, scenario, 'list-form');
+    await page.getByTestId('list-save').click();
+    await page.locator('[data-testid="page-detect-list"][data-state="loaded"]').waitFor();
+    const listId = await page.getByTestId('page-detect-list').getAttribute('data-id');
+
+    // A regular expression that does not compile: the server's words beside the pattern field.
+    await page.getByTestId('indicator-new').click();
+    await page.getByTestId('indicator-kind').selectOption('regex');
+    await page.getByTestId('indicator-pattern').fill('террор(');
+    await page.getByTestId('indicator-save').click();
+    const patternError = page.getByTestId('indicator-pattern-error');
+    await patternError.waitFor();
+    assert.match(await patternError.textContent(), /террор\(/, 'the message names the pattern');
+    assert.equal(await page.getByTestId('indicator-pattern').getAttribute('aria-invalid'), 'true');
+    await shot(page, scenario, 'pattern-invalid');
+    await page.getByTestId('indicator-cancel').click();
+
+    // The file: two good rows and one with a severity the server does not know (line 4).
+    const csv = join(folder, `indicators-${tag}.csv`);
+    writeFileSync(
+      csv,
+      'kind,pattern,language,category,severity,notes\n' +
+        'term,террор,ru,terrorism,high,E2E\n' +
+        'phrase,взорвать мост,ru,terrorism,critical,\n' +
+        'term,неважно,ru,terrorism,extreme,wrong severity\n',
+    );
+    await page.getByTestId('list-import-file').setInputFiles(csv);
+    await page.getByTestId('list-import-submit').click();
+    const imported = page.getByTestId('list-import-result');
+    await imported.waitFor();
+    assert.equal(await imported.getAttribute('data-added'), '2');
+    assert.equal(await imported.getAttribute('data-errors'), '1');
+    assert.match(
+      await page.getByTestId('detect-import-error').first().getAttribute('data-position'),
+      /4/,
+    );
+    await page.locator('[data-testid="indicators-total"][data-total="2"]').waitFor();
+    await page.locator('[data-testid="indicator-row"][data-pattern="террор"]').waitFor();
+    assert.ok((await page.getByTestId('list-version-row').count()) >= 2, 'versions are listed');
+    const exported = await page.request.get(
+      `${base}${await page.getByTestId('list-export-csv').getAttribute('href')}`,
+    );
+    assert.equal(exported.status(), 200);
+    assert.ok((await exported.text()).includes('взорвать мост'), 'the export holds the entries');
+    await shot(page, scenario, 'list-imported');
+    await signOut(page, scenario);
+
+    // 2. A mandate over one Telegram account: requested by the investigator, approved by the
+    // supervisor (the approval flow itself is shown by the mandate scenarios).
+    result = await signIn(page, base, config.user, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    const account = String(8_000_000 + Math.floor(Math.random() * 999_999));
+    const day = 24 * 3600 * 1000;
+    const mandate = await apiCall(page, 'POST', '/api/v1/mandates', {
+      purpose: `Мониторинг призывов к терроризму (${tag})`,
+      predicate: 'ст. 256 УК РК, материалы проверки',
+      level: 'discreet',
+      mechanism: 'manual',
+      scope: [{ kind: 'account', platform: 'telegram', value: account }],
+      starts_at: new Date(Date.now() - day).toISOString(),
+      ends_at: new Date(Date.now() + 30 * day).toISOString(),
+      storage_days: 90,
+      justification: 'Канал публикует призывы к насилию; иные меры не позволяют установить автора.',
+    });
+    assert.equal(mandate.status, 201, JSON.stringify(mandate.body));
+    const mandateId = String(mandate.body.id);
+    const submitted = await apiCall(page, 'POST', `/api/v1/mandates/${mandateId}/submit`, {});
+    assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+    await signOut(page, scenario);
+    result = await signIn(page, base, config.supervisor, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    const approved = await apiCall(page, 'POST', `/api/v1/mandates/${mandateId}/approve`, {});
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    assert.equal(approved.body.state, 'approved');
+    await signOut(page, scenario);
+
+    // 3. The investigator imports the channel's export: evasions of the term, and a clean post.
+    result = await signIn(page, base, config.user, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    await page.getByTestId('home-card-detect-alerts').waitFor();
+    await openMandate(page, mandateId);
+    await page.getByTestId('source-new').click();
+    await page.getByTestId('source-kind').selectOption('jsonl');
+    await page.getByTestId('source-name').fill(`Экспорт канала ${tag}`);
+    await page.getByTestId('source-save').click();
+    await page.getByTestId('import-form').waitFor();
+    const dotted = 'т.е.р.р.о.р';
+    const lookalike = 'т\u0065\u0070\u0070\u006f\u0070'; // т + Latin e, p, p, o, p
+    const spaced = 'т е р р о р';
+    const texts = {
+      dotted: `🔥🔥 Призыв: ${dotted} сегодня вечером! ${tag}`,
+      spaced: `Диктор в новостях: «${spaced}» — это преступление. ${tag}`,
+      lookalike: `💣 Біз ${lookalike} туралы айтамыз ${tag}`,
+      clean: `Погода в Алматы сегодня солнечная ${tag}`,
+    };
+    const rows = Object.entries(texts).map(([key, text], index) => ({
+      platform: 'telegram',
+      post_id: `${tag}-${key}`,
+      author_id: account,
+      author_name: 'Канал',
+      url: `https://t.me/c/${account}/${index + 1}`,
+      text,
+      created_at: new Date(Date.now() - (10 - index) * 60_000).toISOString(),
+    }));
+    const jsonl = join(folder, `channel-${tag}.jsonl`);
+    writeFileSync(jsonl, `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`);
+    await page.getByTestId('import-file').setInputFiles(jsonl);
+    await page.getByTestId('import-submit').click();
+    await page.getByTestId('import-result').waitFor();
+    assert.equal(await page.getByTestId('import-result').getAttribute('data-stored'), '4');
+    await shot(page, scenario, 'imported');
+
+    // 4. The queue (this list only) fills within seconds: three alerts, none for the clean post.
+    await page.goto(`${base}/detect?list_id=${listId}`);
+    await page.getByTestId('queue-table').waitFor();
+    const deadline = Date.now() + 90_000;
+    while ((await page.getByTestId('queue-row').count()) < 3) {
+      assert.ok(Date.now() < deadline, 'three alerts appeared within 90 s');
+      await page.waitForTimeout(1000);
+      await page.getByTestId('queue-refresh').click();
+    }
+    await page.waitForTimeout(1500);
+    await page.getByTestId('queue-refresh').click();
+    await page.locator('[data-testid="queue-table"][aria-busy="false"]').waitFor();
+    // Each post has a word of its own next to the match, which the excerpt shows.
+    const keyWords = { dotted: 'Призыв', spaced: 'Диктор', lookalike: 'Біз' };
+    const alertOf = {};
+    for (const row of await page.getByTestId('queue-row').all()) {
+      const excerpt = await row.getByTestId('queue-excerpt').textContent();
+      const key = Object.keys(keyWords).find((name) => excerpt.includes(keyWords[name]));
+      if (key) alertOf[key] = await row.getAttribute('data-id');
+    }
+    assert.deepEqual(
+      Object.keys(alertOf).sort(),
+      ['dotted', 'lookalike', 'spaced'],
+      JSON.stringify(alertOf),
+    );
+    await page.getByTestId('queue-legend').waitFor();
+    await shot(page, scenario, 'queue');
+
+    // j and k move the selection; the selected row has the focus and aria-selected.
+    let state = await queueState(page);
+    assert.equal(state.selected.length, 1);
+    const first = state.ids[0];
+    assert.equal(state.selected[0], first, 'the first alert is selected');
+    await page.keyboard.press('j');
+    state = await queueState(page);
+    assert.equal(state.selected[0], state.ids[1]);
+    assert.equal(state.focused, state.ids[1], 'the selected row has the focus');
+    await page.keyboard.press('k');
+    state = await queueState(page);
+    assert.equal(state.selected[0], first);
+
+    // d dismisses, with a reason; keys typed into the reason are not shortcuts.
+    await selectAlert(page, alertOf.spaced);
+    const before = (await queueState(page)).ids;
+    await page.keyboard.press('d');
+    await page.getByTestId('dismiss-dialog').waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('dismiss-reason-error').waitFor();
+    await page.keyboard.type('Цитата в новостях, не призыв: j k c d e');
+    assert.equal(await page.getByTestId('dismiss-dialog').isVisible(), true);
+    assert.equal((await queueState(page)).selected[0], alertOf.spaced, 'typing moved nothing');
+    await shot(page, scenario, 'dismiss-dialog');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('dismiss-dialog').waitFor({ state: 'detached' });
+    await page.getByTestId('queue-notice').waitFor();
+    await page
+      .locator(`[data-testid="queue-row"][data-id="${alertOf.spaced}"]`)
+      .waitFor({ state: 'detached' });
+    state = await queueState(page);
+    const position = before.indexOf(alertOf.spaced);
+    const expectedNext =
+      before.slice(position + 1).find((id) => state.ids.includes(id)) ?? state.ids.at(-1);
+    assert.equal(state.selected[0], expectedNext, 'the next alert is selected after a decision');
+
+    // c confirms into a new case; the legal basis is required.
+    await selectAlert(page, alertOf.dotted);
+    await page.keyboard.press('c');
+    await page.getByTestId('confirm-dialog').waitFor();
+    await page.getByTestId('confirm-case-title').fill(`Призывы к терроризму в Telegram ${tag}`);
+    await page.getByTestId('confirm-submit').click();
+    await page.getByTestId('confirm-legal-basis-error').waitFor();
+    await page.getByTestId('confirm-legal-basis').fill('Рапорт об обнаружении № 12 от 27.11.2026');
+    await shot(page, scenario, 'confirm-dialog');
+    await page.getByTestId('confirm-legal-basis').press('Enter');
+    await page.getByTestId('confirm-dialog').waitFor({ state: 'detached' });
+    await page
+      .locator(`[data-testid="queue-row"][data-id="${alertOf.dotted}"]`)
+      .waitFor({ state: 'detached' });
+    // e escalates the last one: it leaves the open queue.
+    await selectAlert(page, alertOf.lookalike);
+    await page.keyboard.press('e');
+    await page
+      .locator(`[data-testid="queue-row"][data-id="${alertOf.lookalike}"]`)
+      .waitFor({ state: 'detached' });
+    await shot(page, scenario, 'queue-decided');
+
+    // 5. The alert view marks exactly the evasion, links to the case and evidence, and records a
+    // removal request.
+    await page.goto(`${base}/detect/alerts/${alertOf.dotted}`);
+    await page.locator('[data-testid="page-detect-alert"][data-state="loaded"]').waitFor();
+    assert.equal(await page.getByTestId('alert-state').getAttribute('data-state'), 'confirmed');
+    assert.equal(await page.getByTestId('alert-text').textContent(), texts.dotted);
+    assert.deepEqual(await page.getByTestId('alert-mark').allTextContents(), [dotted]);
+    assert.equal(await page.getByTestId('alert-text').getAttribute('data-exact'), 'true');
+    await page.getByTestId('alert-case-link').waitFor();
+    await page.getByTestId('alert-evidence-link').waitFor();
+    await page.getByTestId('removal-platform').fill('Telegram');
+    await page.getByTestId('removal-reference').fill(`TG-${tag}`);
+    await page.getByTestId('removal-submit').click();
+    await page.getByTestId('alert-removal-recorded').waitFor();
+    await shot(page, scenario, 'alert-confirmed');
+    await page.getByTestId('alert-evidence-link').click();
+    await page.locator('[data-testid="page-evidence"][data-state="loaded"]').waitFor();
+    await shot(page, scenario, 'evidence');
+
+    await page.goto(`${base}/detect/alerts/${alertOf.lookalike}`);
+    await page.locator('[data-testid="page-detect-alert"][data-state="loaded"]').waitFor();
+    assert.equal(await page.getByTestId('alert-state').getAttribute('data-state'), 'escalated');
+    assert.deepEqual(await page.getByTestId('alert-mark').allTextContents(), [lookalike]);
+    await shot(page, scenario, 'alert-lookalike');
+    await page.goto(`${base}/detect/alerts/${alertOf.spaced}`);
+    await page.locator('[data-testid="page-detect-alert"][data-state="loaded"]').waitFor();
+    assert.deepEqual(await page.getByTestId('alert-mark').allTextContents(), [spaced]);
+    assert.equal(
+      await page.getByTestId('alert-reason').textContent(),
+      'Цитата в новостях, не призыв: j k c d e',
+    );
+
+    // 6. Metrics: one confirmed, one dismissed: precision 50 % for the list and for the term.
+    await page.goto(`${base}/detect/metrics`);
+    const listRow = page.locator(`[data-testid="metrics-lists-row"][data-id="${listId}"]`);
+    await listRow.waitFor();
+    assert.equal(await listRow.getAttribute('data-confirmed'), '1');
+    assert.equal(await listRow.getAttribute('data-dismissed'), '1');
+    assert.equal(
+      await listRow.getByTestId('metrics-lists-precision').getAttribute('data-precision'),
+      '50',
+    );
+    await page.getByTestId('detect-status').waitFor();
+    await shot(page, scenario, 'metrics');
+
+    // The detection pages in Kazakh.
+    await switchLanguage(page, 'kk');
+    await page.goto(`${base}/detect?state=dismissed&list_id=${listId}`);
+    await page.getByTestId('queue-row').first().waitFor();
+    await assertKazakh(page, scenario, 'detect-queue');
+    await page.goto(`${base}/detect/alerts/${alertOf.dotted}`);
+    await page.locator('[data-testid="page-detect-alert"][data-state="loaded"]').waitFor();
+    await assertKazakh(page, scenario, 'detect-alert');
+    await page.goto(`${base}/detect/metrics`);
+    await page.getByTestId('metrics').waitFor();
+    await assertKazakh(page, scenario, 'detect-metrics');
+    await page.goto(`${base}/detect/lists`);
+    await page.getByTestId('lists-table').waitFor();
+    await assertKazakh(page, scenario, 'detect-lists');
+    await page.getByTestId('lang-en').click();
+    await page.getByTestId('nav-home').filter({ hasText: en['nav.home'] }).waitFor();
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);
+
 test(
   'an idle session returns to sign-in, then to the page the user was on',
   {

@@ -14,21 +14,25 @@ export function OpenAlertsCard() {
   return (
     <article
       className={count !== null && count > 0 ? 'card card-warning' : 'card'}
-      data-testid="home-card-alerts"
+      data-testid="home-card-detect-alerts"
       data-state={state}
       data-count={count ?? undefined}
-      aria-labelledby="home-card-alerts-title"
+      aria-labelledby="home-card-detect-alerts-title"
     >
-      <h2 id="home-card-alerts-title">{t('home.alerts.title')}</h2>
+      <h2 id="home-card-detect-alerts-title">{t('home.alerts.title')}</h2>
       {open.error !== null && <p className="form-error">{errorMessage(t, open.error)}</p>}
       {open.error === null && count === null && <p className="loading">{t('common.loading')}</p>}
       {count === 0 && <p>{t('home.alerts.none')}</p>}
       {count !== null && count > 0 && (
         <>
-          <p data-testid="home-alerts-count">
+          <p data-testid="home-detect-alerts-count">
             {t('home.alerts.some', { count: new Intl.NumberFormat(locale).format(count) })}
           </p>
-          <Link to={QUEUE_PAGE} className="button button-primary" data-testid="home-alerts-link">
+          <Link
+            to={QUEUE_PAGE}
+            className="button button-primary"
+            data-testid="home-detect-alerts-link"
+          >
             {t('home.alerts.review')}
           </Link>
         </>

@@ -153,7 +153,7 @@ export function RowErrors({ errors }: { errors: readonly RowError[] }) {
             data-position={String(error.position)}
           >
             <span className="mono" translate="no">
-              {t('detect.import.position', { position: String(error.position) })}
+              {String(error.position)}
             </span>
             {': '}
             <span translate="no">{error.error}</span>
