@@ -460,7 +460,7 @@ export function BankPage({ bankId }: { bankId: string }) {
               <dd data-testid="bank-quality-gate-value">{number(bank.quality_gate)}</dd>
             </>
           )}
-          <dt>{t('detect.field.negative')}</dt>
+          <dt>{t('detect.bank.negative_short')}</dt>
           <dd data-testid="bank-negative-value" data-negative={String(bank.negative)}>
             {bank.negative ? t('detect.yes') : t('detect.no')}
           </dd>
@@ -484,7 +484,11 @@ export function BankPage({ bankId }: { bankId: string }) {
           )}
         </dl>
       </section>
-      {manage && <BankImportForm bank={bank} onImported={() => changed(null)} />}
+      {manage && (
+        <section className="panel" aria-label={t('detect.import.bank_title')}>
+          <BankImportForm bank={bank} onImported={() => changed(null)} />
+        </section>
+      )}
       <Hashes bank={bank} manage={manage} generation={generation} onChanged={changed} />
     </section>
   );

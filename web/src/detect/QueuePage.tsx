@@ -92,61 +92,57 @@ function Filters({ filters }: { filters: QueueFilters }) {
       onSubmit={(event) => event.preventDefault()}
       data-testid="queue-filters"
     >
-      <div className="form-grid">
-        <SelectField
-          label={t('detect.queue.filter_state')}
-          value={filters.state}
-          onChange={(state) =>
-            go({ state: ALERT_STATES.find((value) => value === state) ?? 'open' })
-          }
-          testId="queue-filter-state"
-        >
-          {ALERT_STATES.map((state) => (
-            <option key={state} value={state}>
-              {t(STATE_LABELS[state])}
-            </option>
-          ))}
-        </SelectField>
-        <SelectField
-          label={t('detect.queue.filter_kind')}
-          value={filters.kind}
-          onChange={(kind) => go({ kind: isAlertKind(kind) ? kind : '' })}
-          testId="queue-filter-kind"
-        >
-          <option value="">{t('common.all')}</option>
-          {ALERT_KINDS.map((kind) => (
-            <option key={kind} value={kind}>
-              {t(ALERT_KIND_LABELS[kind])}
-            </option>
-          ))}
-        </SelectField>
-        <SelectField
-          label={t('detect.queue.filter_list')}
-          value={filters.listId}
-          onChange={(listId) => go({ listId })}
-          testId="queue-filter-list"
-        >
-          <option value="">{t('common.all')}</option>
-          {(lists.data?.lists ?? []).map((list) => (
-            <option key={String(list.id)} value={String(list.id)}>
-              {list.name}
-            </option>
-          ))}
-        </SelectField>
-        <SelectField
-          label={t('detect.queue.filter_bank')}
-          value={filters.bankId}
-          onChange={(bankId) => go({ bankId })}
-          testId="queue-filter-bank"
-        >
-          <option value="">{t('common.all')}</option>
-          {(banks.data?.banks ?? []).map((bank) => (
-            <option key={String(bank.id)} value={String(bank.id)}>
-              {bank.name}
-            </option>
-          ))}
-        </SelectField>
-      </div>
+      <SelectField
+        label={t('detect.queue.filter_state')}
+        value={filters.state}
+        onChange={(state) => go({ state: ALERT_STATES.find((value) => value === state) ?? 'open' })}
+        testId="queue-filter-state"
+      >
+        {ALERT_STATES.map((state) => (
+          <option key={state} value={state}>
+            {t(STATE_LABELS[state])}
+          </option>
+        ))}
+      </SelectField>
+      <SelectField
+        label={t('detect.queue.filter_kind')}
+        value={filters.kind}
+        onChange={(kind) => go({ kind: isAlertKind(kind) ? kind : '' })}
+        testId="queue-filter-kind"
+      >
+        <option value="">{t('common.all')}</option>
+        {ALERT_KINDS.map((kind) => (
+          <option key={kind} value={kind}>
+            {t(ALERT_KIND_LABELS[kind])}
+          </option>
+        ))}
+      </SelectField>
+      <SelectField
+        label={t('detect.queue.filter_list')}
+        value={filters.listId}
+        onChange={(listId) => go({ listId })}
+        testId="queue-filter-list"
+      >
+        <option value="">{t('common.all')}</option>
+        {(lists.data?.lists ?? []).map((list) => (
+          <option key={String(list.id)} value={String(list.id)}>
+            {list.name}
+          </option>
+        ))}
+      </SelectField>
+      <SelectField
+        label={t('detect.queue.filter_bank')}
+        value={filters.bankId}
+        onChange={(bankId) => go({ bankId })}
+        testId="queue-filter-bank"
+      >
+        <option value="">{t('common.all')}</option>
+        {(banks.data?.banks ?? []).map((bank) => (
+          <option key={String(bank.id)} value={String(bank.id)}>
+            {bank.name}
+          </option>
+        ))}
+      </SelectField>
     </form>
   );
 }
