@@ -26,7 +26,7 @@ struct Entry {
   CharClass cls = CharClass::kOther;
   uint8_t length = 0;
   uint8_t alt = 0;
-  uint8_t reserved = 0;
+  uint8_t code = 0;  // the one-byte code of a folded а..я (Normalizer::Channels), or 0
   uint32_t data = 0;  // the bytes (length <= 4) or the pool offset
 };
 static_assert(sizeof(Entry) == 8);
@@ -262,7 +262,7 @@ class EntryBuilder {
 
 // Writes one channel. Digit-likes wait in `run` until the code point after them says whether
 // they touch a letter. The full channel sees separators as neighbours; the compact one skips them.
-template <bool kWithOrigin, bool kCompact>
+template <bool kWithOrigin, bool kCompact, bool kCoded = false>
 class ChannelWriter {
  public:
   ChannelWriter(const Normalizer::Tables& tables, char* out, uint32_t* origin)
@@ -332,6 +332,14 @@ class ChannelWriter {
     run_size_ = 0;
   }
   inline void Emit(const Entry& entry, uint32_t position) {
+    if constexpr (kCoded) {
+      if (entry.code != 0) {
+        out_[size_] = static_cast<char>(entry.code);
+        if constexpr (kWithOrigin) origin_[size_] = position;
+        ++size_;
+        return;
+      }
+    }
     const size_t length = entry.length;
     if (length <= 4) {
       std::memcpy(out_ + size_, &entry.data, 4);  // the buffer has 4 bytes of slack
@@ -369,18 +377,8 @@ inline void Feed(Writer& writer, const Entry& entry, uint32_t position) {
   }
 }
 
-struct NullWriter {
-  void Letter(const Entry&, uint32_t) {}
-  void DigitLike(const Entry&, uint32_t) {}
-  void Other(const Entry&, uint32_t) {}
-  void Space(const Entry&, uint32_t) {}
-  void Separator(const Entry&, uint32_t) {}
-  void Finish() {}
-  size_t size() const { return 0; }
-};
-
-template <typename Full, typename Compact>
-void Run(const Normalizer::Tables& tables, std::string_view text, Full& full, Compact& compact) {
+template <typename... Writers>
+void Run(const Normalizer::Tables& tables, std::string_view text, Writers&... writers) {
   const uint8_t* const begin = reinterpret_cast<const uint8_t*>(text.data());
   const uint8_t* const end = begin + text.size();
   const uint8_t* p = begin;
@@ -388,12 +386,10 @@ void Run(const Normalizer::Tables& tables, std::string_view text, Full& full, Co
     uint32_t length;
     const Entry entry = Decode(tables, p, end, &length);
     const uint32_t position = static_cast<uint32_t>(p - begin);
-    Feed(full, entry, position);
-    Feed(compact, entry, position);
+    (Feed(writers, entry, position), ...);
     p += length;
   }
-  full.Finish();
-  compact.Finish();
+  (writers.Finish(), ...);
 }
 
 }  // namespace
@@ -406,7 +402,6 @@ Normalizer::Normalizer() : tables_(std::make_unique<Tables>()) {
     if (cp >= 0xD800 && cp <= 0xDFFF) continue;
     tables.bmp[cp] = builder.Make(cp, tables.pool);
   }
-  for (char32_t cp = 0; cp < 0x80; ++cp) tables.ascii[cp] = tables.bmp[cp];
   // Surrogates never decode (Decode refuses them); keep them as separators anyway.
   for (char32_t cp = 0xD800; cp <= 0xDFFF; ++cp) tables.bmp[cp] = tables.bmp[0xFFFD];
   tables.replacement = tables.bmp[0xFFFD];
@@ -422,6 +417,17 @@ Normalizer::Normalizer() : tables_(std::make_unique<Tables>()) {
     }
     tables.supplementary.emplace(cp, builder.Make(cp, tables.pool));
   }
+  // One-byte codes of а..я (the matcher's channels).
+  auto set_code = [](Entry& entry) {
+    if (entry.cls != CharClass::kLetter || entry.length != 2) return;
+    const uint8_t* bytes = reinterpret_cast<const uint8_t*>(&entry.data);
+    if ((bytes[0] & 0xE0) != 0xC0 || (bytes[1] & 0xC0) != 0x80) return;  // not one code point
+    const char32_t cp = ((bytes[0] & 0x1F) << 6) | (bytes[1] & 0x3F);
+    if (cp >= 0x430 && cp <= 0x44F) entry.code = static_cast<uint8_t>(0xE0 + (cp - 0x430));
+  };
+  for (Entry& entry : tables.bmp) set_code(entry);
+  for (auto& [cp, entry] : tables.supplementary) set_code(entry);
+  for (char32_t cp = 0; cp < 0x80; ++cp) tables.ascii[cp] = tables.bmp[cp];
   for (size_t i = 0; i < std::size(kDigitLikes); ++i) {
     Entry letter = tables.Lookup(kDigitLikes[i].letter);
     letter.cls = CharClass::kLetter;
@@ -438,81 +444,117 @@ const Normalizer& Normalizer::Get() {
 
 namespace {
 
-template <bool kWithOrigin, bool kCompact>
+// One output channel: sized for the worst case before the run, cut to size after it.
+template <bool kWithOrigin, bool kCompact, bool kCoded>
 struct Prepared {
-  Prepared(std::string_view text, std::string* out, std::vector<uint32_t>* origin)
-      : out(out), origin(origin) {
+  Prepared(const Normalizer::Tables& tables, std::string_view text, std::string* out,
+           std::vector<uint32_t>* origin)
+      : out(out),
+        origin(origin),
+        reserved(Reserve(text, out, origin)),
+        writer(tables, out->data(), OriginData(origin)) {}
+  static bool Reserve(std::string_view text, std::string* out, std::vector<uint32_t>* origin) {
     const size_t capacity = kMaxExpansion * text.size() + 8;
     out->resize(capacity);
     if constexpr (kWithOrigin) origin->resize(capacity + 1);
+    return true;
   }
-  ChannelWriter<kWithOrigin, kCompact> Writer(const Normalizer::Tables& tables) {
-    return ChannelWriter<kWithOrigin, kCompact>(tables, out->data(),
-                                                kWithOrigin ? origin->data() : nullptr);
+  static uint32_t* OriginData(std::vector<uint32_t>* origin) {
+    if constexpr (kWithOrigin) return origin->data();
+    return nullptr;
   }
-  void Done(size_t size, size_t text_size) {
-    out->resize(size);
+  void Done(size_t text_size) {
+    out->resize(writer.size());
     if constexpr (kWithOrigin) {
-      origin->resize(size + 1);
-      (*origin)[size] = static_cast<uint32_t>(text_size);
+      origin->resize(writer.size() + 1);
+      (*origin)[writer.size()] = static_cast<uint32_t>(text_size);
     }
   }
   std::string* out;
   std::vector<uint32_t>* origin;
+  bool reserved;  // sized before `writer` takes the buffers' addresses
+  ChannelWriter<kWithOrigin, kCompact, kCoded> writer;
 };
 
+template <bool kWithOrigin, bool kCompact>
+void FoldOne(const Normalizer::Tables& tables, std::string_view text, std::string& output,
+             std::vector<uint32_t>* origin) {
+  Prepared<kWithOrigin, kCompact, false> sink(tables, text, &output, origin);
+  Run(tables, text, sink.writer);
+  sink.Done(text.size());
+}
+
 template <bool kWithOrigin>
-void FoldBothImpl(const Normalizer::Tables& tables, std::string_view text, std::string* full,
-                  std::vector<uint32_t>* full_origin, std::string* compact,
-                  std::vector<uint32_t>* compact_origin) {
-  if (full != nullptr && compact != nullptr) {
-    Prepared<kWithOrigin, false> full_sink(text, full, full_origin);
-    Prepared<kWithOrigin, true> compact_sink(text, compact, compact_origin);
-    auto full_writer = full_sink.Writer(tables);
-    auto compact_writer = compact_sink.Writer(tables);
-    Run(tables, text, full_writer, compact_writer);
-    full_sink.Done(full_writer.size(), text.size());
-    compact_sink.Done(compact_writer.size(), text.size());
-  } else if (full != nullptr) {
-    Prepared<kWithOrigin, false> full_sink(text, full, full_origin);
-    auto full_writer = full_sink.Writer(tables);
-    NullWriter none;
-    Run(tables, text, full_writer, none);
-    full_sink.Done(full_writer.size(), text.size());
-  } else if (compact != nullptr) {
-    Prepared<kWithOrigin, true> compact_sink(text, compact, compact_origin);
-    auto compact_writer = compact_sink.Writer(tables);
-    NullWriter none;
-    Run(tables, text, none, compact_writer);
-    compact_sink.Done(compact_writer.size(), text.size());
+void FoldChannelsImpl(const Normalizer::Tables& tables, std::string_view text, unsigned which,
+                      Normalizer::Channels& channels) {
+  using P = Prepared<kWithOrigin, false, true>;  // coded full
+  using C = Prepared<kWithOrigin, true, true>;   // coded compact
+  using U = Prepared<kWithOrigin, false, false>;  // UTF-8 full
+  auto full = [&] { return P(tables, text, &channels.full, &channels.full_origin); };
+  auto compact = [&] { return C(tables, text, &channels.compact, &channels.compact_origin); };
+  auto utf8 = [&] { return U(tables, text, &channels.utf8_full, &channels.utf8_full_origin); };
+  const size_t size = text.size();
+  switch (which & 7) {
+    case 0: break;
+    case Normalizer::kCodedFull: { P a = full(); Run(tables, text, a.writer); a.Done(size); break; }
+    case Normalizer::kCodedCompact: {
+      C b = compact(); Run(tables, text, b.writer); b.Done(size); break;
+    }
+    case Normalizer::kUtf8Full: { U c = utf8(); Run(tables, text, c.writer); c.Done(size); break; }
+    case Normalizer::kCodedFull | Normalizer::kCodedCompact: {
+      P a = full(); C b = compact();
+      Run(tables, text, a.writer, b.writer);
+      a.Done(size); b.Done(size);
+      break;
+    }
+    case Normalizer::kCodedFull | Normalizer::kUtf8Full: {
+      P a = full(); U c = utf8();
+      Run(tables, text, a.writer, c.writer);
+      a.Done(size); c.Done(size);
+      break;
+    }
+    case Normalizer::kCodedCompact | Normalizer::kUtf8Full: {
+      C b = compact(); U c = utf8();
+      Run(tables, text, b.writer, c.writer);
+      b.Done(size); c.Done(size);
+      break;
+    }
+    default: {
+      P a = full(); C b = compact(); U c = utf8();
+      Run(tables, text, a.writer, b.writer, c.writer);
+      a.Done(size); b.Done(size); c.Done(size);
+      break;
+    }
   }
 }
 
 }  // namespace
 
-void Normalizer::FoldBoth(std::string_view text, std::string* full,
-                          std::vector<uint32_t>* full_origin, std::string* compact,
-                          std::vector<uint32_t>* compact_origin) const {
-  const bool with_origin = (full != nullptr && full_origin != nullptr) ||
-                           (compact != nullptr && compact_origin != nullptr);
+void Normalizer::FoldChannels(std::string_view text, unsigned which, bool with_origin,
+                              Channels& channels) const {
   if (with_origin) {
-    // Origins for both or for neither: a channel without its origin vector uses a local one.
-    std::vector<uint32_t> unused_full, unused_compact;
-    FoldBothImpl<true>(*tables_, text, full, full_origin ? full_origin : &unused_full, compact,
-                       compact_origin ? compact_origin : &unused_compact);
+    FoldChannelsImpl<true>(*tables_, text, which, channels);
   } else {
-    FoldBothImpl<false>(*tables_, text, full, nullptr, compact, nullptr);
+    FoldChannelsImpl<false>(*tables_, text, which, channels);
   }
 }
 
 void Normalizer::Fold(std::string_view text, std::string& output,
                       std::vector<uint32_t>* origin) const {
-  FoldBoth(text, &output, origin, nullptr, nullptr);
+  if (origin != nullptr) {
+    FoldOne<true, false>(*tables_, text, output, origin);
+  } else {
+    FoldOne<false, false>(*tables_, text, output, nullptr);
+  }
 }
 
 void Normalizer::Compact(std::string_view text, std::string& output,
                          std::vector<uint32_t>* origin) const {
-  FoldBoth(text, nullptr, nullptr, &output, origin);
+  if (origin != nullptr) {
+    FoldOne<true, true>(*tables_, text, output, origin);
+  } else {
+    FoldOne<false, true>(*tables_, text, output, nullptr);
+  }
 }
 
 std::string Normalizer::FoldPattern(std::string_view pattern) const {

@@ -45,7 +45,9 @@ constexpr size_t kMaxRawHits = size_t{1} << 16;
 // Offsets are 32-bit and the full channel may be 3 times the text.
 constexpr size_t kMaxTextBytesLimit = size_t{1} << 30;
 
-enum class Channel : uint8_t { kFull, kCompact, kSide };
+// kFull and kCompact: literals over the byte-coded channels; kRegex: Hyperscan regexes over the
+// UTF-8 full channel; kSide: RE2 over the same.
+enum class Channel : uint8_t { kFull, kCompact, kRegex, kSide };
 enum class Source : uint8_t { kLiteral, kRegex, kPrefilter };
 
 // What one Hyperscan expression id stands for.
@@ -53,6 +55,7 @@ struct PatternRef {
   uint32_t indicator = 0;  // index into Impl::indicators
   Source source = Source::kLiteral;
   uint32_t length = 0;  // literal: bytes in its channel; prefilter: the side regex's index
+  uint32_t form = 0;    // compact literal: its full form, an index into Impl::full_forms
 };
 
 struct LoadedIndicator {
@@ -219,14 +222,19 @@ struct TextMatcher::Impl {
   ~Impl() {
     if (full_db != nullptr) hs_free_database(full_db);
     if (compact_db != nullptr) hs_free_database(compact_db);
+    if (regex_db != nullptr) hs_free_database(regex_db);
   }
   Options options;
   uint64_t generation = 0;
   std::vector<LoadedIndicator> indicators;
   hs_database_t* full_db = nullptr;
   hs_database_t* compact_db = nullptr;
+  hs_database_t* regex_db = nullptr;  // regexes and the side path's prefilters
   std::vector<PatternRef> full_refs;
   std::vector<PatternRef> compact_refs;
+  std::vector<PatternRef> regex_refs;
+  std::vector<std::string> full_forms;  // of the literals, in the byte code
+  bool needs_utf8 = false;  // regexes: the UTF-8 full channel is made
   std::vector<SideRegex> side;
   bool any_allow = false;
 
@@ -240,10 +248,7 @@ struct TextScratch::State {
   }
   hs_scratch_t* hs = nullptr;
   uint64_t generation = 0;  // the matcher `hs` was sized for
-  std::string full;
-  std::string compact;
-  std::vector<uint32_t> full_origin;
-  std::vector<uint32_t> compact_origin;
+  Normalizer::Channels channels;
   std::vector<RawHit> raw;
   std::vector<uint8_t> prefilter_hit;  // per side regex
   std::vector<Candidate> candidates;
@@ -314,7 +319,8 @@ absl::StatusOr<std::unique_ptr<TextMatcher>> TextMatcher::Compile(
   impl.generation = next_generation.fetch_add(1);
   std::vector<PatternProblem>& problems = matcher->problems_;
 
-  std::vector<Expression> full, compact;
+  std::vector<Expression> full, compact, regexes;
+  Normalizer::Channels pattern_channels;
   std::vector<uint32_t> source_index;  // loaded indicator -> position in `indicators`
   for (size_t position = 0; position < indicators.size(); ++position) {
     const Indicator& indicator = indicators[position];
@@ -323,19 +329,35 @@ absl::StatusOr<std::unique_ptr<TextMatcher>> TextMatcher::Compile(
       problems.push_back({indicator.id, indicator.pattern, std::move(error)});
     };
     if (indicator.kind != IndicatorKind::kRegex) {
-      const std::string folded = normalizer.FoldPattern(indicator.pattern);
-      if (folded.empty()) {
+      normalizer.FoldChannels(indicator.pattern, Normalizer::kCodedFull | Normalizer::kCodedCompact,
+                              /*with_origin=*/false, pattern_channels);
+      std::string& folded = pattern_channels.full;
+      const size_t first = folded.find_first_not_of(' ');
+      if (first == std::string::npos) {
         problem("the pattern is empty after normalisation");
         continue;
       }
-      std::string compacted;
-      normalizer.Compact(indicator.pattern, compacted, nullptr);
-      full.push_back({EscapeLiteral(folded), 0,
-                      {loaded, Source::kLiteral, static_cast<uint32_t>(folded.size())}});
+      folded = folded.substr(first, folded.find_last_not_of(' ') - first + 1);
+      const std::string& compacted = pattern_channels.compact;
+      // Literals are found in the compact channel; a hit whose original folds to the literal's
+      // full form is a full hit (Convert). Only a literal that begins or ends with what the
+      // compact channel drops (a separator, a symbol) is also looked for in the full channel.
+      const std::string utf8 = normalizer.FoldPattern(indicator.pattern);
+      size_t length = 0, last = utf8.size() - 1;
+      while (last > 0 && (static_cast<uint8_t>(utf8[last]) & 0xC0) == 0x80) --last;
+      const bool separator_at_edge =
+          normalizer.ClassAt(utf8, 0, &length) == CharClass::kSeparator ||
+          normalizer.ClassAt(utf8, last, &length) == CharClass::kSeparator;
+      if (compacted.empty() || separator_at_edge) {
+        full.push_back({EscapeLiteral(folded), 0,
+                        {loaded, Source::kLiteral, static_cast<uint32_t>(folded.size())}});
+      }
       if (!compacted.empty()) {
         compact.push_back({EscapeLiteral(compacted), 0,
-                           {loaded, Source::kLiteral, static_cast<uint32_t>(compacted.size())}});
+                           {loaded, Source::kLiteral, static_cast<uint32_t>(compacted.size()),
+                            static_cast<uint32_t>(impl.full_forms.size())}});
       }
+      impl.full_forms.push_back(folded);
     } else {
       bool word_start = false, word_end = false;
       const std::string folded =
@@ -352,7 +374,7 @@ absl::StatusOr<std::unique_ptr<TextMatcher>> TextMatcher::Compile(
           large_repeat ? "a bounded repeat over " + std::to_string(kMaxHyperscanRepeat)
                        : TryHyperscan(folded, flags | HS_FLAG_SOM_LEFTMOST);
       if (hyperscan_error.empty()) {
-        full.push_back({folded, flags | HS_FLAG_SOM_LEFTMOST, {loaded, Source::kRegex, 0}});
+        regexes.push_back({folded, flags | HS_FLAG_SOM_LEFTMOST, {loaded, Source::kRegex, 0}});
       } else {
         RE2::Options re2_options;
         re2_options.set_log_errors(false);
@@ -372,7 +394,7 @@ absl::StatusOr<std::unique_ptr<TextMatcher>> TextMatcher::Compile(
         for (const unsigned filter : {flags | HS_FLAG_SINGLEMATCH,
                                       flags | HS_FLAG_SINGLEMATCH | HS_FLAG_PREFILTER}) {
           if (large_repeat || prefiltered || !TryHyperscan(folded, filter).empty()) continue;
-          full.push_back({folded, filter, {loaded, Source::kPrefilter, side_index}});
+          regexes.push_back({folded, filter, {loaded, Source::kPrefilter, side_index}});
           prefiltered = true;
         }
         impl.side.push_back({loaded, std::move(re2), prefiltered});
@@ -399,6 +421,10 @@ absl::StatusOr<std::unique_ptr<TextMatcher>> TextMatcher::Compile(
   status = BuildDatabase(compact, indicators, source_index, problems, &impl.compact_db,
                          impl.compact_refs);
   if (!status.ok()) return status;
+  status = BuildDatabase(regexes, indicators, source_index, problems, &impl.regex_db,
+                         impl.regex_refs);
+  if (!status.ok()) return status;
+  impl.needs_utf8 = impl.regex_db != nullptr || !impl.side.empty();
   if (problems.size() != problems_before) {
     // An indicator dropped from one database: forget it entirely (its other parts stay
     // compiled but are never reported).
@@ -454,6 +480,9 @@ bool TextMatcher::Impl::EnsureScratch(TextScratch::State& state) const {
     return false;
   }
   if (impl.compact_db != nullptr && hs_alloc_scratch(impl.compact_db, &state.hs) != HS_SUCCESS) {
+    return false;
+  }
+  if (impl.regex_db != nullptr && hs_alloc_scratch(impl.regex_db, &state.hs) != HS_SUCCESS) {
     return false;
   }
   state.prefilter_hit.assign(impl.side.size(), 0);
@@ -538,50 +567,70 @@ bool SpelledOut(const Normalizer& normalizer, std::string_view text,
 
 void TextMatcher::Impl::Convert(std::string_view text, TextScratch::State& state) const {
   const Normalizer& normalizer = Normalizer::Get();
-  bool any_compact = false;
-  for (const RawHit& raw : state.raw) any_compact = any_compact || raw.channel == Channel::kCompact;
-  normalizer.FoldBoth(text, &state.full, &state.full_origin,
-                      any_compact ? &state.compact : nullptr,
-                      any_compact ? &state.compact_origin : nullptr);
+  Normalizer::Channels& channels = state.channels;
+  normalizer.FoldChannels(
+      text,
+      Normalizer::kCodedFull | Normalizer::kCodedCompact | (needs_utf8 ? Normalizer::kUtf8Full : 0),
+      /*with_origin=*/true, channels);
   state.candidates.clear();
   for (const RawHit& raw : state.raw) {
     uint32_t indicator = 0, from = raw.from;
-    const std::vector<uint32_t>* origin = &state.full_origin;
-    size_t channel_size = state.full.size();
+    const std::string* channel = &channels.full;
+    const std::vector<uint32_t>* origin = &channels.full_origin;
     switch (raw.channel) {
-      case Channel::kFull: {
-        const PatternRef& ref = full_refs[raw.ref];
-        indicator = ref.indicator;
-        if (ref.source == Source::kLiteral) from = raw.to - ref.length;
-        break;
-      }
+      case Channel::kFull:
       case Channel::kCompact: {
-        const PatternRef& ref = compact_refs[raw.ref];
+        const bool compact = raw.channel == Channel::kCompact;
+        const PatternRef& ref = compact ? compact_refs[raw.ref] : full_refs[raw.ref];
         indicator = ref.indicator;
         from = raw.to - ref.length;
-        origin = &state.compact_origin;
-        channel_size = state.compact.size();
+        if (compact) {
+          channel = &channels.compact;
+          origin = &channels.compact_origin;
+        }
+        // A one-byte letter code that matched the lead byte of a longer UTF-8 sequence.
+        if (raw.to < channel->size() && static_cast<uint8_t>((*channel)[raw.to - 1]) >= 0xE0 &&
+            (static_cast<uint8_t>((*channel)[raw.to]) & 0xC0) == 0x80) {
+          continue;
+        }
         break;
       }
+      case Channel::kRegex:
+        indicator = regex_refs[raw.ref].indicator;
+        channel = &channels.utf8_full;
+        origin = &channels.utf8_full_origin;
+        break;
       case Channel::kSide:
         indicator = side[raw.ref].indicator;
+        channel = &channels.utf8_full;
+        origin = &channels.utf8_full_origin;
         break;
     }
-    if (from >= raw.to || raw.to > channel_size) continue;
+    if (from >= raw.to || raw.to > channel->size()) continue;
     const LoadedIndicator& loaded = indicators[indicator];
     if (loaded.id == INT64_MIN) continue;  // dropped at compile time
-    if ((loaded.word_start && !BoundaryBefore(normalizer, state.full, from)) ||
-        (loaded.word_end && !BoundaryAfter(normalizer, state.full, raw.to))) {
+    if ((loaded.word_start && !BoundaryBefore(normalizer, *channel, from)) ||
+        (loaded.word_end && !BoundaryAfter(normalizer, *channel, raw.to))) {
       continue;
     }
     const uint32_t start = (*origin)[from];
     const uint32_t last = (*origin)[raw.to - 1];
     const uint32_t end = last + static_cast<uint32_t>(CodePointLength(normalizer, text, last));
-    if (raw.channel == Channel::kCompact &&
-        !SpelledOut(normalizer, text, *origin, from, raw.to, start, end)) {
-      continue;
+    bool compact = false;
+    if (raw.channel == Channel::kCompact) {
+      // Where the original folds to the literal's full form, it is a full hit.
+      const std::vector<uint32_t>& full_origin = channels.full_origin;
+      const size_t i =
+          std::lower_bound(full_origin.begin(), full_origin.end(), start) - full_origin.begin();
+      const size_t j =
+          std::lower_bound(full_origin.begin(), full_origin.end(), end) - full_origin.begin();
+      const std::string& form = full_forms[compact_refs[raw.ref].form];
+      if (j < i || channels.full.compare(i, j - i, form) != 0) {
+        if (!SpelledOut(normalizer, text, *origin, from, raw.to, start, end)) continue;
+        compact = true;
+      }
     }
-    state.candidates.push_back({indicator, start, end, raw.channel == Channel::kCompact});
+    state.candidates.push_back({indicator, start, end, compact});
   }
   auto& candidates = state.candidates;
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
@@ -635,25 +684,29 @@ void TextMatcher::Scan(std::string_view text, TextScratch& scratch,
     text = text.substr(0, cut);
   }
   const Normalizer& normalizer = Normalizer::Get();
-  normalizer.FoldBoth(text, &state.full, nullptr,
-                      impl.compact_db != nullptr ? &state.compact : nullptr, nullptr);
+  Normalizer::Channels& channels = state.channels;
+  normalizer.FoldChannels(text,
+                          (impl.full_db != nullptr ? Normalizer::kCodedFull : 0) |
+                              (impl.compact_db != nullptr ? Normalizer::kCodedCompact : 0) |
+                              (impl.needs_utf8 ? Normalizer::kUtf8Full : 0),
+                          /*with_origin=*/false, channels);
   state.raw.clear();
   state.stopped = false;
   if (!impl.side.empty()) std::fill(state.prefilter_hit.begin(), state.prefilter_hit.end(), 0);
-  if (impl.full_db != nullptr) {
-    MatchContext context{&state, Channel::kFull, &impl.full_refs};
-    hs_scan(impl.full_db, state.full.data(), static_cast<unsigned>(state.full.size()), 0,
-            state.hs, OnMatch, &context);
-  }
-  if (impl.compact_db != nullptr && !state.stopped) {
-    MatchContext context{&state, Channel::kCompact, &impl.compact_refs};
-    hs_scan(impl.compact_db, state.compact.data(), static_cast<unsigned>(state.compact.size()),
-            0, state.hs, OnMatch, &context);
-  }
+  auto scan = [&](hs_database_t* database, const std::string& channel, Channel kind,
+                  const std::vector<PatternRef>& refs) {
+    if (database == nullptr || state.stopped) return;
+    MatchContext context{&state, kind, &refs};
+    hs_scan(database, channel.data(), static_cast<unsigned>(channel.size()), 0, state.hs,
+            OnMatch, &context);
+  };
+  scan(impl.full_db, channels.full, Channel::kFull, impl.full_refs);
+  scan(impl.compact_db, channels.compact, Channel::kCompact, impl.compact_refs);
+  scan(impl.regex_db, channels.utf8_full, Channel::kRegex, impl.regex_refs);
   for (size_t side_index = 0; side_index < impl.side.size() && !state.stopped; ++side_index) {
     const SideRegex& side = impl.side[side_index];
     if (side.prefiltered && !state.prefilter_hit[side_index]) continue;
-    const re2::StringPiece input(state.full.data(), state.full.size());
+    const re2::StringPiece input(channels.utf8_full.data(), channels.utf8_full.size());
     size_t position = 0;
     re2::StringPiece match;
     while (position <= input.size() &&

@@ -99,9 +99,24 @@ class Normalizer {
   std::string FoldPattern(std::string_view pattern) const;
 
   // What the matcher uses (not needed by other callers):
-  // Both channels in one pass; an output left null is not produced. Outputs are sized exactly.
-  void FoldBoth(std::string_view text, std::string* full, std::vector<uint32_t>* full_origin,
-                std::string* compact, std::vector<uint32_t>* compact_origin) const;
+  // The channels in the matcher's byte code: a folded Cyrillic letter а..я is one byte, 0xE0 + its
+  // index (Hyperscan's literal matcher is many times slower over UTF-8 Cyrillic, where every
+  // other byte is 0xD0 or 0xD1); everything else stays UTF-8. The code is unambiguous except that
+  // a one-byte letter may match the lead byte of a 3- or 4-byte sequence, which a match then
+  // followed by a continuation byte shows. `utf8_full` is the full channel in UTF-8 (for regular
+  // expressions). Origins as in Fold, made only when asked for.
+  struct Channels {
+    std::string full;
+    std::string compact;
+    std::string utf8_full;
+    std::vector<uint32_t> full_origin;
+    std::vector<uint32_t> compact_origin;
+    std::vector<uint32_t> utf8_full_origin;
+  };
+  // `which`: a set of the bits below. Channels not asked for are left as they were.
+  static constexpr unsigned kCodedFull = 1, kCodedCompact = 2, kUtf8Full = 4;
+  void FoldChannels(std::string_view text, unsigned which, bool with_origin,
+                    Channels& channels) const;
   // The class of the code point at byte `pos` of `text` (invalid UTF-8: one byte, a separator);
   // `*length` receives its length in bytes.
   enum class CharClass : uint8_t { kIgnorable, kLetter, kDigitLike, kOther, kSpace, kSeparator };
