@@ -97,17 +97,18 @@ struct PdqHasher::Buffers {
   internal::Matrix16 coefficients;
   internal::Matrix16 transformed;
 
-  // Hashes `luma` (overwritten) into `result`, all but width and height.
-  void Hash(float* luma, int width, int height, PdqResult& result) {
+  // Hashes `luma` (overwritten unless resampled) into `result`, all but width and height;
+  // `resample` is whether the image (at full size) has a side over kDownsampleSide.
+  void Hash(float* luma, int width, int height, bool resample, PdqResult& result) {
     result.quality = 0;
     result.hash = PdqHash{};
     result.dihedral.fill(PdqHash{});
-    if (width < kMinHashableSide || height < kMinHashableSide) return;
-    if (width > kDownsampleSide || height > kDownsampleSide) {
+    if (resample && width > 0 && height > 0) {
       NearestTo512(luma, width, height, downsampled);
       luma = downsampled.data();
       width = height = kDownsampleSide;
     }
+    if (width < kMinHashableSide || height < kMinHashableSide) return;
     internal::JaroszDecimate64(luma, width, height, work, decimated);
     result.quality = internal::QualityMetric(decimated);
     internal::Dct64To16(decimated, coefficients);
@@ -134,10 +135,15 @@ absl::StatusOr<PdqResult> PdqHasher::HashBytes(std::string_view encoded) {
   internal::DecodeOptions decode;
   decode.max_pixels = options_.max_pixels;
   decode.jpeg_fast_min_side = options_.jpeg_fast_min_side;
+  decode.sample_side = kDownsampleSide;
   internal::LumaImage& image = buffers_->image;
   RETURN_IF_ERROR(internal::DecodeToLuma(encoded, decode, image));
   PdqResult result;
-  buffers_->Hash(image.pixels.data(), image.width, image.height, result);
+  // The reference resamples by the size of the image itself; a JPEG may have been decoded
+  // smaller, or already resampled by the decoder.
+  const bool resample = !image.sampled && (image.image_width > kDownsampleSide ||
+                                           image.image_height > kDownsampleSide);
+  buffers_->Hash(image.pixels.data(), image.width, image.height, resample, result);
   result.width = image.image_width;
   result.height = image.image_height;
   return result;
@@ -184,17 +190,17 @@ PdqResult PdqHasher::HashLuma(const float* luma, int width, int height) {
   result.width = width;
   result.height = height;
   if (width <= 0 || height <= 0) {
-    buffers_->Hash(nullptr, 0, 0, result);
+    buffers_->Hash(nullptr, 0, 0, false, result);
     return result;
   }
   if (width > kDownsampleSide || height > kDownsampleSide) {
-    // Hash only reads the image it downsamples.
-    buffers_->Hash(const_cast<float*>(luma), width, height, result);
+    // Hash only reads the image it resamples.
+    buffers_->Hash(const_cast<float*>(luma), width, height, true, result);
     return result;
   }
   std::vector<float>& copy = buffers_->luma_copy;
   copy.assign(luma, luma + static_cast<size_t>(width) * height);
-  buffers_->Hash(copy.data(), width, height, result);
+  buffers_->Hash(copy.data(), width, height, false, result);
   return result;
 }
 

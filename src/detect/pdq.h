@@ -55,12 +55,12 @@ struct PdqOptions {
   uint64_t max_pixels = 100'000'000;
   // Files larger than this are refused before being read.
   uint64_t max_file_bytes = uint64_t{256} << 20;
-  // JPEG speed-ups from libjpeg-turbo: decode scaled by M/8 in the DCT domain, keeping the
-  // shorter side at least this many pixels, and take luminance from the JPEG's own Y channel
-  // (no chroma upsampling, no colour conversion). The hashes then differ from the reference's
-  // by a few bits (bench/pdq_results.md has the distances). 0 decodes at full size through RGB,
-  // as the reference pipeline does, for hashes identical to it.
-  int jpeg_fast_min_side = 512;
+  // JPEG speed-ups from libjpeg-turbo: decode scaled by M/8 in the DCT domain, keeping each
+  // side at least min(its full size, this) pixels, and take luminance from the JPEG's own Y
+  // channel (no chroma upsampling, no colour conversion). The hashes then differ from the
+  // reference's by a few bits (bench/pdq_results.md has the distances). 0 decodes at full size
+  // through RGB, as the reference pipeline does, for hashes identical to it.
+  int jpeg_fast_min_side = 384;
 };
 
 class PdqHasher {

@@ -2,6 +2,7 @@
 
 #include <csetjmp>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 
 // clang-format off: jpeglib.h needs stdio.h first.
@@ -168,49 +169,79 @@ JpegOutcome DecodeJpegPixels(std::string_view bytes, const DecodeOptions& option
   const int width = static_cast<int>(info.output_width);
   const int height = static_cast<int>(info.output_height);
   const int components = info.output_components;
-  const int batch = info.rec_outbuf_height > 0 ? info.rec_outbuf_height : 1;
+  const int batch = std::min(info.rec_outbuf_height > 0 ? info.rec_outbuf_height : 1, 16);
   const size_t row_bytes = static_cast<size_t>(width) * components;
+  const int sample = options.sample_side;
+  const bool sampling = sample > 0 && orientation == 1 &&
+                        (header_width > static_cast<uint64_t>(sample) ||
+                         header_height > static_cast<uint64_t>(sample));
   out.rows.resize(row_bytes * batch);
-  out.pixels.resize(static_cast<size_t>(width) * height);
-  out.width = width;
-  out.height = height;
-  JSAMPROW row_pointers[16];
-  for (int row = 0; row < batch && row < 16; ++row) {
-    row_pointers[row] = out.rows.data() + row * row_bytes;
+  out.sampled = sampling;
+  if (sampling) {
+    out.pixels.resize(static_cast<size_t>(sample) * sample);
+    out.width = out.height = sample;
+    out.sample_columns.resize(sample);
+    for (int x = 0; x < sample; ++x) {
+      out.sample_columns[x] = static_cast<int>(int64_t{x} * width / sample);
+    }
+  } else {
+    out.pixels.resize(static_cast<size_t>(width) * height);
+    out.width = width;
+    out.height = height;
   }
+  JSAMPROW row_pointers[16];
+  for (int row = 0; row < batch; ++row) row_pointers[row] = out.rows.data() + row * row_bytes;
   const bool adobe_inverted = info.saw_Adobe_marker;
+  // The luminance of the pixel at `in`.
+  auto luma_of = [&](const uint8_t* in) -> float {
+    switch (channels) {
+      case Channels::kGrey:
+        return in[0];
+      case Channels::kRgb:
+        return Luma(in[0], in[1], in[2]);
+      case Channels::kCmyk:
+        break;
+    }
+    int cyan = in[0], magenta = in[1], yellow = in[2], black = in[3];
+    // Adobe's CMYK JPEGs store the inks inverted (255 = no ink).
+    if (!adobe_inverted) {
+      cyan = 255 - cyan, magenta = 255 - magenta, yellow = 255 - yellow, black = 255 - black;
+    }
+    return Luma(static_cast<float>(cyan * black / 255), static_cast<float>(magenta * black / 255),
+                static_cast<float>(yellow * black / 255));
+  };
+  int next_sample_row = 0;
   while (info.output_scanline < info.output_height) {
     const int first = static_cast<int>(info.output_scanline);
-    const int got = static_cast<int>(jpeg_read_scanlines(&info, row_pointers, batch < 16 ? batch : 16));
+    const int got = static_cast<int>(jpeg_read_scanlines(&info, row_pointers, batch));
+    if (got == 0) JpegErrorExit(reinterpret_cast<j_common_ptr>(&info));
     for (int row = 0; row < got; ++row) {
       const uint8_t* in = row_pointers[row];
+      if (sampling) {
+        // Every output row whose source row this is (several when the rows are upsampled).
+        while (next_sample_row < sample &&
+               static_cast<int>(int64_t{next_sample_row} * height / sample) == first + row) {
+          float* luma = out.pixels.data() + static_cast<size_t>(next_sample_row) * sample;
+          for (int x = 0; x < sample; ++x) {
+            luma[x] = luma_of(in + static_cast<size_t>(out.sample_columns[x]) * components);
+          }
+          ++next_sample_row;
+        }
+        continue;
+      }
       float* luma = out.pixels.data() + static_cast<size_t>(first + row) * width;
       switch (channels) {
         case Channels::kGrey:
           for (int x = 0; x < width; ++x) luma[x] = in[x];
           break;
         case Channels::kRgb:
-          for (int x = 0; x < width; ++x) {
-            luma[x] = Luma(in[3 * x], in[3 * x + 1], in[3 * x + 2]);
-          }
+          for (int x = 0; x < width; ++x) luma[x] = Luma(in[3 * x], in[3 * x + 1], in[3 * x + 2]);
           break;
         case Channels::kCmyk:
-          for (int x = 0; x < width; ++x) {
-            int cyan = in[4 * x], magenta = in[4 * x + 1], yellow = in[4 * x + 2],
-                black = in[4 * x + 3];
-            // Adobe's CMYK JPEGs store the inks inverted (255 = no ink).
-            if (!adobe_inverted) {
-              cyan = 255 - cyan, magenta = 255 - magenta, yellow = 255 - yellow;
-              black = 255 - black;
-            }
-            luma[x] = Luma(static_cast<float>(cyan * black / 255),
-                           static_cast<float>(magenta * black / 255),
-                           static_cast<float>(yellow * black / 255));
-          }
+          for (int x = 0; x < width; ++x) luma[x] = luma_of(in + 4 * x);
           break;
       }
     }
-    if (got == 0) JpegErrorExit(reinterpret_cast<j_common_ptr>(&info));
   }
   jpeg_finish_decompress(&info);
   jpeg_destroy_decompress(&info);
@@ -362,6 +393,7 @@ absl::Status DecodePng(std::string_view bytes, const DecodeOptions& options, Lum
   }
   out.image_width = out.width;
   out.image_height = out.height;
+  out.sampled = false;
   return absl::OkStatus();
 }
 
@@ -392,6 +424,7 @@ absl::Status DecodeWebp(std::string_view bytes, const DecodeOptions& options, Lu
   if (decoded == nullptr) return Unreadable("corrupt or truncated WebP");
   out.width = out.image_width = features.width;
   out.height = out.image_height = features.height;
+  out.sampled = false;
   out.pixels.resize(pixels);
   for (int y = 0; y < features.height; ++y) {
     RowToLuma(out.rows.data() + y * stride, channels, features.width,

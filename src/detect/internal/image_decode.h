@@ -24,6 +24,11 @@ struct DecodeOptions {
   // and takes luminance from the JPEG's own Y channel (no chroma upsampling or colour
   // conversion).
   int jpeg_fast_min_side = 0;
+  // When > 0 and the image has a side over it: JPEGs without an EXIF orientation come out
+  // already resampled to sample_side x sample_side by the reference's nearest-neighbour rule
+  // (output column x from decoded column floor(x * width / sample_side), rows likewise), with
+  // `sampled` set, which spares converting the pixels the resampling would drop.
+  int sample_side = 0;
 };
 
 // The decoded luminance plane, reused from call to call.
@@ -31,9 +36,11 @@ struct LumaImage {
   std::vector<float> pixels;  // height rows of width floats, 0..255
   int width = 0, height = 0;  // of `pixels` (oriented; smaller than the image if scaled)
   int image_width = 0, image_height = 0;  // of the image at full size, oriented
+  bool sampled = false;                   // see DecodeOptions::sample_side
   // Scratch buffers kept between calls.
   std::vector<uint8_t> rows;
   std::vector<float> rotate;
+  std::vector<int> sample_columns;
 };
 
 // Errors: kInvalidArgument with reason "image_unreadable", "image_too_large" or "image_empty".
