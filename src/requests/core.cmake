@@ -16,10 +16,14 @@ const std::string_view kSeedCountriesJson = R\"threathub_seed(\${REQUESTS_COUNTR
 }  // namespace threathub::requests::internal
 ")
 
+# libphonenumber (Debian libphonenumber-dev) has no CMake or pkg-config file; its shared library
+# brings protobuf and ICU with it.
+find_library(PHONENUMBER_LIBRARY phonenumber REQUIRED)
 threathub_module(requests_core
-  SOURCES directory.cc internal/json_fields.cc ${REQUESTS_SEED_CC}
+  SOURCES directory.cc rules.cc linter.cc internal/json_fields.cc internal/zones.cc
+          ${REQUESTS_SEED_CC}
   DEPS threathub_base nlohmann_json::nlohmann_json absl::time absl::status absl::statusor
-       absl::strings)
+       absl::strings ${PHONENUMBER_LIBRARY})
 threathub_test(requests_core_test
-  SOURCES directory_test.cc
+  SOURCES directory_test.cc rules_test.cc linter_test.cc
   DEPS threathub_requests_core)

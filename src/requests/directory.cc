@@ -12,6 +12,7 @@
 #include "base/strings.h"
 #include "requests/internal/json_fields.h"
 #include "requests/internal/seed.h"
+#include "requests/internal/zones.h"
 
 namespace threathub::requests {
 namespace {
@@ -62,17 +63,9 @@ bool ValidChecked(std::string_view text) {
   return true;
 }
 
-// IANA names only: letters, digits, '_', '-', '+', '/' and no "..", so that a name never reaches
-// outside the zoneinfo directory.
 absl::Status CheckTimeZone(const Fields& fields, std::string_view key, const std::string& name) {
-  bool plain = !name.empty() && name.size() <= 64 && !base::StrContains(name, "..") &&
-               name.front() != '/' &&
-               std::all_of(name.begin(), name.end(), [](char c) {
-                 return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                        (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '+' || c == '/';
-               });
   absl::TimeZone zone;
-  if (!plain || !absl::LoadTimeZone(name, &zone)) {
+  if (!internal::LoadZone(name, &zone)) {
     return fields.Error(key, "is not a known IANA time zone (e.g. \"Europe/Dublin\")");
   }
   return absl::OkStatus();
