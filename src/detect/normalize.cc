@@ -110,8 +110,9 @@ Entry Normalizer::Tables::Lookup(char32_t cp) const {
 
 namespace {
 
-inline Entry Decode(const Normalizer::Tables& tables, const uint8_t* p, const uint8_t* end,
-                    uint32_t* length) {
+__attribute__((always_inline)) inline Entry Decode(const Normalizer::Tables& tables,
+                                                   const uint8_t* p, const uint8_t* end,
+                                                   uint32_t* length) {
   const uint8_t lead = p[0];
   if (lead < 0x80) {
     *length = 1;
@@ -270,21 +271,21 @@ class ChannelWriter {
 
   size_t size() const { return size_; }
 
-  inline void Letter(const Entry& entry, uint32_t position) {
+  __attribute__((always_inline)) void Letter(const Entry& entry, uint32_t position) {
     if (run_size_ > 0) FlushRun(/*touches_letter=*/true);
     overflow_ = false;
     Emit(entry, position);
     previous_letter_ = true;
     last_space_ = false;
   }
-  inline void Other(const Entry& entry, uint32_t position) {
+  __attribute__((always_inline)) void Other(const Entry& entry, uint32_t position) {
     if (run_size_ > 0) FlushRun(run_after_letter_);
     overflow_ = false;
     Emit(entry, position);
     previous_letter_ = false;
     last_space_ = false;
   }
-  inline void DigitLike(const Entry& entry, uint32_t position) {
+  __attribute__((always_inline)) void DigitLike(const Entry& entry, uint32_t position) {
     if (overflow_) {
       Emit(entry, position);
       return;
@@ -302,7 +303,7 @@ class ChannelWriter {
     ++run_size_;
     last_space_ = false;
   }
-  inline void Space(const Entry& entry, uint32_t position) {
+  __attribute__((always_inline)) void Space(const Entry& entry, uint32_t position) {
     if constexpr (kCompact) return;
     if (run_size_ > 0) FlushRun(run_after_letter_);
     overflow_ = false;
@@ -312,7 +313,7 @@ class ChannelWriter {
       last_space_ = true;
     }
   }
-  inline void Separator(const Entry& entry, uint32_t position) {
+  __attribute__((always_inline)) void Separator(const Entry& entry, uint32_t position) {
     if constexpr (kCompact) return;
     if (run_size_ > 0) FlushRun(run_after_letter_);
     overflow_ = false;
@@ -331,7 +332,7 @@ class ChannelWriter {
     }
     run_size_ = 0;
   }
-  inline void Emit(const Entry& entry, uint32_t position) {
+  __attribute__((always_inline)) void Emit(const Entry& entry, uint32_t position) {
     if constexpr (kCoded) {
       if (entry.code != 0) {
         out_[size_] = static_cast<char>(entry.code);
@@ -366,7 +367,8 @@ class ChannelWriter {
 };
 
 template <typename Writer>
-inline void Feed(Writer& writer, const Entry& entry, uint32_t position) {
+__attribute__((always_inline)) inline void Feed(Writer& writer, const Entry& entry,
+                                                uint32_t position) {
   switch (entry.cls) {
     case CharClass::kLetter: writer.Letter(entry, position); break;
     case CharClass::kDigitLike: writer.DigitLike(entry, position); break;

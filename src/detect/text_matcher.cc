@@ -249,6 +249,7 @@ struct TextScratch::State {
   hs_scratch_t* hs = nullptr;
   uint64_t generation = 0;  // the matcher `hs` was sized for
   Normalizer::Channels channels;
+  Normalizer::Channels span;  // one hit's original span, folded alone
   std::vector<RawHit> raw;
   std::vector<uint8_t> prefilter_hit;  // per side regex
   std::vector<Candidate> candidates;
@@ -568,10 +569,14 @@ bool SpelledOut(const Normalizer& normalizer, std::string_view text,
 void TextMatcher::Impl::Convert(std::string_view text, TextScratch::State& state) const {
   const Normalizer& normalizer = Normalizer::Get();
   Normalizer::Channels& channels = state.channels;
-  normalizer.FoldChannels(
-      text,
-      Normalizer::kCodedFull | Normalizer::kCodedCompact | (needs_utf8 ? Normalizer::kUtf8Full : 0),
-      /*with_origin=*/true, channels);
+  // Origins only for the channels that have hits (the full channel's literals are few).
+  unsigned which = 0;
+  for (const RawHit& raw : state.raw) {
+    which |= raw.channel == Channel::kFull      ? Normalizer::kCodedFull
+             : raw.channel == Channel::kCompact ? Normalizer::kCodedCompact
+                                                : Normalizer::kUtf8Full;
+  }
+  normalizer.FoldChannels(text, which, /*with_origin=*/true, channels);
   state.candidates.clear();
   for (const RawHit& raw : state.raw) {
     uint32_t indicator = 0, from = raw.from;
@@ -618,14 +623,12 @@ void TextMatcher::Impl::Convert(std::string_view text, TextScratch::State& state
     const uint32_t end = last + static_cast<uint32_t>(CodePointLength(normalizer, text, last));
     bool compact = false;
     if (raw.channel == Channel::kCompact) {
-      // Where the original folds to the literal's full form, it is a full hit.
-      const std::vector<uint32_t>& full_origin = channels.full_origin;
-      const size_t i =
-          std::lower_bound(full_origin.begin(), full_origin.end(), start) - full_origin.begin();
-      const size_t j =
-          std::lower_bound(full_origin.begin(), full_origin.end(), end) - full_origin.begin();
-      const std::string& form = full_forms[compact_refs[raw.ref].form];
-      if (j < i || channels.full.compare(i, j - i, form) != 0) {
+      // Where the original span folds to the literal's full form, it is a full hit. (The span
+      // is folded alone: it starts and ends with letters or digit-likes next to letters, which
+      // fold the same without the text around them.)
+      normalizer.FoldChannels(text.substr(start, end - start), Normalizer::kCodedFull,
+                              /*with_origin=*/false, state.span);
+      if (state.span.full != full_forms[compact_refs[raw.ref].form]) {
         if (!SpelledOut(normalizer, text, *origin, from, raw.to, start, end)) continue;
         compact = true;
       }
