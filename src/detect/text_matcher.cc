@@ -56,7 +56,28 @@ struct PatternRef {
   Source source = Source::kLiteral;
   uint32_t length = 0;  // literal: bytes in its channel; prefilter: the side regex's index
   uint32_t form = 0;    // compact literal: its full form, an index into Impl::full_forms
+  uint8_t first = 0;    // compact literal: its first byte (PairHash drops it)
 };
+
+// The compact channel is scanned as a stream of letter-pair hashes: byte i becomes a hash of
+// bytes i-1 and i. Folded text has about 32 letters, so every 2-byte window of the channel that
+// Hyperscan's literal matcher (FDR) hashes holds only ~10 bits, and with thousands of literals
+// nearly every position needs confirming; windows of pair hashes carry 3 letters. A literal is
+// matched as the hashes of its pairs (all but its first byte), and its first byte is checked in
+// the match callback. This made the literal scan about twice as fast at 10,000 indicators.
+inline uint8_t PairHash(uint8_t previous, uint8_t current) {
+  const uint32_t mixed = previous * 0x9E3779B1u + current * 0x85EBCA77u;
+  return static_cast<uint8_t>(mixed >> 24);
+}
+
+void HashPairs(std::string_view in, std::string& out) {
+  out.resize(in.size());
+  const uint8_t* source = reinterpret_cast<const uint8_t*>(in.data());
+  uint8_t* target = reinterpret_cast<uint8_t*>(out.data());
+  if (in.empty()) return;
+  target[0] = PairHash(0, source[0]);
+  for (size_t i = 1; i < in.size(); ++i) target[i] = PairHash(source[i - 1], source[i]);
+}
 
 struct LoadedIndicator {
   int64_t id = 0;
@@ -250,6 +271,7 @@ struct TextScratch::State {
   uint64_t generation = 0;  // the matcher `hs` was sized for
   Normalizer::Channels channels;
   Normalizer::Channels span;  // one hit's original span, folded alone
+  std::string hashed;         // the compact channel's pair hashes
   std::vector<RawHit> raw;
   std::vector<uint8_t> prefilter_hit;  // per side regex
   std::vector<Candidate> candidates;
@@ -349,14 +371,17 @@ absl::StatusOr<std::unique_ptr<TextMatcher>> TextMatcher::Compile(
       const bool separator_at_edge =
           normalizer.ClassAt(utf8, 0, &length) == CharClass::kSeparator ||
           normalizer.ClassAt(utf8, last, &length) == CharClass::kSeparator;
-      if (compacted.empty() || separator_at_edge) {
+      if (compacted.size() < 2 || separator_at_edge) {
         full.push_back({EscapeLiteral(folded), 0,
                         {loaded, Source::kLiteral, static_cast<uint32_t>(folded.size())}});
       }
-      if (!compacted.empty()) {
-        compact.push_back({EscapeLiteral(compacted), 0,
+      if (compacted.size() >= 2) {
+        std::string hashed;
+        HashPairs(compacted, hashed);
+        compact.push_back({EscapeLiteral(std::string_view(hashed).substr(1)), 0,
                            {loaded, Source::kLiteral, static_cast<uint32_t>(compacted.size()),
-                            static_cast<uint32_t>(impl.full_forms.size())}});
+                            static_cast<uint32_t>(impl.full_forms.size()),
+                            static_cast<uint8_t>(compacted[0])}});
       }
       impl.full_forms.push_back(folded);
     } else {
@@ -444,6 +469,7 @@ struct MatchContext {
   TextScratch::State* state;
   Channel channel;
   const std::vector<PatternRef>* refs;
+  const std::string* compact = nullptr;  // kCompact: the channel whose pair hashes are scanned
 };
 
 int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
@@ -454,6 +480,11 @@ int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, uns
   if (ref.source == Source::kPrefilter) {
     state.prefilter_hit[ref.length] = 1;
     return 0;
+  }
+  if (context->channel == Channel::kCompact &&
+      (to < ref.length ||
+       static_cast<uint8_t>((*context->compact)[to - ref.length]) != ref.first)) {
+    return 0;  // the pairs matched, the first byte does not
   }
   if (state.raw.size() >= kMaxRawHits) {
     state.stopped = true;
@@ -696,15 +727,16 @@ void TextMatcher::Scan(std::string_view text, TextScratch& scratch,
   state.raw.clear();
   state.stopped = false;
   if (!impl.side.empty()) std::fill(state.prefilter_hit.begin(), state.prefilter_hit.end(), 0);
+  if (impl.compact_db != nullptr) HashPairs(channels.compact, state.hashed);
   auto scan = [&](hs_database_t* database, const std::string& channel, Channel kind,
                   const std::vector<PatternRef>& refs) {
     if (database == nullptr || state.stopped) return;
-    MatchContext context{&state, kind, &refs};
+    MatchContext context{&state, kind, &refs, &channels.compact};
     hs_scan(database, channel.data(), static_cast<unsigned>(channel.size()), 0, state.hs,
             OnMatch, &context);
   };
   scan(impl.full_db, channels.full, Channel::kFull, impl.full_refs);
-  scan(impl.compact_db, channels.compact, Channel::kCompact, impl.compact_refs);
+  scan(impl.compact_db, state.hashed, Channel::kCompact, impl.compact_refs);
   scan(impl.regex_db, channels.utf8_full, Channel::kRegex, impl.regex_refs);
   for (size_t side_index = 0; side_index < impl.side.size() && !state.stopped; ++side_index) {
     const SideRegex& side = impl.side[side_index];
