@@ -612,7 +612,8 @@ class Linter {
   void CheckExtension() {
     if (draft_.type != RequestType::kPreservationExtension) return;
     if (draft_.extensions_so_far < 0) {
-      Add("negative_extensions", "extensions_so_far", Severity::kError, {}, "a count", "");
+      Add("negative_extensions", "extensions_so_far", Severity::kError, {},
+          "a count of earlier requests", "the request form");
     }
     const PreservationRule* rule =
         provider_ != nullptr && provider_->preservation ? &*provider_->preservation : nullptr;
