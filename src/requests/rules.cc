@@ -507,7 +507,9 @@ absl::StatusOr<std::vector<RetentionWarning>> RetentionWarnings(
                              " days: request before ", warning.user_local->date, " (",
                              user_zone, ")");
     } else {
-      warning.message = base::StrCat(period->text, ": request at once");
+      std::string_view text = period->text;
+      while (!text.empty() && (text.back() == '.' || text.back() == ' ')) text.remove_suffix(1);
+      warning.message = base::StrCat(text, ": request at once");
     }
     warnings.push_back(std::move(warning));
   }
