@@ -11,6 +11,9 @@
 #     all 8 dihedrals per query: queries/s for each linear-scan instruction set, for multi-index
 #     hashing, and for kAuto.
 # Every figure is the median of ROUNDS runs; each round runs the competitors in a rotated order.
+# The machine is shared, and other work scheduled on our core stretches the wall clock, so the
+# figures are per CPU second of the benchmark process (single-threaded, pinned to one core);
+# the wall-clock rates are listed beside them.
 #
 # Usage: bench/pdq_bench.sh [BUILD_DIR]          (from the repository root; default: build)
 # Knobs: PDQ_BENCH_ROUNDS=3 PDQ_BENCH_IMAGES=300 PDQ_BENCH_DIR=/tmp/threathub-pdq-bench
@@ -39,6 +42,12 @@ testdata=$(cd "$top/../shared/testdata/pdq" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 find "$testdata" -name '*.jpg' | sort >"$work/testdata.list"
+# The test data split by JPEG process: progressive files cost libjpeg-turbo the same entropy
+# decoding whatever the scale.
+while read -r file; do
+  if file "$file" | grep -q progressive; then echo "$file"; fi
+done <"$work/testdata.list" >"$work/testdata-progressive.list"
+grep -vxF -f "$work/testdata-progressive.list" "$work/testdata.list" >"$work/testdata-baseline.list" || true
 
 mkdir -p "$dir"
 if [ "$(find "$dir" -name 'gen-*.jpg' | wc -l)" -ne "$images" ]; then
@@ -57,15 +66,18 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 1. Hashing.
 impls=(plain ours-exact ours)
-for set in testdata generated; do
+sets=(testdata generated)
+[ -s "$work/testdata-progressive.list" ] && sets+=(testdata-progressive testdata-baseline)
+for set in "${sets[@]}"; do
   for ((round = 0; round < rounds; round++)); do
     for ((step = 0; step < ${#impls[@]}; step++)); do
       impl=${impls[$(((step + round) % ${#impls[@]}))]}
       repeat=1
-      [ "$set" = testdata ] && repeat=5
+      [ "$set" != generated ] && repeat=5
       line=$("${one_core[@]}" "$bin" hash "$impl" "$work/$set.list" "$repeat")
       echo "pdq_bench: $set round $round: $line"
-      echo "$line" | field images_per_s >>"$work/hash-$set-$impl"
+      echo "$line" | field images_per_cpu_s >>"$work/hash-$set-$impl"
+      echo "$line" | field images_per_s >>"$work/wall-$set-$impl"
     done
   done
 done
@@ -84,13 +96,15 @@ for ((round = 0; round < rounds; round++)); do
     [ "$strategy" = linear-portable ] && count=$((queries / 10))
     line=$("${one_core[@]}" "$bin" match "$strategy" 1000000 "$count")
     echo "pdq_bench: match round $round: $line"
-    echo "$line" | field queries_per_s >>"$work/match-$strategy"
+    echo "$line" | field queries_per_cpu_s >>"$work/match-$strategy"
+    echo "$line" | field queries_per_s >>"$work/matchwall-$strategy"
     echo "$line" | field cpu_isa >"$work/cpu-isa"
   done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # The report.
+verdicts=()
 cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 {
   echo "# PDQ benchmarks"
@@ -100,36 +114,54 @@ cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo "load average $load_before before, $load_after after). Medians of $rounds rounds; each round"
   echo "runs the competitors in a rotated order."
   echo
-  echo "## Hashing, decode included (images/s, one core)"
+  echo "## Hashing, decode included (images per CPU second, one core)"
   echo
   echo "The baseline is **not** the reference C++ implementation (it cannot be fetched and built"
   echo "here) but a plain, textbook implementation of our own, \`bench/pdq_plain.cc\`: full-resolution"
   echo "RGB decode with libjpeg, the reference's nearest-neighbour resize to 512x512, straightforward"
   echo "float loops (box filters recomputing each window, columns walked with a stride), the DCT as"
   echo "plain matrix products, std::sort for the median. Its hashes equal ours-exact bit for bit"
-  echo "(checked below). *ours* is \`PdqHasher\` with its defaults (jpeg_fast_min_side = 512:"
-  echo "libjpeg-turbo scales by M/8 in the DCT domain while each side stays at least min(side, 512)"
-  echo "pixels, and luminance is the JPEG's Y channel); *ours-exact* decodes as the reference does."
+  echo "(checked below). *ours* is \`PdqHasher\` with its defaults (jpeg_fast_min_side = 384:"
+  echo "libjpeg-turbo scales by M/8 in the DCT domain while each side stays at least min(side, 384)"
+  echo "pixels, and luminance is the JPEG's Y channel); *ours-exact* decodes as the reference does"
+  echo "(hashes identical to the reference's). Target: ours at least 2x the baseline."
   echo
   echo "| set | images | plain (baseline) | ours-exact | ours | ours / plain |"
   echo "|---|---|---|---|---|---|"
-  for set in testdata generated; do
+  for set in "${sets[@]}"; do
     plain=$(median <"$work/hash-$set-plain")
     exact=$(median <"$work/hash-$set-ours-exact")
     ours=$(median <"$work/hash-$set-ours")
     count=$(wc -l <"$work/$set.list")
-    label="../shared/testdata/pdq (x5 per run)"
-    [ "$set" = generated ] && label="generated, 640x480 .. 4000x3000 ($generated_mib MiB)"
+    case $set in
+      testdata) label="../shared/testdata/pdq (x5 per run)" ;;
+      testdata-progressive) label="of which progressive JPEGs" ;;
+      testdata-baseline) label="of which baseline JPEGs" ;;
+      *) label="generated, 640x480 .. 4000x3000, baseline JPEGs ($generated_mib MiB)" ;;
+    esac
+    ratio=$(awk -v a="$ours" -v b="$plain" 'BEGIN {print a / b}')
     printf '| %s | %s | %.1f | %.1f | %.1f | **%.2fx** |\n' "$label" "$count" "$plain" "$exact" \
-      "$ours" "$(awk -v a="$ours" -v b="$plain" 'BEGIN {print a / b}')"
+      "$ours" "$ratio"
+    verdicts+=("$(awk -v r="$ratio" -v s="$set" 'BEGIN {
+      if (r >= 2) printf "%s: target 2x met (%.2fx)", s, r;
+      else printf "%s: target 2x MISSED by %.0f%% (%.2fx)", s, (1 - r / 2) * 100, r }')")
   done
   echo
-  echo "Runs (images/s): $(for f in "$work"/hash-*; do printf '%s: %s; ' "${f##*/hash-}" "$(paste -sd, "$f")"; done)"
+  for verdict in "${verdicts[@]}"; do echo "- $verdict"; done
+  echo
+  echo "Progressive JPEGs (9 of the 22 test files) gain least: libjpeg-turbo entropy-decodes"
+  echo "every scan into a whole-image coefficient buffer, which no DCT scaling shortens, and"
+  echo "allocates and zeroes that buffer afresh for each image (perf of ours on the whole test"
+  echo "set, at the time of writing: about 14% of the time in the kernel, mostly page faults)."
+  echo
+  echo "Runs, images per CPU second: $(for f in "$work"/hash-*; do printf '%s: %s; ' "${f##*/hash-}" "$(paste -sd, "$f")"; done)"
+  echo
+  echo "Runs, images per wall-clock second: $(for f in "$work"/wall-*; do printf '%s: %s; ' "${f##*/wall-}" "$(paste -sd, "$f")"; done)"
   echo
   echo "## Hash distance of the fast JPEG decode from the exact one"
   echo
   echo "\`pdq_bench compare\`: the Hamming distance between each image's hash with the fast decode"
-  echo "(min_side = N) and with the exact decode; the default is 512. The correctness tolerance is 10."
+  echo "(min_side = N) and with the exact decode; the default is 384. The correctness tolerance is 10."
   echo "plain-vs-exact is the worst distance over the 8 dihedral hashes."
   echo
   echo '```'
@@ -139,17 +171,19 @@ cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   cat "$work/compare-generated"
   echo '```'
   echo
-  echo "## Matching (queries/s, one core)"
+  echo "## Matching (queries per CPU second, one core)"
   echo
   echo "1,000,000 random stored hashes plus 4 planted neighbours per query (distances 0, 10, 25,"
   echo "31 from one of its dihedrals), max distance 31, all 8 dihedrals of each query; every"
   echo "planted neighbour found. The CPU's own choice for the linear scan: $(cat "$work/cpu-isa")."
   echo
-  echo "| strategy | queries/s (median) | runs |"
-  echo "|---|---|---|"
+  echo "Target: at least 300 queries/s on one core."
+  echo
+  echo "| strategy | queries per CPU second (median) | runs | queries per wall-clock second (runs) |"
+  echo "|---|---|---|---|"
   for strategy in "${strategies[@]}"; do
-    printf '| %s | %.1f | %s |\n' "$strategy" "$(median <"$work/match-$strategy")" \
-      "$(paste -sd, "$work/match-$strategy")"
+    printf '| %s | %.1f | %s | %s |\n' "$strategy" "$(median <"$work/match-$strategy")" \
+      "$(paste -sd, "$work/match-$strategy")" "$(paste -sd, "$work/matchwall-$strategy")"
   done
 } >"$out"
 echo "pdq_bench: wrote $out"

@@ -16,8 +16,8 @@
 // jpeglib.h needs size_t and FILE first.
 #include <jpeglib.h>
 
-#include <algorithm>
 #include <time.h>
+#include <algorithm>
 
 #include <chrono>
 #include <cmath>
@@ -90,7 +90,8 @@ void Synthesize(int width, int height, std::mt19937& random, std::vector<uint8_t
   for (int y = 0; y < height; ++y) {
     for (int x = 0; x < width; ++x) {
       float value = 128.0f;
-      for (const auto& wave : waves) value += wave[3] * std::sin(wave[0] * x + wave[1] * y + wave[2]);
+      for (const auto& wave : waves)
+        value += wave[3] * std::sin(wave[0] * x + wave[1] * y + wave[2]);
       row_base[x] = value;
     }
     uint8_t* row = rgb.data() + static_cast<size_t>(y) * width * 3;
@@ -135,7 +136,8 @@ bool WriteJpeg(const std::string& path, const std::vector<uint8_t>& rgb, int wid
   jpeg_set_quality(&info, quality, TRUE);
   jpeg_start_compress(&info, TRUE);
   while (info.next_scanline < info.image_height) {
-    JSAMPROW row = const_cast<uint8_t*>(rgb.data()) + static_cast<size_t>(info.next_scanline) * width * 3;
+    JSAMPROW row =
+        const_cast<uint8_t*>(rgb.data()) + static_cast<size_t>(info.next_scanline) * width * 3;
     jpeg_write_scanlines(&info, &row, 1);
   }
   jpeg_finish_compress(&info);
@@ -184,12 +186,16 @@ int Hash(const std::string& impl, const std::string& list, int rounds) {
     for (const std::string& file : files) {
       if (plain) {
         std::optional<bench::PlainPdq> result = bench::PlainPdqOfJpeg(ReadFile(file));
-        if (!result) ++failures;
-        else checksum += result->dihedral[0][0] + result->quality;
+        if (!result)
+          ++failures;
+        else
+          checksum += result->dihedral[0][0] + result->quality;
       } else {
         absl::StatusOr<threathub::detect::PdqResult> result = hasher.HashFile(file);
-        if (!result.ok()) ++failures;
-        else checksum += result->hash.words[0] + result->quality;
+        if (!result.ok())
+          ++failures;
+        else
+          checksum += result->hash.words[0] + result->quality;
       }
     }
   }
@@ -199,8 +205,8 @@ int Hash(const std::string& impl, const std::string& list, int rounds) {
   std::printf(
       "impl=%s images=%.0f seconds=%.3f images_per_s=%.2f cpu_seconds=%.3f "
       "images_per_cpu_s=%.2f failures=%zu checksum=%llx\n",
-      impl.c_str(), images, seconds, images / seconds, cpu_seconds, images / cpu_seconds,
-      failures, static_cast<unsigned long long>(checksum));
+      impl.c_str(), images, seconds, images / seconds, cpu_seconds, images / cpu_seconds, failures,
+      static_cast<unsigned long long>(checksum));
   return failures == 0 ? 0 : 1;
 }
 
@@ -222,7 +228,8 @@ int Compare(const std::string& list, const std::vector<int>& min_sides) {
     if (!plain) return 1;
     int worst = 0;
     for (int transform = 0; transform < 8; ++transform) {
-      worst = std::max(worst, Words(plain->dihedral[transform]).Distance(result->dihedral[transform]));
+      worst =
+          std::max(worst, Words(plain->dihedral[transform]).Distance(result->dihedral[transform]));
     }
     plain_worst = std::max(plain_worst, worst);
     plain_total += worst;
@@ -245,10 +252,15 @@ int Compare(const std::string& list, const std::vector<int>& min_sides) {
       total += distance;
       over10 += distance > 10;
       flips += (result->quality >= 50) != (reference[file_idx].quality >= 50);
-      histogram[distance == 0 ? 0 : distance <= 2 ? 1 : distance <= 5 ? 2 : distance <= 10 ? 3 : 4]++;
+      histogram[distance == 0    ? 0
+                : distance <= 2  ? 1
+                : distance <= 5  ? 2
+                : distance <= 10 ? 3
+                                 : 4]++;
     }
     std::printf(
-        "fast-vs-exact min_side=%d files=%zu worst=%d mean=%.3f over_10=%d quality_verdict_flips=%d "
+        "fast-vs-exact min_side=%d files=%zu worst=%d mean=%.3f over_10=%d "
+        "quality_verdict_flips=%d "
         "histogram[0|1-2|3-5|6-10|>10]=%d|%d|%d|%d|%d\n",
         min_side, files.size(), worst, static_cast<double>(total) / files.size(), over10, flips,
         histogram[0], histogram[1], histogram[2], histogram[3], histogram[4]);
@@ -313,8 +325,8 @@ int Match(const std::string& strategy, size_t count, int query_count) {
       "strategy=%s stored=%zu queries=%d seconds=%.3f queries_per_s=%.1f "
       "queries_per_cpu_s=%.1f matches=%zu build_seconds=%.2f cpu_isa=%s\n",
       strategy.c_str(), index.size(), query_count, seconds, query_count / seconds,
-      query_count / cpu_seconds, found,
-      build_seconds, std::string(threathub::detect::PdqIndex::LinearScanIsa()).c_str());
+      query_count / cpu_seconds, found, build_seconds,
+      std::string(threathub::detect::PdqIndex::LinearScanIsa()).c_str());
   // Every planted neighbour must be found.
   return found >= queries.size() * 4 ? 0 : 1;
 }
@@ -331,7 +343,8 @@ int main(int argc, char** argv) {
   }
   if (args.size() >= 2 && args[0] == "compare") {
     std::vector<int> min_sides;
-    for (size_t arg_idx = 2; arg_idx < args.size(); ++arg_idx) min_sides.push_back(std::stoi(args[arg_idx]));
+    for (size_t arg_idx = 2; arg_idx < args.size(); ++arg_idx)
+      min_sides.push_back(std::stoi(args[arg_idx]));
     return Compare(args[1], min_sides);
   }
   if (args.size() == 1 && args[0] == "isas") {

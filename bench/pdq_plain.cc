@@ -99,7 +99,8 @@ std::optional<PlainPdq> PlainPdqOfJpeg(const std::string& bytes) {
     for (int y = 0; y < 512; ++y) {
       for (int x = 0; x < 512; ++x) {
         const size_t from = (static_cast<size_t>(int64_t{y} * height / 512) * width +
-                             static_cast<size_t>(int64_t{x} * width / 512)) * 3;
+                             static_cast<size_t>(int64_t{x} * width / 512)) *
+                            3;
         for (int c = 0; c < 3; ++c) resized[(y * 512 + x) * 3 + c] = rgb[from + c];
       }
     }
@@ -118,8 +119,8 @@ std::optional<PlainPdq> PlainPdqOfJpeg(const std::string& bytes) {
   const int window_x = (width + 127) / 128, window_y = (height + 127) / 128;
   for (int pass = 0; pass < 2; ++pass) {
     for (int y = 0; y < height; ++y) {
-      Box1D(&luma[static_cast<size_t>(y) * width], &other[static_cast<size_t>(y) * width], width,
-            1, window_x);
+      Box1D(&luma[static_cast<size_t>(y) * width], &other[static_cast<size_t>(y) * width], width, 1,
+            window_x);
     }
     for (int x = 0; x < width; ++x) Box1D(&other[x], &luma[x], height, width, window_y);
   }
@@ -133,16 +134,19 @@ std::optional<PlainPdq> PlainPdqOfJpeg(const std::string& bytes) {
   }
   int gradient_sum = 0;
   for (int i = 0; i < 63; ++i) {
-    for (int j = 0; j < 64; ++j) gradient_sum += std::abs(static_cast<int>((image[i][j] - image[i + 1][j]) * 100 / 255));
+    for (int j = 0; j < 64; ++j)
+      gradient_sum += std::abs(static_cast<int>((image[i][j] - image[i + 1][j]) * 100 / 255));
   }
   for (int i = 0; i < 64; ++i) {
-    for (int j = 0; j < 63; ++j) gradient_sum += std::abs(static_cast<int>((image[i][j] - image[i][j + 1]) * 100 / 255));
+    for (int j = 0; j < 63; ++j)
+      gradient_sum += std::abs(static_cast<int>((image[i][j] - image[i][j + 1]) * 100 / 255));
   }
   result.quality = std::min(100, gradient_sum / 90);
   float d[16][64];
   for (int i = 0; i < 16; ++i) {
     for (int j = 0; j < 64; ++j) {
-      d[i][j] = static_cast<float>(std::sqrt(2.0 / 64)) * std::cos(M_PI / 128.0 * (i + 1) * (2 * j + 1));
+      d[i][j] =
+          static_cast<float>(std::sqrt(2.0 / 64)) * std::cos(M_PI / 128.0 * (i + 1) * (2 * j + 1));
     }
   }
   float t[16][64], dct[16][16];
@@ -166,14 +170,30 @@ std::optional<PlainPdq> PlainPdqOfJpeg(const std::string& bytes) {
       for (int j = 0; j < 16; ++j) {
         const float v = dct[i][j];
         switch (transform) {
-          case 0: out[i][j] = v; break;
-          case 1: out[j][i] = (j & 1) ? v : -v; break;
-          case 2: out[i][j] = ((i + j) & 1) ? -v : v; break;
-          case 3: out[j][i] = (i & 1) ? v : -v; break;
-          case 4: out[i][j] = (i & 1) ? v : -v; break;
-          case 5: out[i][j] = (j & 1) ? v : -v; break;
-          case 6: out[j][i] = v; break;
-          default: out[j][i] = ((i + j) & 1) ? -v : v; break;
+          case 0:
+            out[i][j] = v;
+            break;
+          case 1:
+            out[j][i] = (j & 1) ? v : -v;
+            break;
+          case 2:
+            out[i][j] = ((i + j) & 1) ? -v : v;
+            break;
+          case 3:
+            out[j][i] = (i & 1) ? v : -v;
+            break;
+          case 4:
+            out[i][j] = (i & 1) ? v : -v;
+            break;
+          case 5:
+            out[i][j] = (j & 1) ? v : -v;
+            break;
+          case 6:
+            out[j][i] = v;
+            break;
+          default:
+            out[j][i] = ((i + j) & 1) ? -v : v;
+            break;
         }
       }
     }

@@ -31,8 +31,7 @@ void NearestTo512(const float* luma, int width, int height, std::vector<float>& 
     columns[x] = static_cast<int>(int64_t{x} * width / kDownsampleSide);
   }
   for (int y = 0; y < kDownsampleSide; ++y) {
-    const float* row =
-        luma + static_cast<size_t>(int64_t{y} * height / kDownsampleSide) * width;
+    const float* row = luma + static_cast<size_t>(int64_t{y} * height / kDownsampleSide) * width;
     float* target = out.data() + static_cast<size_t>(y) * kDownsampleSide;
     for (int x = 0; x < kDownsampleSide; ++x) target[x] = row[columns[x]];
   }

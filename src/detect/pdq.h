@@ -44,10 +44,10 @@ struct PdqHash {
 inline constexpr int kDihedralCount = 8;
 
 struct PdqResult {
-  PdqHash hash;                                // of the image as decoded (EXIF applied)
+  PdqHash hash;                                  // of the image as decoded (EXIF applied)
   std::array<PdqHash, kDihedralCount> dihedral;  // dihedral[0] == hash
-  int quality = 0;                             // 0..100; below 50 is low confidence
-  int width = 0, height = 0;                   // of the image (EXIF applied), at full size
+  int quality = 0;                               // 0..100; below 50 is low confidence
+  int width = 0, height = 0;                     // of the image (EXIF applied), at full size
 };
 
 struct PdqOptions {

@@ -10,11 +10,11 @@
 namespace threathub::detect {
 namespace {
 
-// The linear scan keeps the hashes in blocks of kLanes, word-major ("front": words 0 and 1 of
-// 8 hashes, then "back": words 2 and 3), so that a block's first halves are 128 contiguous bytes.
-// A stored hash within distance d of a query is within d on its first 128 bits too, and random
-// hashes are about 64 bits apart there, so the scan reads the front half of everything and the
-// back half only of the rare blocks whose front half passes.
+// The linear scan keeps the first halves of the hashes (words 0 and 1) in blocks of kLanes,
+// word-major: word 0 of 8 hashes, then their word 1, 128 contiguous bytes. A stored hash within
+// distance d of a query is within d on its first 128 bits too, and random hashes are about 64
+// bits apart there, so the scan reads only these halves (half the memory traffic of the whole
+// hashes) and checks the rare hashes whose half passes in full.
 constexpr int kLanes = 8;
 constexpr int kBlockWords = 2 * kLanes;  // words per block in each half
 
@@ -36,8 +36,8 @@ inline uint32_t Substring(const PdqHash& hash, int substring_idx) {
 
 using QueryWords = std::array<std::array<uint64_t, 4>, kDihedralCount>;
 
-// Per block, a bit per lane whose front-half distance to some query hash is <= max_distance.
-// Appends (block, mask) pairs for the blocks with any.
+// Per block, a bit per lane whose first-half distance to some query hash is <= max_distance.
+// The scans append (block, lanes) for the blocks with any.
 struct Candidate {
   uint32_t block;
   uint32_t lanes;
@@ -63,8 +63,8 @@ void ScanPortable(const uint64_t* front, size_t blocks, const QueryWords& query,
 }
 
 __attribute__((target("avx2"))) void ScanAvx2(const uint64_t* front, size_t blocks,
-                                               const QueryWords& query, int query_count,
-                                               int max_distance, std::vector<Candidate>& out) {
+                                              const QueryWords& query, int query_count,
+                                              int max_distance, std::vector<Candidate>& out) {
   // Population counts by nibble lookup (vpshufb), summed per 64-bit lane by vpsadbw.
   const __m256i lookup = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1,
                                           2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
@@ -73,8 +73,8 @@ __attribute__((target("avx2"))) void ScanAvx2(const uint64_t* front, size_t bloc
   const __m256i limit = _mm256_set1_epi64x(max_distance);
   auto byte_counts = [&](__m256i value) __attribute__((target("avx2"))) {
     const __m256i low = _mm256_shuffle_epi8(lookup, _mm256_and_si256(value, low_nibbles));
-    const __m256i high = _mm256_shuffle_epi8(
-        lookup, _mm256_and_si256(_mm256_srli_epi16(value, 4), low_nibbles));
+    const __m256i high =
+        _mm256_shuffle_epi8(lookup, _mm256_and_si256(_mm256_srli_epi16(value, 4), low_nibbles));
     return _mm256_add_epi8(low, high);
   };
   __m256i query0[kDihedralCount], query1[kDihedralCount];
@@ -90,14 +90,14 @@ __attribute__((target("avx2"))) void ScanAvx2(const uint64_t* front, size_t bloc
     const __m256i word1b = _mm256_load_si256(reinterpret_cast<const __m256i*>(words + 12));
     __m256i best_a = _mm256_set1_epi64x(255), best_b = best_a;
     for (int query_idx = 0; query_idx < query_count; ++query_idx) {
-      const __m256i count_a = _mm256_sad_epu8(
-          _mm256_add_epi8(byte_counts(_mm256_xor_si256(word0a, query0[query_idx])),
-                          byte_counts(_mm256_xor_si256(word1a, query1[query_idx]))),
-          zero);
-      const __m256i count_b = _mm256_sad_epu8(
-          _mm256_add_epi8(byte_counts(_mm256_xor_si256(word0b, query0[query_idx])),
-                          byte_counts(_mm256_xor_si256(word1b, query1[query_idx]))),
-          zero);
+      const __m256i count_a =
+          _mm256_sad_epu8(_mm256_add_epi8(byte_counts(_mm256_xor_si256(word0a, query0[query_idx])),
+                                          byte_counts(_mm256_xor_si256(word1a, query1[query_idx]))),
+                          zero);
+      const __m256i count_b =
+          _mm256_sad_epu8(_mm256_add_epi8(byte_counts(_mm256_xor_si256(word0b, query0[query_idx])),
+                                          byte_counts(_mm256_xor_si256(word1b, query1[query_idx]))),
+                          zero);
       // The counts fit in the low 32 bits of each lane, whose high half is zero.
       best_a = _mm256_min_epu32(best_a, count_a);
       best_b = _mm256_min_epu32(best_b, count_b);
@@ -214,7 +214,7 @@ struct AlignedWords {
 struct PdqIndex::Impl {
   std::vector<PdqHash> hashes;  // in order of Add
   std::vector<int64_t> ids;
-  AlignedWords front, back;     // the scan's blocks (see kLanes)
+  AlignedWords front;  // the scan's blocks of first halves (see kLanes)
   bool built = false;
   // Multi-index tables: for substring s, the indices of the hashes whose substring s is v are
   // entries[s][offsets[s][v] .. offsets[s][v + 1]).
@@ -265,10 +265,9 @@ struct PdqIndex::Impl {
     // Pigeonhole: 16 substrings sharing at most max_distance differing bits leave one substring
     // with at most floor(max_distance / 16) of them.
     const int radius = max_distance / kSubstrings;
-    // First the candidates of every bucket (sequential reads of the tables), then their full
-    // hashes (CheckCandidates).
-    // The buckets to visit, as (substring << 16 | key, query hash); the tables are random reads
-    // too, so each stage prefetches what the next one reads.
+    // Three stages, each prefetching what the next one reads at random: the buckets to visit
+    // (substring << 16 | key, query hash), their ranges of entries, the candidates those list;
+    // then CheckCandidates compares the candidates' hashes in full.
     thread_local std::vector<std::pair<uint32_t, uint32_t>> buckets;
     struct Range {
       uint32_t substring_idx, query_idx, begin, end;
@@ -308,54 +307,53 @@ struct PdqIndex::Impl {
         candidates.push_back(entry[at] << 3 | range.query_idx);
       }
     }
-    CheckCandidates(hashes.data(), candidates.data(), candidates.size(), query, max_distance,
-                    hits);
+    CheckCandidates(hashes.data(), candidates.data(), candidates.size(), query, max_distance, hits);
   }
 
   void Run(const QueryWords& query, int query_count, int max_distance,
            std::vector<PdqMatch>& matches, PdqScan strategy, std::optional<Isa> isa) const {
     const Impl& impl = *this;
-  if (max_distance < 0 || impl.hashes.empty()) return;
-  max_distance = std::min(max_distance, 256);
-  if (strategy == PdqScan::kAuto) {
-    strategy = max_distance / kSubstrings <= kMaxMultiIndexRadius &&
-                       impl.hashes.size() >= kMultiIndexMinSize
-                   ? PdqScan::kMultiIndex
-                   : PdqScan::kLinear;
+    if (max_distance < 0 || impl.hashes.empty()) return;
+    max_distance = std::min(max_distance, 256);
+    if (strategy == PdqScan::kAuto) {
+      strategy = max_distance / kSubstrings <= kMaxMultiIndexRadius &&
+                         impl.hashes.size() >= kMultiIndexMinSize
+                     ? PdqScan::kMultiIndex
+                     : PdqScan::kLinear;
+    }
+    // Tables that are missing or stale (an Add after Build) cannot be used.
+    if (strategy == PdqScan::kMultiIndex &&
+        (!impl.built || max_distance / kSubstrings > kMaxMultiIndexRadius ||
+         impl.hashes.size() >= kMultiIndexMaxSize)) {
+      strategy = PdqScan::kLinear;
+    }
+    thread_local std::vector<Hit> hits;
+    hits.clear();
+    if (strategy == PdqScan::kMultiIndex) {
+      impl.MultiIndex(query, query_count, max_distance, hits);
+    } else {
+      impl.Scan(isa.value_or(CpuIsa()), query, query_count, max_distance, hits);
+    }
+    // One match per id: its smallest distance, then its first dihedral.
+    std::sort(hits.begin(), hits.end(), [&](const Hit& left, const Hit& right) {
+      const int64_t left_id = impl.ids[left.index], right_id = impl.ids[right.index];
+      if (left_id != right_id) return left_id < right_id;
+      if (left.distance != right.distance) return left.distance < right.distance;
+      return left.dihedral < right.dihedral;
+    });
+    const size_t first = matches.size();
+    for (size_t hit_idx = 0; hit_idx < hits.size(); ++hit_idx) {
+      const Hit& hit = hits[hit_idx];
+      const int64_t id = impl.ids[hit.index];
+      if (matches.size() > first && matches.back().id == id) continue;
+      matches.push_back({id, hit.distance, hit.dihedral});
+    }
+    std::sort(matches.begin() + static_cast<std::ptrdiff_t>(first), matches.end(),
+              [](const PdqMatch& left, const PdqMatch& right) {
+                if (left.distance != right.distance) return left.distance < right.distance;
+                return left.id < right.id;
+              });
   }
-  // Tables that are missing or stale (an Add after Build) cannot be used.
-  if (strategy == PdqScan::kMultiIndex &&
-      (!impl.built || max_distance / kSubstrings > kMaxMultiIndexRadius ||
-       impl.hashes.size() >= kMultiIndexMaxSize)) {
-    strategy = PdqScan::kLinear;
-  }
-  thread_local std::vector<Hit> hits;
-  hits.clear();
-  if (strategy == PdqScan::kMultiIndex) {
-    impl.MultiIndex(query, query_count, max_distance, hits);
-  } else {
-    impl.Scan(isa.value_or(CpuIsa()), query, query_count, max_distance, hits);
-  }
-  // One match per id: its smallest distance, then its first dihedral.
-  std::sort(hits.begin(), hits.end(), [&](const Hit& left, const Hit& right) {
-    const int64_t left_id = impl.ids[left.index], right_id = impl.ids[right.index];
-    if (left_id != right_id) return left_id < right_id;
-    if (left.distance != right.distance) return left.distance < right.distance;
-    return left.dihedral < right.dihedral;
-  });
-  const size_t first = matches.size();
-  for (size_t hit_idx = 0; hit_idx < hits.size(); ++hit_idx) {
-    const Hit& hit = hits[hit_idx];
-    const int64_t id = impl.ids[hit.index];
-    if (matches.size() > first && matches.back().id == id) continue;
-    matches.push_back({id, hit.distance, hit.dihedral});
-  }
-  std::sort(matches.begin() + static_cast<std::ptrdiff_t>(first), matches.end(),
-            [](const PdqMatch& left, const PdqMatch& right) {
-              if (left.distance != right.distance) return left.distance < right.distance;
-              return left.id < right.id;
-            });
-}
 };
 
 PdqIndex::PdqIndex() : impl_(std::make_unique<Impl>()) {}
@@ -368,7 +366,6 @@ void PdqIndex::Reserve(size_t count) {
   impl_->ids.reserve(count);
   const size_t words = (count + kLanes - 1) / kLanes * kBlockWords;
   impl_->front.Grow(words);
-  impl_->back.Grow(words);
 }
 
 void PdqIndex::Add(const PdqHash& hash, int64_t id) {
@@ -379,14 +376,11 @@ void PdqIndex::Add(const PdqHash& hash, int64_t id) {
   impl.built = false;
   if (index % kLanes == 0) {
     impl.front.AppendZeros(kBlockWords);
-    impl.back.AppendZeros(kBlockWords);
   }
   const size_t block_start = index / kLanes * kBlockWords;
   const size_t lane = index % kLanes;
   impl.front.data[block_start + lane] = hash.words[0];
   impl.front.data[block_start + kLanes + lane] = hash.words[1];
-  impl.back.data[block_start + lane] = hash.words[2];
-  impl.back.data[block_start + kLanes + lane] = hash.words[3];
 }
 
 void PdqIndex::Build() {
@@ -412,7 +406,8 @@ size_t PdqIndex::size() const { return impl_->hashes.size(); }
 void PdqIndex::Query(const std::array<PdqHash, kDihedralCount>& query, int max_distance,
                      std::vector<PdqMatch>& matches, PdqScan strategy) const {
   QueryWords words;
-  for (int dihedral = 0; dihedral < kDihedralCount; ++dihedral) words[dihedral] = query[dihedral].words;
+  for (int dihedral = 0; dihedral < kDihedralCount; ++dihedral)
+    words[dihedral] = query[dihedral].words;
   impl_->Run(words, kDihedralCount, max_distance, matches, strategy, std::nullopt);
 }
 
@@ -443,12 +438,12 @@ std::vector<std::string_view> PdqIndex::AvailableLinearScanIsas() {
 }
 
 void PdqIndex::QueryLinearWithIsa(std::string_view isa,
-                                  const std::array<PdqHash, kDihedralCount>& query,
-                                  int query_count, int max_distance,
-                                  std::vector<PdqMatch>& matches) const {
+                                  const std::array<PdqHash, kDihedralCount>& query, int query_count,
+                                  int max_distance, std::vector<PdqMatch>& matches) const {
   QueryWords words{};
   query_count = std::clamp(query_count, 1, kDihedralCount);
-  for (int dihedral = 0; dihedral < query_count; ++dihedral) words[dihedral] = query[dihedral].words;
+  for (int dihedral = 0; dihedral < query_count; ++dihedral)
+    words[dihedral] = query[dihedral].words;
   Isa chosen = Isa::kPortable;
   if (isa == "avx2") chosen = Isa::kAvx2;
   if (isa == "avx512") chosen = Isa::kAvx512;

@@ -69,8 +69,7 @@ class PdqIndex {
   // one available.
   static std::vector<std::string_view> AvailableLinearScanIsas();
   void QueryLinearWithIsa(std::string_view isa, const std::array<PdqHash, kDihedralCount>& query,
-                          int query_count, int max_distance,
-                          std::vector<PdqMatch>& matches) const;
+                          int query_count, int max_distance, std::vector<PdqMatch>& matches) const;
 
  private:
   struct Impl;

@@ -23,13 +23,9 @@ PdqHash FlipBits(PdqHash hash, int count, std::mt19937_64& random) {
   std::vector<int> bits(256);
   for (int bit = 0; bit < 256; ++bit) bits[bit] = bit;
   std::shuffle(bits.begin(), bits.end(), random);
-  for (int flip = 0; flip < count; ++flip) hash.words[bits[flip] / 64] ^= uint64_t{1} << (bits[flip] % 64);
+  for (int flip = 0; flip < count; ++flip)
+    hash.words[bits[flip] / 64] ^= uint64_t{1} << (bits[flip] % 64);
   return hash;
-}
-
-void PrintTo(const PdqMatch& match, std::ostream* out) {
-  *out << "{id " << match.id << ", distance " << match.distance << ", dihedral " << match.dihedral
-       << "}";
 }
 
 // The oracle: every stored hash against every query hash.
@@ -71,7 +67,8 @@ class PdqIndexTest : public ::testing::Test {
     for (int query_idx = 0; query_idx < query_count; ++query_idx) {
       Query query;
       for (PdqHash& hash : query) hash = RandomHash(random);
-      for (int distance : {0, 1, 2, 5, 10, 15, 16, 17, 20, 30, 31, 32, 33, 40, 47, 48, 60, 64, 70}) {
+      for (int distance :
+           {0, 1, 2, 5, 10, 15, 16, 17, 20, 30, 31, 32, 33, 40, 47, 48, 60, 64, 70}) {
         const int dihedral = static_cast<int>(random() % kDihedralCount);
         const int64_t id = distance == 31 ? next_id - 1 : next_id++;  // 31 shares the 30's id
         stored_.push_back({FlipBits(query[dihedral], distance, random), id});
@@ -97,15 +94,16 @@ TEST_F(PdqIndexTest, EveryStrategyAndInstructionSetEqualsBruteForce) {
   for (const Query& query : queries_) {
     for (int max_distance : kDistances) {
       for (int query_count : {1, kDihedralCount}) {
-        const std::vector<PdqMatch> expected = BruteForce(stored_, query, query_count, max_distance);
+        const std::vector<PdqMatch> expected =
+            BruteForce(stored_, query, query_count, max_distance);
         if (max_distance >= 31 && query_count == kDihedralCount) {
           EXPECT_FALSE(expected.empty());
         }
         for (std::string_view isa : PdqIndex::AvailableLinearScanIsas()) {
           std::vector<PdqMatch> got;
           index_.QueryLinearWithIsa(isa, query, query_count, max_distance, got);
-          ASSERT_EQ(got, expected) << isa << " distance " << max_distance << " queries "
-                                   << query_count;
+          ASSERT_EQ(got, expected)
+              << isa << " distance " << max_distance << " queries " << query_count;
         }
         for (PdqScan strategy : {PdqScan::kAuto, PdqScan::kLinear, PdqScan::kMultiIndex}) {
           std::vector<PdqMatch> got;

@@ -38,9 +38,7 @@ void WriteFile(const std::string& path, std::string_view bytes) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-std::string Reason(const absl::Status& status) {
-  return base::StatusReason(status).value_or("");
-}
+std::string Reason(const absl::Status& status) { return base::StatusReason(status).value_or(""); }
 
 struct Expected {
   std::string file, hex;
@@ -146,8 +144,8 @@ TEST(PdqHasherTest, DihedralHashesEqualTheReference) {
     EXPECT_EQ(result->dihedral[0], result->hash);
     for (int transform = 0; transform < kDihedralCount; ++transform) {
       const int distance = result->dihedral[transform].Distance(Hex(expected[transform]));
-      std::cout << (options.jpeg_fast_min_side == 0 ? "exact" : "fast") << " dihedral "
-                << transform << " distance " << distance << "\n";
+      std::cout << (options.jpeg_fast_min_side == 0 ? "exact" : "fast") << " dihedral " << transform
+                << " distance " << distance << "\n";
       if (options.jpeg_fast_min_side == 0) {
         EXPECT_EQ(result->dihedral[transform].ToHex(), expected[transform]) << transform;
       } else {
@@ -162,9 +160,9 @@ TEST(PdqHasherTest, TransformedImagesMatchTheOriginalsDihedrals) {
   PdqHasher hasher(ExactOptions());
   absl::StatusOr<PdqResult> original = hasher.HashFile(kTestData + "/dih/bridge-1-original.jpg");
   ASSERT_TRUE(original.ok());
-  const char* files[] = {"bridge-1-original.jpg",  "bridge-2-rotate-90.jpg",
-                         "bridge-3-rotate-180.jpg", "bridge-4-rotate-270.jpg",
-                         "bridge-5-flipx.jpg",      "bridge-6-flipy.jpg",
+  const char* files[] = {"bridge-1-original.jpg",    "bridge-2-rotate-90.jpg",
+                         "bridge-3-rotate-180.jpg",  "bridge-4-rotate-270.jpg",
+                         "bridge-5-flipx.jpg",       "bridge-6-flipy.jpg",
                          "bridge-7-flip-plus-1.jpg", "bridge-8-flip-minus-1.jpg"};
   for (int transform = 0; transform < kDihedralCount; ++transform) {
     absl::StatusOr<PdqResult> result = hasher.HashFile(kTestData + "/dih/" + files[transform]);
@@ -206,9 +204,9 @@ TEST(PdqHasherTest, EmptyAndRandomInputsAreRefused) {
     std::string bytes(1 + random() % 2000, '\0');
     for (char& byte : bytes) byte = static_cast<char>(random());
     // Half of them with a real signature in front, so the decoders get to see the garbage.
-    static const std::string_view kSignatures[] = {
-        std::string_view("\xff\xd8\xff\xe0", 4), std::string_view("\x89PNG\r\n\x1a\n", 8),
-        std::string_view("RIFF\x10\0\0\0WEBPVP8 ", 16)};
+    static const std::string_view kSignatures[] = {std::string_view("\xff\xd8\xff\xe0", 4),
+                                                   std::string_view("\x89PNG\r\n\x1a\n", 8),
+                                                   std::string_view("RIFF\x10\0\0\0WEBPVP8 ", 16)};
     if (trial % 2 == 0) bytes.replace(0, 0, kSignatures[trial / 2 % 3]);
     result = hasher.HashBytes(bytes);
     ASSERT_FALSE(result.ok()) << trial;
@@ -329,8 +327,9 @@ std::string WithExifOrientation(std::string jpeg, int orientation) {
 TEST_F(PdqGeneratedTest, AllEightExifOrientationsAreApplied) {
   const PdqResult upright = Hash("base.jpg", ExactOptions());
   // What each orientation tag undoes: the stored image is the upright one transformed by this.
-  const char* stored_as[] = {"", "", "-flop", "-rotate 180", "-flip", "-transpose",
-                             "-rotate 270", "-transverse", "-rotate 90"};
+  const char* stored_as[] = {"",          "",           "-flop",       "-rotate 180",
+                             "-flip",     "-transpose", "-rotate 270", "-transverse",
+                             "-rotate 90"};
   for (int orientation = 1; orientation <= 8; ++orientation) {
     const std::string raw = "raw" + std::to_string(orientation) + ".jpg";
     Run(std::string(kConvert) + " " + Path("base.png") + " " + stored_as[orientation] +

@@ -1,13 +1,13 @@
 #include "detect/internal/image_decode.h"
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstdio>
-#include <algorithm>
 #include <cstring>
 
 // clang-format off: jpeglib.h needs stdio.h first.
-#include <jpeglib.h>
 #include <jerror.h>
+#include <jpeglib.h>
 // clang-format on
 #include <libexif/exif-data.h>
 #include <png.h>
@@ -32,17 +32,16 @@ inline float Luma(float red, float green, float blue) {
 }
 
 absl::Status Unreadable(std::string_view why) {
-  return base::WithReason(absl::InvalidArgumentError(std::string("image unreadable: ") +
-                                                     std::string(why)),
-                          "image_unreadable");
+  return base::WithReason(
+      absl::InvalidArgumentError(std::string("image unreadable: ") + std::string(why)),
+      "image_unreadable");
 }
 
 absl::Status TooLarge(uint64_t width, uint64_t height, uint64_t max_pixels) {
-  return base::WithReason(
-      absl::InvalidArgumentError("image too large: " + std::to_string(width) + "x" +
-                                 std::to_string(height) + " is over " +
-                                 std::to_string(max_pixels) + " pixels"),
-      "image_too_large");
+  return base::WithReason(absl::InvalidArgumentError("image too large: " + std::to_string(width) +
+                                                     "x" + std::to_string(height) + " is over " +
+                                                     std::to_string(max_pixels) + " pixels"),
+                          "image_too_large");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,8 +309,8 @@ void RowToLuma(const uint8_t* in, int channels, int width, float* luma) {
         }
         const float alpha = pixel[3] / 255.0f;
         const float white = 255.0f * (1.0f - alpha);
-        luma[x] = Luma(pixel[0] * alpha + white, pixel[1] * alpha + white,
-                       pixel[2] * alpha + white);
+        luma[x] =
+            Luma(pixel[0] * alpha + white, pixel[1] * alpha + white, pixel[2] * alpha + white);
       }
       break;
   }
@@ -363,7 +362,8 @@ PngOutcome DecodePngPixels(std::string_view bytes, const DecodeOptions& options,
     out.rows.resize(row_bytes);
     for (int y = 0; y < height; ++y) {
       png_read_row(png, out.rows.data(), nullptr);
-      RowToLuma(out.rows.data(), channels, width, out.pixels.data() + static_cast<size_t>(y) * width);
+      RowToLuma(out.rows.data(), channels, width,
+                out.pixels.data() + static_cast<size_t>(y) * width);
     }
   } else {
     // Interlaced: every pass touches every row, so the whole image is kept until the end.
@@ -415,12 +415,11 @@ absl::Status DecodeWebp(std::string_view bytes, const DecodeOptions& options, Lu
   const int channels = features.has_alpha ? 4 : 3;
   const size_t stride = static_cast<size_t>(features.width) * channels;
   out.rows.resize(stride * features.height);
-  const uint8_t* decoded =
-      channels == 4
-          ? WebPDecodeRGBAInto(data, bytes.size(), out.rows.data(), out.rows.size(),
-                               static_cast<int>(stride))
-          : WebPDecodeRGBInto(data, bytes.size(), out.rows.data(), out.rows.size(),
-                              static_cast<int>(stride));
+  const uint8_t* decoded = channels == 4
+                               ? WebPDecodeRGBAInto(data, bytes.size(), out.rows.data(),
+                                                    out.rows.size(), static_cast<int>(stride))
+                               : WebPDecodeRGBInto(data, bytes.size(), out.rows.data(),
+                                                   out.rows.size(), static_cast<int>(stride));
   if (decoded == nullptr) return Unreadable("corrupt or truncated WebP");
   out.width = out.image_width = features.width;
   out.height = out.image_height = features.height;

@@ -8,9 +8,9 @@
 namespace threathub::detect::internal {
 namespace {
 
-constexpr int kOut = 64;       // the decimated image is 64x64
-constexpr int kCoeffs = 16;    // the hash keeps 16x16 DCT coefficients
-constexpr int kRowLanes = 4;   // rows summed at once: independent chains hide the add latency
+constexpr int kOut = 64;      // the decimated image is 64x64
+constexpr int kCoeffs = 16;   // the hash keeps 16x16 DCT coefficients
+constexpr int kRowLanes = 4;  // rows summed at once: independent chains hide the add latency
 
 // The reference's window: "Round up ... we want half that window size per pass", i.e.
 // ceil(old / (2 * new)).
@@ -21,10 +21,10 @@ int WindowSize(int old_size) { return (old_size + 2 * kOut - 1) / (2 * kOut); }
 // with a running sum that adds the entering value and then subtracts the leaving one, in float,
 // and divides by the number of values in the window.
 struct BoxPhases {
-  int warm_up;  // values added before the first output
-  int growing;  // outputs while the window still grows
-  int full;     // outputs with a full window (add and subtract)
-  int draining; // outputs while the window shrinks
+  int warm_up;   // values added before the first output
+  int growing;   // outputs while the window still grows
+  int full;      // outputs with a full window (add and subtract)
+  int draining;  // outputs while the window shrinks
 };
 
 BoxPhases Phases(int length, int window) {
@@ -136,14 +136,14 @@ std::array<int, kOut> DecimationPoints(int size) {
 // The reference's 16x64 DCT matrix: row i is cos((pi / 128) (i + 1) (2j + 1)) scaled by
 // sqrt(2 / 64), the scale a float and the product computed in double.
 struct DctMatrix {
-  float rows[kCoeffs][kOut];       // D
-  float transposed[kOut][kCoeffs]; // D^T
+  float rows[kCoeffs][kOut];        // D
+  float transposed[kOut][kCoeffs];  // D^T
   DctMatrix() {
     const float scale = std::sqrt(2.0 / double{kOut});
     for (int i = 0; i < kCoeffs; ++i) {
       for (int j = 0; j < kOut; ++j) {
-        rows[i][j] = scale * std::cos((std::numbers::pi / 2.0 / double{kOut}) * (i + 1) *
-                                      (2 * j + 1));
+        rows[i][j] =
+            scale * std::cos((std::numbers::pi / 2.0 / double{kOut}) * (i + 1) * (2 * j + 1));
         transposed[j][i] = rows[i][j];
       }
     }
