@@ -186,8 +186,14 @@ std::string Fill(std::string_view pattern, std::initializer_list<std::string_vie
     if (pattern[index] == '{' && index + 2 < pattern.size() && pattern[index + 2] == '}' &&
         pattern[index + 1] >= '0' && pattern[index + 1] <= '9') {
       size_t arg = static_cast<size_t>(pattern[index + 1] - '0');
-      if (arg < args.size()) out += *(args.begin() + arg);
+      std::string_view value = arg < args.size() ? *(args.begin() + arg) : std::string_view();
+      out += value;
       index += 2;
+      // "TikTok Pte. Ltd." at the end of a sentence takes no second full stop.
+      if (!value.empty() && value.back() == '.' && index + 1 < pattern.size() &&
+          pattern[index + 1] == '.') {
+        ++index;
+      }
     } else {
       out += pattern[index];
     }
