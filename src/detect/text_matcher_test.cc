@@ -180,6 +180,18 @@ TEST(TextMatcherTest, CompactHitCountsOnlyWhereLettersWereSpelledApart) {
   EXPECT_EQ(hits[0].indicator_id, 7);
 }
 
+TEST(TextMatcherTest, OneByteLetterCodeNeverMatchesInsideALongerCharacter) {
+  // "в" is 0xE2 in the matcher's byte code, the lead byte of "—" (E2 80 94) in UTF-8.
+  auto matcher = MustCompile({{.id = 1, .pattern = "слов"}, {.id = 2, .pattern = "в"}});
+  EXPECT_THAT(Highlights(*matcher, "сло— и —"), IsEmpty());
+  EXPECT_THAT(Highlights(*matcher, "слов—"), ElementsAre("слов", "в"));
+}
+
+TEST(TextMatcherTest, SymbolIndicatorsMatchInTheFullChannel) {
+  auto matcher = MustCompile({{.id = 1, .pattern = "💣"}, {.id = 2, .pattern = "💣 бомба"}});
+  EXPECT_THAT(Highlights(*matcher, "вот 💣 бомба!"), ElementsAre("💣", "💣 бомба"));
+}
+
 TEST(TextMatcherTest, PhrasesMatchAcrossWhiteSpaceAndSpelledOut) {
   auto matcher =
       MustCompile({{.id = 2, .kind = IndicatorKind::kPhrase, .pattern = "Взорвать школу"}});
