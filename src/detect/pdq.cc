@@ -157,6 +157,12 @@ absl::StatusOr<PdqResult> PdqHasher::HashFile(const std::string& path) {
     ::close(fd);
     return FileError(path, error);
   }
+  if (!S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return base::WithReason(
+        absl::InvalidArgumentError("image unreadable: " + path + " is not a regular file"),
+        "image_unreadable");
+  }
   const uint64_t size = static_cast<uint64_t>(info.st_size);
   if (size > options_.max_file_bytes) {
     ::close(fd);

@@ -10,11 +10,17 @@
 //   std::string hex = result.hash.ToHex();       // 64 hex digits
 //   int distance = result.hash.Distance(other);  // Hamming distance, 0..256
 //
-// Errors: kInvalidArgument with reason "image_unreadable" (corrupt, truncated, not an image),
-// "image_too_large" (over max_pixels or max_file_bytes), "image_empty" (zero bytes); HashFile
-// also kNotFound / kPermissionDenied / kInternal for a file it cannot open or read. Never
-// throws; a hash of one image allocates nothing once the hasher's buffers have grown to its
-// size. Images smaller than 5 pixels on a side hash to zero with quality 0, as in the reference.
+// As in the reference pipeline (pdq/cpp/io/pdqio.cpp), an image with a side over 512 pixels is
+// first resized to 512x512 by nearest neighbour. With jpeg_fast_min_side = 0 the hashes and
+// qualities equal the reference's bit for bit (tested on ../shared/testdata/pdq); the default
+// fast JPEG decode stays within a few bits of them.
+//
+// Errors: kInvalidArgument with reason "image_unreadable" (corrupt, truncated, not an image, not
+// a regular file), "image_too_large" (over max_pixels or max_file_bytes), "image_empty" (zero
+// bytes); HashFile also kNotFound / kPermissionDenied / kInternal for a file it cannot open or
+// read. Never throws. The hasher's own buffers are reused from image to image (the decoders
+// allocate their working memory per image). Images smaller than 5 pixels on a side hash to zero
+// with quality 0, as in the reference.
 #pragma once
 
 #include <array>

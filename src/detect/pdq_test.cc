@@ -220,6 +220,13 @@ TEST(PdqHasherTest, MissingFileIsNotFound) {
   EXPECT_EQ(hasher.HashFile("/nonexistent/x.jpg").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST(PdqHasherTest, DirectoryIsUnreadable) {
+  PdqHasher hasher({});
+  absl::StatusOr<PdqResult> result = hasher.HashFile(kTestData);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Reason(result.status()), "image_unreadable");
+}
+
 TEST(PdqHasherTest, FileOverTheByteCapIsRefusedUnread) {
   PdqOptions options;
   options.max_file_bytes = 1000;
