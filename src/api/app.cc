@@ -40,6 +40,14 @@ collect::CollectOptions CollectOptionsFrom(const base::Config& config) {
   return options;
 }
 
+detect::DetectOptions DetectOptionsFrom(const base::Config& config) {
+  detect::DetectOptions options;
+  options.rescan_days = static_cast<int>(config.detect_rescan_days);
+  options.flood_per_hour = static_cast<int>(config.detect_flood_per_hour);
+  options.max_image_pixels = static_cast<uint64_t>(config.detect_max_image_pixels);
+  return options;
+}
+
 auth::SessionPolicy PolicyFrom(const base::Config& config) {
   auth::SessionPolicy policy;
   policy.idle_timeout = config.session_idle_seconds > 0 ? config.session_idle_seconds * 1000
@@ -67,6 +75,9 @@ void App::StartBackgroundJobs() {
   // Feed pollers, the stopping of sources whose mandate ended, the purge: a thread of their own
   // (a poll may wait on a slow site for its whole timeout).
   collect_->StartBackground();
+  // The detection scanner: new collected items, rescans after list changes (its own thread: a
+  // batch of images may take seconds to hash).
+  detect_->StartBackground();
   background_ = std::thread([this] {
     absl::MutexLock lock(&background_mutex_);
     while (!background_mutex_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1))) {
@@ -112,9 +123,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
   app->collect_ = std::make_unique<collect::CollectService>(
       *app->database_, *app->trail_, *app->ledger_, *app->mandates_, *app->evidence_, *app->blobs_,
       clock, CollectOptionsFrom(config));
+  app->detect_ = std::make_unique<detect::DetectService>(
+      *app->database_, *app->trail_, *app->cases_, *app->mandates_, *app->collect_, *app->blobs_,
+      clock, DetectOptionsFrom(config));
   app->services_ = std::make_unique<Services>(
       Services{app->config_, clock, *app->database_, *app->trail_, *app->sessions_, *app->org_,
-               *app->cases_, *app->ledger_, *app->evidence_, *app->mandates_, *app->collect_});
+               *app->cases_, *app->ledger_, *app->evidence_, *app->mandates_, *app->collect_,
+               *app->detect_});
   AddAuthRoutes(app->router_, *app->services_);
   AddOrgRoutes(app->router_, *app->services_);
   AddAuditRoutes(app->router_, *app->services_);
@@ -123,6 +138,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
   AddEvidenceRoutes(app->router_, *app->services_);
   AddMandateRoutes(app->router_, *app->services_);
   AddCollectRoutes(app->router_, *app->services_);
+  AddDetectRoutes(app->router_, *app->services_);
   http::DispatcherOptions options;
   options.web_root = config.web_root;
   options.max_json_body_bytes = config.max_json_body_bytes;

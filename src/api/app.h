@@ -36,6 +36,9 @@ class App {
   // One demo case of the investigator's, shared with the prosecutor, with one evidence item
   // (when the investigator has no case yet).
   absl::Status SeedDemoCase();
+  // A demo indicator list (Russian and Kazakh terms), an allow list and a PDQ bank holding the
+  // test bridge photo's hash (label "demo"), made by the demo analyst when there are no lists.
+  absl::Status SeedDemoDetection();
 
   http::Router& router() { return router_; }
   http::Dispatcher& dispatcher() { return *dispatcher_; }
@@ -49,6 +52,7 @@ class App {
   evidence::EvidenceService& evidence() { return *evidence_; }
   mandates::MandateService& mandates() { return *mandates_; }
   collect::CollectService& collect() { return *collect_; }
+  detect::DetectService& detect() { return *detect_; }
   vault::BlobStore& blobs() { return *blobs_; }
 
   // Starts the periodic jobs of a serving instance (ledger checkpoints); they stop with App.
@@ -71,6 +75,8 @@ class App {
   std::unique_ptr<mandates::MandateService> mandates_;
   // Declared after what it uses: its poller thread stops (in its destructor) before they go.
   std::unique_ptr<collect::CollectService> collect_;
+  // After collect: its scanner thread stops before what it reads.
+  std::unique_ptr<detect::DetectService> detect_;
   // Signs ledger checkpoints while the server runs (StartBackgroundJobs).
   std::thread background_;
   absl::Mutex background_mutex_;
@@ -86,5 +92,6 @@ absl::StatusOr<std::unique_ptr<store::Database>> OpenConfiguredDatabase(const ba
 auth::SessionPolicy PolicyFrom(const base::Config& config);
 evidence::EvidenceOptions EvidenceOptionsFrom(const base::Config& config);
 collect::CollectOptions CollectOptionsFrom(const base::Config& config);
+detect::DetectOptions DetectOptionsFrom(const base::Config& config);
 
 }  // namespace threathub::api

@@ -97,6 +97,45 @@ absl::Status App::SeedDemoCase() {
   return evidence_->Ingest(investigator, evidence_origin, opened.id, metadata, put).status();
 }
 
+absl::Status App::SeedDemoDetection() {
+  ASSIGN_OR_RETURN(std::vector<detect::IndicatorList> lists, detect_->ListLists());
+  if (!lists.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auth::Principal analyst, sessions_->PrincipalForUser("analyst"));
+  detect::Origin origin{"demo-seed", ""};
+  ASSIGN_OR_RETURN(detect::IndicatorList list,
+                   detect_->CreateList(analyst, origin,
+                                       {.name = "Демо: экстремизм",
+                                        .description = "Пример списка индикаторов (рус., каз.)"}));
+  constexpr std::string_view kCsv =
+      "kind,pattern,language,category,severity,notes\n"
+      "term,террор,ru,terrorism,high,\n"
+      "term,теракт,ru,terrorism,critical,\n"
+      "term,джихад,ru,extremism,high,\n"
+      "phrase,священная война,ru,extremism,high,\n"
+      "term,лаңкес,kk,terrorism,high,террорист (каз.)\n"
+      "term,жиһад,kk,extremism,high,\n"
+      "regex,взрывчатк[аиу],ru,explosives,critical,\n";
+  RETURN_IF_ERROR(detect_
+                      ->ImportIndicators(analyst, origin, list.id, kCsv,
+                                         detect::IndicatorFormat::kCsv, {})
+                      .status());
+  ASSIGN_OR_RETURN(detect::IndicatorList allow,
+                   detect_->CreateList(analyst, origin,
+                                       {.name = "Демо: исключения", .kind = "allow"}));
+  RETURN_IF_ERROR(detect_
+                      ->AddIndicator(analyst, origin, allow.id,
+                                     {.kind = "term", .pattern = "антитеррористический"})
+                      .status());
+  ASSIGN_OR_RETURN(detect::Bank bank,
+                   detect_->CreateBank(analyst, origin,
+                                       {.name = "Демо: PDQ", .algorithm = "pdq",
+                                        .labels = {"demo"}}));
+  return detect_
+      ->ImportHashes(analyst, origin, bank.id,
+                     "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22 demo\n")
+      .status();
+}
+
 absl::StatusOr<std::vector<DemoAccount>> App::SeedDemo() {
   auth::Actor actor = auth::Actor::CommandLine();
   actor.name = "demo-seed";
@@ -139,6 +178,7 @@ absl::StatusOr<std::vector<DemoAccount>> App::SeedDemo() {
             .status());
   }
   RETURN_IF_ERROR(SeedDemoCase());
+  RETURN_IF_ERROR(SeedDemoDetection());
   return accounts;
 }
 

@@ -8,6 +8,7 @@
 #include "base/config.h"
 #include "cases/cases.h"
 #include "collect/collect.h"
+#include "detect/detect.h"
 #include "evidence/evidence.h"
 #include "http/json.h"
 #include "http/router.h"
@@ -29,6 +30,7 @@ struct Services {
   evidence::EvidenceService& evidence;
   mandates::MandateService& mandates;
   collect::CollectService& collect;
+  detect::DetectService& detect;
 };
 
 // Each module's routes; app.cc calls them all.
@@ -40,6 +42,7 @@ void AddLedgerRoutes(http::Router& router, Services& services);
 void AddEvidenceRoutes(http::Router& router, Services& services);
 void AddMandateRoutes(http::Router& router, Services& services);
 void AddCollectRoutes(http::Router& router, Services& services);
+void AddDetectRoutes(http::Router& router, Services& services);
 
 // An evidence item as the evidence routes render it (evidence_api.cc), for other modules' routes
 // that make one (promotion of a collected item).

@@ -84,6 +84,11 @@ const std::vector<std::pair<std::string, Setter>>& Setters() {
       {"evidence_verify_hours",
        IntField("evidence_verify_hours", &Config::evidence_verify_hours, 1)},
       {"ewf_helper", StringField(&Config::ewf_helper)},
+      {"detect_rescan_days", IntField("detect_rescan_days", &Config::detect_rescan_days, 1)},
+      {"detect_flood_per_hour",
+       IntField("detect_flood_per_hour", &Config::detect_flood_per_hour, 1)},
+      {"detect_max_image_pixels",
+       IntField("detect_max_image_pixels", &Config::detect_max_image_pixels, 1)},
       {"argon2_ops", IntField("argon2_ops", &Config::argon2_ops, 1)},
       {"argon2_memory_bytes", IntField("argon2_memory_bytes", &Config::argon2_memory_bytes, 8192)},
   };

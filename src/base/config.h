@@ -48,6 +48,12 @@ struct Config {
   // program that reads E01 images in a child process (empty: this program itself).
   int64_t evidence_verify_hours = 168;
   std::string ewf_helper;
+  // Detection: how many days of collected items are scanned again when lists or banks change;
+  // alerts of one bank hash within an hour above which the hash is quarantined; the largest
+  // image (pixels) hashed with PDQ.
+  int64_t detect_rescan_days = 30;
+  int64_t detect_flood_per_hour = 50;
+  int64_t detect_max_image_pixels = 100'000'000;
   // Argon2id cost (libsodium opslimit / memlimit in bytes).
   int64_t argon2_ops = 2;
   int64_t argon2_memory_bytes = 64 << 20;

@@ -27,6 +27,14 @@ std::function<absl::Status()> AddEvidenceCommands(
 std::function<absl::Status()> AddCollectCommands(
     CLI::App& group, std::function<absl::StatusOr<base::Config>()> load_config);
 
+// Adds the detect subcommands (rescan, status).
+std::function<absl::Status()> AddDetectCommands(
+    CLI::App& group, std::function<absl::StatusOr<base::Config>()> load_config);
+
+// `scan --indicators FILE [--banks FILE...] PATH...`: detection on files alone, with no
+// configuration or database (detect_commands.cc says what it prints).
+std::function<absl::Status()> AddScanCommand(CLI::App& command);
+
 // `internal ...`: helpers the server runs in child processes (ewf-report).
 std::function<absl::Status()> AddInternalCommands(CLI::App& group);
 

@@ -124,6 +124,8 @@ int Main(int argc, char** argv) {
   std::function<absl::Status()> run_ledger;
   std::function<absl::Status()> run_evidence;
   std::function<absl::Status()> run_collect;
+  std::function<absl::Status()> run_detect;
+  std::function<absl::Status()> run_scan;
   std::function<absl::Status()> run_internal;
   std::function<absl::Status()> run_verify_bundle;
 
@@ -173,6 +175,15 @@ int Main(int argc, char** argv) {
          run_collect = AddCollectCommands(command, [&] { return common.Load(); });
        },
        [&] { return run_collect(); }},
+      {"detect", "start a rescan of collected items, show the scanner's progress",
+       [&](CLI::App& command) {
+         common.AddTo(command);
+         run_detect = AddDetectCommands(command, [&] { return common.Load(); });
+       },
+       [&] { return run_detect(); }},
+      {"scan", "match indicator lists and hash lists against files, folders and JSON Lines",
+       [&](CLI::App& command) { run_scan = AddScanCommand(command); },
+       [&] { return run_scan(); }},
       {"internal", "helpers the server runs in child processes",
        [&](CLI::App& command) { run_internal = AddInternalCommands(command); },
        [&] { return run_internal(); }},

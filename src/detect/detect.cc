@@ -297,6 +297,7 @@ struct DetectService::Compiled {
     int64_t list_id = 0;
     int64_t list_version = 0;
     std::string severity;
+    bool allow = false;
   };
   struct BankIndex {
     int64_t id = 0;
@@ -1602,7 +1603,7 @@ absl::Status DetectService::RefreshMatchers(bool force) {
                                      .pattern = row.Text(2),
                                      .allow = row.Text(6) == "allow"});
       compiled->indicators[row.Int(0)] =
-          Compiled::IndicatorInfo{row.Int(4), row.Int(5), row.Text(3)};
+          Compiled::IndicatorInfo{row.Int(4), row.Int(5), row.Text(3), row.Text(6) == "allow"};
     }
     ASSIGN_OR_RETURN(store::Result bank_rows,
                      tx.Execute("SELECT id, algorithm, negative, threshold, quality_gate, version "
@@ -1732,7 +1733,8 @@ std::vector<DetectService::NewAlert> DetectService::ScanItems(const Compiled& co
       for (const TextHit& hit : hits) by_indicator[hit.indicator_id].push_back(&hit);
       for (const auto& [indicator_id, spans] : by_indicator) {
         auto info = compiled.indicators.find(indicator_id);
-        if (info == compiled.indicators.end()) continue;
+        // Allow entries only suppress (the matcher removes the hits they cover).
+        if (info == compiled.indicators.end() || info->second.allow) continue;
         NewAlert alert;
         alert.item_id = item.id;
         alert.mandate_id = item.mandate_id;
