@@ -102,9 +102,8 @@ absl::StatusOr<Provenance> ReadProvenance(const Fields& fields) {
 absl::StatusOr<AppliesTo> ReadAppliesTo(const Fields& entity) {
   const Json* value = entity.Get("applies_to");
   if (value == nullptr) return entity.Error("applies_to", "is missing");
-  ASSIGN_OR_RETURN(Fields fields,
-                   Fields::Of(*value, entity.FieldPath("applies_to"),
-                              {"default", "regions", "countries"}));
+  ASSIGN_OR_RETURN(Fields fields, Fields::Of(*value, entity.FieldPath("applies_to"),
+                                             {"default", "regions", "countries"}));
   AppliesTo rule;
   ASSIGN_OR_RETURN(rule.is_default, fields.Bool("default", false));
   ASSIGN_OR_RETURN(std::vector<std::string> regions, fields.Strings("regions", false));
@@ -184,9 +183,9 @@ absl::Status ReadEntities(const Fields& entry, Provider& provider) {
 }
 
 absl::Status ReadChannels(const Fields& entry, Provider& provider) {
-  ASSIGN_OR_RETURN(std::optional<Fields> group,
-                   Group(entry, "channels",
-                         {"entries", "source", "confidence", "checked", "to_check"}, false));
+  ASSIGN_OR_RETURN(
+      std::optional<Fields> group,
+      Group(entry, "channels", {"entries", "source", "confidence", "checked", "to_check"}, false));
   if (!group) return absl::OkStatus();
   ASSIGN_OR_RETURN(provider.channels_provenance, ReadProvenance(*group));
   ASSIGN_OR_RETURN(const Json* entries, group->Array("entries", true));
@@ -231,21 +230,20 @@ absl::Status ReadPreservation(const Fields& entry, Provider& provider) {
 }
 
 absl::Status ReadEmergency(const Fields& entry, Provider& provider) {
-  ASSIGN_OR_RETURN(std::optional<Fields> group,
-                   Group(entry, "emergency",
-                         {"criterion", "required_fields", "source", "confidence", "checked",
-                          "to_check"},
-                         false));
+  ASSIGN_OR_RETURN(std::optional<Fields> group, Group(entry, "emergency",
+                                                      {"criterion", "required_fields", "source",
+                                                       "confidence", "checked", "to_check"},
+                                                      false));
   if (!group) return absl::OkStatus();
   EmergencyRule rule;
   ASSIGN_OR_RETURN(rule.criterion, group->String("criterion", true));
   ASSIGN_OR_RETURN(const Json* fields_json, group->Array("required_fields", false));
   if (fields_json != nullptr) {
     for (size_t index = 0; index < fields_json->size(); ++index) {
-      ASSIGN_OR_RETURN(Fields fields,
-                       Fields::Of((*fields_json)[index],
-                                  base::StrCat(group->FieldPath("required_fields"), "[", index, "]"),
-                                  {"key", "text"}));
+      ASSIGN_OR_RETURN(Fields fields, Fields::Of((*fields_json)[index],
+                                                 base::StrCat(group->FieldPath("required_fields"),
+                                                              "[", index, "]"),
+                                                 {"key", "text"}));
       EmergencyField field;
       ASSIGN_OR_RETURN(field.key, fields.String("key", true));
       if (!ValidId(field.key)) return fields.Error("key", "must be lower-case [a-z0-9_-]");
@@ -316,9 +314,9 @@ absl::Status ReadCategories(const Fields& entry, Provider& provider) {
 
 absl::StatusOr<std::optional<Note>> ReadNote(const Fields& parent, std::string_view key,
                                              bool required) {
-  ASSIGN_OR_RETURN(std::optional<Fields> group,
-                   Group(parent, key, {"text", "source", "confidence", "checked", "to_check"},
-                         required));
+  ASSIGN_OR_RETURN(
+      std::optional<Fields> group,
+      Group(parent, key, {"text", "source", "confidence", "checked", "to_check"}, required));
   if (!group) return std::optional<Note>();
   Note note;
   ASSIGN_OR_RETURN(note.text, group->String("text", true));
@@ -336,11 +334,10 @@ absl::StatusOr<Provider> ReadProvider(const Json& value, std::string_view path_p
       label = base::StrCat(path_prefix, "[", id->get_ref<const std::string&>(), "]");
     }
   }
-  ASSIGN_OR_RETURN(Fields entry,
-                   Fields::Of(value, label,
-                              {"id", "names", "legal_entities", "channels", "preservation",
-                               "emergency", "requirements", "data_categories", "notes",
-                               "retention"}));
+  ASSIGN_OR_RETURN(Fields entry, Fields::Of(value, label,
+                                            {"id", "names", "legal_entities", "channels",
+                                             "preservation", "emergency", "requirements",
+                                             "data_categories", "notes", "retention"}));
   Provider provider;
   ASSIGN_OR_RETURN(provider.id, entry.String("id", true));
   if (!ValidId(provider.id)) return entry.Error("id", "must be 1-64 of [a-z0-9_-]");
@@ -382,10 +379,9 @@ absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view what) {
 }
 
 absl::StatusOr<LegalRule> ReadRule(const Json& value, size_t index) {
-  ASSIGN_OR_RETURN(Fields fields,
-                   Fields::Of(value, base::StrCat("legal_rules[", index, "]"),
-                              {"id", "text", "days", "extension_days", "hours", "source",
-                               "confidence", "checked", "to_check"}));
+  ASSIGN_OR_RETURN(Fields fields, Fields::Of(value, base::StrCat("legal_rules[", index, "]"),
+                                             {"id", "text", "days", "extension_days", "hours",
+                                              "source", "confidence", "checked", "to_check"}));
   LegalRule rule;
   ASSIGN_OR_RETURN(rule.id, fields.String("id", true));
   if (!ValidId(rule.id)) return fields.Error("id", "must be 1-64 of [a-z0-9_-]");
@@ -427,10 +423,10 @@ absl::StatusOr<RetentionPeriod> ReadRetention(const Json& value, size_t index) {
 absl::StatusOr<StatusFact> ReadStatusFact(const Fields& country, std::string_view key,
                                           std::initializer_list<std::string_view> statuses,
                                           bool required) {
-  ASSIGN_OR_RETURN(std::optional<Fields> group,
-                   Group(country, key,
-                         {"status", "text", "source", "confidence", "checked", "to_check"},
-                         required));
+  ASSIGN_OR_RETURN(
+      std::optional<Fields> group,
+      Group(country, key, {"status", "text", "source", "confidence", "checked", "to_check"},
+            required));
   if (!group) return StatusFact{};
   StatusFact fact;
   ASSIGN_OR_RETURN(fact.status, group->String("status", true));
@@ -456,11 +452,10 @@ absl::StatusOr<CountryProfile> ReadCountry(const Json& value, size_t index) {
       if (normalized.ok()) label = base::StrCat("countries[", *normalized, "]");
     }
   }
-  ASSIGN_OR_RETURN(Fields fields,
-                   Fields::Of(value, label,
-                              {"code", "name", "budapest", "un_cybercrime", "cis_2018",
-                               "cloud_act_agreement", "instruments", "central_authority",
-                               "contact_24_7", "languages"}));
+  ASSIGN_OR_RETURN(Fields fields, Fields::Of(value, label,
+                                             {"code", "name", "budapest", "un_cybercrime",
+                                              "cis_2018", "cloud_act_agreement", "instruments",
+                                              "central_authority", "contact_24_7", "languages"}));
   CountryProfile profile;
   ASSIGN_OR_RETURN(std::string code, fields.String("code", true));
   absl::StatusOr<std::string> normalized = NormalizeCountry(code);
@@ -469,23 +464,23 @@ absl::StatusOr<CountryProfile> ReadCountry(const Json& value, size_t index) {
   ASSIGN_OR_RETURN(profile.name, fields.String("name", true));
   ASSIGN_OR_RETURN(profile.budapest,
                    ReadStatusFact(fields, "budapest", {"party", "not_party", "unknown"}, true));
-  ASSIGN_OR_RETURN(profile.un_cybercrime,
-                   ReadStatusFact(fields, "un_cybercrime",
-                                  {"party", "signed", "in_preparation", "not_party", "unknown"},
-                                  true));
+  ASSIGN_OR_RETURN(
+      profile.un_cybercrime,
+      ReadStatusFact(fields, "un_cybercrime",
+                     {"party", "signed", "in_preparation", "not_party", "unknown"}, true));
   ASSIGN_OR_RETURN(profile.cis_2018,
                    ReadStatusFact(fields, "cis_2018", {"party", "not_member", "unknown"}, true));
   if (fields.Has("cloud_act_agreement")) {
-    ASSIGN_OR_RETURN(profile.cloud_act_agreement,
-                     ReadStatusFact(fields, "cloud_act_agreement",
-                                    {"in_force", "none", "unknown"}, true));
+    ASSIGN_OR_RETURN(
+        profile.cloud_act_agreement,
+        ReadStatusFact(fields, "cloud_act_agreement", {"in_force", "none", "unknown"}, true));
   }
   ASSIGN_OR_RETURN(const Json* instruments, fields.Array("instruments", true));
   for (size_t item = 0; item < instruments->size(); ++item) {
     ASSIGN_OR_RETURN(
         Fields instrument_fields,
-        Fields::Of((*instruments)[item], base::StrCat(fields.FieldPath("instruments"), "[", item,
-                                                      "]"),
+        Fields::Of((*instruments)[item],
+                   base::StrCat(fields.FieldPath("instruments"), "[", item, "]"),
                    {"name", "kind", "status", "source", "confidence", "checked", "to_check"}));
     Instrument instrument;
     ASSIGN_OR_RETURN(instrument.name, instrument_fields.String("name", true));
@@ -498,11 +493,11 @@ absl::StatusOr<CountryProfile> ReadCountry(const Json& value, size_t index) {
   profile.central_authority = *std::move(central);
   ASSIGN_OR_RETURN(std::optional<Note> contact, ReadNote(fields, "contact_24_7", true));
   profile.contact_24_7 = *std::move(contact);
-  ASSIGN_OR_RETURN(std::optional<Fields> languages,
-                   Group(fields, "languages",
-                         {"codes", "english_accepted", "text", "source", "confidence", "checked",
-                          "to_check"},
-                         true));
+  ASSIGN_OR_RETURN(
+      std::optional<Fields> languages,
+      Group(fields, "languages",
+            {"codes", "english_accepted", "text", "source", "confidence", "checked", "to_check"},
+            true));
   ASSIGN_OR_RETURN(profile.languages.codes, languages->Strings("codes", true));
   ASSIGN_OR_RETURN(profile.languages.english_accepted, languages->Bool("english_accepted", false));
   ASSIGN_OR_RETURN(profile.languages.text, languages->String("text", true));
@@ -512,8 +507,8 @@ absl::StatusOr<CountryProfile> ReadCountry(const Json& value, size_t index) {
 
 std::string Summary(const PreservationRule& rule) {
   std::string text = base::StrCat(rule.days, " days");
-  if (rule.max_extensions) base::StrAppend(&text, "; at most ", *rule.max_extensions,
-                                           " extension(s)");
+  if (rule.max_extensions)
+    base::StrAppend(&text, "; at most ", *rule.max_extensions, " extension(s)");
   if (rule.extension_days) base::StrAppend(&text, "; extension ", *rule.extension_days, " days");
   if (rule.extension_lead_days) {
     base::StrAppend(&text, "; extension at least ", *rule.extension_lead_days,
@@ -671,8 +666,8 @@ std::vector<Fact> ListFacts(const Provider& provider) {
   std::vector<Fact> facts;
   std::string entities;
   for (const LegalEntity& entity : provider.entities) {
-    base::StrAppend(&entities, entities.empty() ? "" : "; ", entity.name, " (",
-                    entity.jurisdiction, "): ", entity.applies_to_text);
+    base::StrAppend(&entities, entities.empty() ? "" : "; ", entity.name, " (", entity.jurisdiction,
+                    "): ", entity.applies_to_text);
   }
   facts.push_back({"legal_entities", entities, provider.entities_provenance});
   if (provider.channels_provenance) {
@@ -683,8 +678,8 @@ std::vector<Fact> ListFacts(const Provider& provider) {
     facts.push_back({"channels", channels, *provider.channels_provenance});
   }
   if (provider.preservation) {
-    facts.push_back({"preservation", Summary(*provider.preservation),
-                     provider.preservation->provenance});
+    facts.push_back(
+        {"preservation", Summary(*provider.preservation), provider.preservation->provenance});
   }
   if (provider.emergency) {
     std::string text = provider.emergency->criterion;
@@ -698,7 +693,8 @@ std::vector<Fact> ListFacts(const Provider& provider) {
     facts.push_back({"emergency", text, provider.emergency->provenance});
   }
   if (provider.requirements) {
-    facts.push_back({"requirements", base::StrJoin(provider.requirements->required_in_request, "; "),
+    facts.push_back({"requirements",
+                     base::StrJoin(provider.requirements->required_in_request, "; "),
                      provider.requirements->provenance});
   }
   if (provider.data_categories_provenance) {
@@ -759,9 +755,9 @@ absl::StatusOr<Directory> Directory::Load(std::string_view providers_json,
                                           std::string_view countries_json) {
   Directory directory;
   ASSIGN_OR_RETURN(Json providers_doc, ParseJson(providers_json, "providers.json"));
-  ASSIGN_OR_RETURN(Fields top, Fields::Of(providers_doc, "providers.json",
-                                          {"format", "about", "legal_rules", "retention_periods",
-                                           "providers"}));
+  ASSIGN_OR_RETURN(
+      Fields top, Fields::Of(providers_doc, "providers.json",
+                             {"format", "about", "legal_rules", "retention_periods", "providers"}));
   ASSIGN_OR_RETURN(std::string format, top.String("format", true));
   if (format != "threathub-providers/1") {
     return top.Error("format", "must be \"threathub-providers/1\"");
@@ -818,9 +814,9 @@ absl::StatusOr<Directory> Directory::Load(std::string_view providers_json,
   }
 
   ASSIGN_OR_RETURN(Json countries_doc, ParseJson(countries_json, "countries.json"));
-  ASSIGN_OR_RETURN(Fields country_top, Fields::Of(countries_doc, "countries.json",
-                                                  {"format", "about", "requesting_state",
-                                                   "countries"}));
+  ASSIGN_OR_RETURN(Fields country_top,
+                   Fields::Of(countries_doc, "countries.json",
+                              {"format", "about", "requesting_state", "countries"}));
   ASSIGN_OR_RETURN(std::string country_format, country_top.String("format", true));
   if (country_format != "threathub-countries/1") {
     return country_top.Error("format", "must be \"threathub-countries/1\"");

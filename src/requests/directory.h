@@ -149,8 +149,8 @@ struct Note {
 };
 
 struct Provider {
-  std::string id;                  // "meta": lower-case ASCII, digits, '-', '_'
-  std::vector<std::string> names;  // "Facebook", "Instagram", ...
+  std::string id;                     // "meta": lower-case ASCII, digits, '-', '_'
+  std::vector<std::string> names;     // "Facebook", "Instagram", ...
   std::vector<LegalEntity> entities;  // at least one; exactly one is_default
   Provenance entities_provenance;
   std::vector<Channel> channels;

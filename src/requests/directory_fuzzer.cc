@@ -42,16 +42,14 @@ constexpr std::string_view kNoProviders = R"({"format":"threathub-providers/1","
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<Directory> providers =
-      Directory::Load(input, kNoCountries);
+  absl::StatusOr<Directory> providers = Directory::Load(input, kNoCountries);
   if (providers.ok()) {
     for (const Provider& provider : providers->providers()) CheckProvider(provider);
     Check(providers->version().size() == 64);
   } else {
     Check(!providers.status().message().empty());
   }
-  absl::StatusOr<Directory> countries =
-      Directory::Load(kNoProviders, input);
+  absl::StatusOr<Directory> countries = Directory::Load(kNoProviders, input);
   if (countries.ok()) {
     for (const auto& profile : countries->countries()) {
       Check(countries->FindCountry(profile.code) == &profile);

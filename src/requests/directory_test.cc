@@ -84,8 +84,8 @@ TEST(DirectoryTest, OnlyFactsTheReferenceVerifiedAreVerified) {
       }
     }
   }
-  EXPECT_EQ(verified, (std::set<std::string>{"meta.preservation", "x.preservation",
-                                             "tiktok.preservation"}));
+  EXPECT_EQ(verified,
+            (std::set<std::string>{"meta.preservation", "x.preservation", "tiktok.preservation"}));
   std::set<std::string> verified_rules;
   for (const LegalRule& rule : Seed().rules()) {
     if (rule.provenance.confidence == Confidence::kVerified) verified_rules.insert(rule.id);
@@ -126,7 +126,8 @@ TEST(DirectoryTest, FindsProvidersByIdOrAnyNameIgnoringCase) {
   EXPECT_EQ(Seed().FindProvider("Instagram")->id, "meta");
   EXPECT_EQ(Seed().FindProvider(" YouTube ")->id, "google");
   EXPECT_EQ(Seed().FindProvider("VKontakte")->id, "vk");
-  for (std::string_view unknown : {"", "Одноклассники", "تلغرام", "🙂", "\xff\xfe", "meta corp"}) {
+  for (std::string_view unknown :
+       {"", "Одноклассники", "تلغرام", "🙂", "\xff\xfe", "meta corp"}) {
     EXPECT_EQ(Seed().FindProvider(unknown), nullptr) << unknown;
     absl::StatusOr<const Provider*> got = Seed().GetProvider(unknown);
     EXPECT_EQ(got.status().code(), absl::StatusCode::kNotFound);
@@ -145,7 +146,7 @@ TEST(DirectoryTest, SelectsTheLegalEntityForTheUsersCountry) {
            {"meta", "CH", "Meta Platforms, Inc."},         // not EEA
            {"meta", "GB", "Meta Platforms, Inc."},         // left the EU in 2020
            {"x", "FR", "Twitter International Unlimited Company"},
-           {"x", "NO", "X Corp."},  // X's rule names the EU only
+           {"x", "NO", "X Corp."},                                  // X's rule names the EU only
            {"x", "el", "Twitter International Unlimited Company"},  // Greece, EU spelling
            {"tiktok", "US", "TikTok Inc."},
            {"tiktok", "GB", "TikTok Information Technologies UK Ltd."},
@@ -296,8 +297,7 @@ TEST(DirectoryTest, BrokenProvidersAreRefusedNamingFieldAndProvider) {
        "providers[meta].legal_entities.entries[1].applies_to.regions: must name EU, EEA or UK"},
       {"bad country",
        [](Json& doc) {
-         doc["providers"][2]["legal_entities"]["entries"][0]["applies_to"]["countries"] = {
-             "США"};
+         doc["providers"][2]["legal_entities"]["entries"][0]["applies_to"]["countries"] = {"США"};
        },
        "applies_to.countries: must hold ISO 3166-1"},
       {"bad zone",

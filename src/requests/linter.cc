@@ -81,8 +81,7 @@ constexpr Text kTexts[] = {
      "часто отклоняют как чрезмерно широкий).",
      "Кезең {0} күнді қамтиды: оны қылмыс кезеңіне дейін тарылтыңыз (бір жылдан асатын сұрау "
      "жиі тым кең деп қабылданбайды)."},
-    {"all_data",
-     "Do not ask for \"all data\": name the categories (subscriber, traffic, content).",
+    {"all_data", "Do not ask for \"all data\": name the categories (subscriber, traffic, content).",
      "Не запрашивайте «все данные»: перечислите категории (абонентские данные, трафик, "
      "содержимое).",
      "«Барлық деректерді» сұрамаңыз: санаттарды атаңыз (абоненттік деректер, трафик, мазмұн)."},
@@ -125,8 +124,7 @@ constexpr Text kTexts[] = {
      "{0} «{1}» санатындағы деректерді ерікті сұрау бойынша бере алмайды: өзара құқықтық көмек "
      "туралы сұрау (MLA) қажет."},
     {"no_preserved_until", "Give the date the current preservation ends.",
-     "Укажите дату окончания текущего сохранения.",
-     "Ағымдағы сақтаудың аяқталу күнін көрсетіңіз."},
+     "Укажите дату окончания текущего сохранения.", "Ағымдағы сақтаудың аяқталу күнін көрсетіңіз."},
     {"extension_after_expiry",
      "The preservation ended on {0}: an extension is too late; send a new preservation request.",
      "Сохранение закончилось {0}: продлевать поздно, направьте новый запрос о сохранении.",
@@ -150,8 +148,7 @@ constexpr Text kTexts[] = {
      "Объясните, почему выполнен критерий экстренности: {0}.",
      "Шұғылдық өлшемінің неліктен орындалғанын түсіндіріңіз: {0}."},
     {"missing_emergency_field", "{0} asks for this in an emergency request: {1}.",
-     "{0} требует это в экстренном запросе: {1}.",
-     "{0} шұғыл сұрауда мұны талап етеді: {1}."},
+     "{0} требует это в экстренном запросе: {1}.", "{0} шұғыл сұрауда мұны талап етеді: {1}."},
     {"invalid_text", "The text is not valid UTF-8 or is longer than 16 KiB.",
      "Текст не в кодировке UTF-8 или длиннее 16 КиБ.",
      "Мәтін UTF-8 кодталмаған немесе 16 КиБ-тан ұзын."},
@@ -402,8 +399,7 @@ class Linter {
     if (Blank(draft_.user_country)) {
       if (provider_ != nullptr && provider_->entities.size() > 1) {
         Add("no_user_country", "user_country", Severity::kWarning, {},
-            "the legal entity that holds the data depends on where the user lives",
-            EntitySource());
+            "the legal entity that holds the data depends on where the user lives", EntitySource());
       }
     } else if (absl::StatusOr<std::string> code = NormalizeCountry(draft_.user_country);
                code.ok()) {
@@ -498,7 +494,7 @@ class Linter {
     bool has_numeric_id = false;
     for (const Identifier& identifier : draft_.identifiers) {
       has_numeric_id = has_numeric_id || (identifier.kind == IdentifierKind::kUserId &&
-                                           NumericId(base::StripAsciiWhitespace(identifier.value)));
+                                          NumericId(base::StripAsciiWhitespace(identifier.value)));
     }
     std::string region = "KZ";
     if (absl::StatusOr<std::string> code = NormalizeCountry(draft_.user_country); code.ok()) {
@@ -559,7 +555,7 @@ class Linter {
           if (requirements != nullptr && requirements->prefers_numeric_id && !has_numeric_id) {
             Add("username_needs_numeric_id", field, Severity::kWarning, {shown},
                 "usernames change; the numeric user ID identifies the account for good",
-                base::StrCat(requirements->provenance.source, " (", 
+                base::StrCat(requirements->provenance.source, " (",
                              ConfidenceName(requirements->provenance.confidence), ")"));
           }
           break;
@@ -592,8 +588,8 @@ class Linter {
       for (const CategoryProcess& item : provider_->data_categories) {
         if (item.category == category) process = &item;
       }
-      bool us_content = category == DataCategory::kContent && entity_ != nullptr &&
-                        entity_->jurisdiction == "US";
+      bool us_content =
+          category == DataCategory::kContent && entity_ != nullptr && entity_->jurisdiction == "US";
       bool needs_mla = process != nullptr && process->process == Process::kMlaRequest;
       if (!us_content && !needs_mla) continue;
       std::string source;
@@ -648,7 +644,8 @@ class Linter {
       if (latest.ok() && send > *latest) {
         Add("extension_too_late", "send_at", Severity::kError,
             {provider_->names.front(), std::to_string(*rule->extension_lead_days), Date(*latest)},
-            base::StrCat("the provider's rule: ", rule->text, "; 'extension requested too late' "
+            base::StrCat("the provider's rule: ", rule->text,
+                         "; 'extension requested too late' "
                          "is a common refusal reason"),
             rule->provenance.source);
       }
@@ -728,8 +725,8 @@ std::optional<std::string> ToE164(std::string_view phone, std::string_view defau
   // "ZZ" (unknown region) accepts only the international form, with '+'.
   bool parsed = util.Parse(text, "ZZ", &number) == PhoneNumberUtil::NO_PARSING_ERROR;
   if (!parsed && !default_region.empty()) {
-    parsed = util.Parse(text, std::string(default_region), &number) ==
-             PhoneNumberUtil::NO_PARSING_ERROR;
+    parsed =
+        util.Parse(text, std::string(default_region), &number) == PhoneNumberUtil::NO_PARSING_ERROR;
   }
   if (!parsed || !util.IsValidNumber(number)) return std::nullopt;
   std::string formatted;

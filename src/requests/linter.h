@@ -61,7 +61,7 @@ struct Draft {
   std::string user_zone = "Asia/Almaty";
 };
 
-enum class Severity { kError, kWarning };  // an error blocks sending; a warning informs
+enum class Severity { kError, kWarning };          // an error blocks sending; a warning informs
 std::string_view SeverityName(Severity severity);  // "error", "warning"
 
 struct Message {

@@ -19,9 +19,9 @@ constexpr base::Millis kHour = 3'600'000;
 constexpr std::string_view kUtc = "UTC";
 
 // Rule ids of the directory's legal_rules this engine applies.
-constexpr std::string_view kUs2703f = "us-2703f";  // 18 U.S.C. 2703(f)(2)
+constexpr std::string_view kUs2703f = "us-2703f";        // 18 U.S.C. 2703(f)(2)
 constexpr std::string_view kBudapest29 = "budapest-29";  // ETS 185 Art. 29(7)
-constexpr std::string_view kEuEpoc = "eu-epoc";  // Regulation (EU) 2023/1543 Art. 10
+constexpr std::string_view kEuEpoc = "eu-epoc";          // Regulation (EU) 2023/1543 Art. 10
 constexpr std::string_view kEuValidation = "eu-emergency-validation";  // 2023/1543 Art. 4(5)
 
 constexpr std::array<std::pair<RequestType, std::string_view>, 7> kTypes = {{
@@ -100,9 +100,8 @@ class Engine {
                "the preservation ends: the data may be deleted unless legal process arrived",
                *state.expires, false, false));
       const PreservationRule* rule = Preservation();
-      bool may_extend = !state.extension_refused &&
-                        !(rule != nullptr && rule->max_extensions &&
-                          state.extensions >= *rule->max_extensions);
+      bool may_extend = !state.extension_refused && !(rule != nullptr && rule->max_extensions &&
+                                                      state.extensions >= *rule->max_extensions);
       if (rule != nullptr && rule->extension_lead_days && may_extend) {
         schedule.deadlines.push_back(Make(
             DeadlineKind::kLatestExtension, ProviderRuleId("extension-lead"),
@@ -113,10 +112,9 @@ class Engine {
       }
     }
     RETURN_IF_ERROR(TypeDeadlines(input_.chain.back(), schedule));
-    std::stable_sort(schedule.deadlines.begin(), schedule.deadlines.end(),
-                     [](const Deadline& left, const Deadline& right) {
-                       return left.due < right.due;
-                     });
+    std::stable_sort(
+        schedule.deadlines.begin(), schedule.deadlines.end(),
+        [](const Deadline& left, const Deadline& right) { return left.due < right.due; });
     return schedule;
   }
 
@@ -139,9 +137,8 @@ class Engine {
     return rule;
   }
 
-  Deadline Make(DeadlineKind kind, std::string rule_id, std::string source,
-                Confidence confidence, std::string text, base::Millis due, bool comparison_only,
-                bool in_hours) const {
+  Deadline Make(DeadlineKind kind, std::string rule_id, std::string source, Confidence confidence,
+                std::string text, base::Millis due, bool comparison_only, bool in_hours) const {
     Deadline deadline;
     deadline.kind = kind;
     deadline.rule_id = std::move(rule_id);
@@ -259,46 +256,44 @@ class Engine {
       case RequestType::kNetwork247: {
         ASSIGN_OR_RETURN(const LegalRule* rule, Rule(kBudapest29));
         base::Millis start = request.acknowledged_at.value_or(sent);
-        schedule.deadlines.push_back(
-            Make(DeadlineKind::kMlaBy, rule->id, rule->provenance.source,
-                 rule->provenance.confidence,
-                 base::StrCat("a party keeps data preserved on request for at least ",
-                              rule->days.value_or(60),
-                              " days: the MLA request should arrive by then",
-                              input_.requester_budapest_party
-                                  ? ""
-                                  : " (the requesting State is not a party: comparison only)"),
-                 AddDays(start, rule->days.value_or(60), provider_zone_),
-                 !input_.requester_budapest_party, false));
+        schedule.deadlines.push_back(Make(
+            DeadlineKind::kMlaBy, rule->id, rule->provenance.source, rule->provenance.confidence,
+            base::StrCat("a party keeps data preserved on request for at least ",
+                         rule->days.value_or(60), " days: the MLA request should arrive by then",
+                         input_.requester_budapest_party
+                             ? ""
+                             : " (the requesting State is not a party: comparison only)"),
+            AddDays(start, rule->days.value_or(60), provider_zone_),
+            !input_.requester_budapest_party, false));
         break;
       }
       case RequestType::kProductionOrder:
       case RequestType::kMlaRequest:
       case RequestType::kVoluntaryDisclosure: {
         ASSIGN_OR_RETURN(const LegalRule* rule, Rule(kEuEpoc));
-        schedule.deadlines.push_back(Make(
-            DeadlineKind::kResponseDue, rule->id, rule->provenance.source,
-            rule->provenance.confidence,
-            base::StrCat("an EU production order is answered within ", rule->days.value_or(10),
-                         " days (comparison only)"),
-            AddDays(sent, rule->days.value_or(10), provider_zone_), true, false));
+        schedule.deadlines.push_back(
+            Make(DeadlineKind::kResponseDue, rule->id, rule->provenance.source,
+                 rule->provenance.confidence,
+                 base::StrCat("an EU production order is answered within ", rule->days.value_or(10),
+                              " days (comparison only)"),
+                 AddDays(sent, rule->days.value_or(10), provider_zone_), true, false));
         break;
       }
       case RequestType::kEmergencyDisclosure: {
         ASSIGN_OR_RETURN(const LegalRule* rule, Rule(kEuEpoc));
         ASSIGN_OR_RETURN(const LegalRule* validation, Rule(kEuValidation));
-        schedule.deadlines.push_back(Make(
-            DeadlineKind::kResponseDue, rule->id, rule->provenance.source,
-            rule->provenance.confidence,
-            base::StrCat("an EU production order in an emergency is answered within ",
-                         rule->hours.value_or(8), " hours (comparison only)"),
-            sent + rule->hours.value_or(8) * kHour, true, true));
-        schedule.deadlines.push_back(Make(
-            DeadlineKind::kValidation, validation->id, validation->provenance.source,
-            validation->provenance.confidence,
-            base::StrCat("an EU emergency order without prior validation is validated within ",
-                         validation->hours.value_or(48), " hours (comparison only)"),
-            sent + validation->hours.value_or(48) * kHour, true, true));
+        schedule.deadlines.push_back(
+            Make(DeadlineKind::kResponseDue, rule->id, rule->provenance.source,
+                 rule->provenance.confidence,
+                 base::StrCat("an EU production order in an emergency is answered within ",
+                              rule->hours.value_or(8), " hours (comparison only)"),
+                 sent + rule->hours.value_or(8) * kHour, true, true));
+        schedule.deadlines.push_back(
+            Make(DeadlineKind::kValidation, validation->id, validation->provenance.source,
+                 validation->provenance.confidence,
+                 base::StrCat("an EU emergency order without prior validation is validated within ",
+                              validation->hours.value_or(48), " hours (comparison only)"),
+                 sent + validation->hours.value_or(48) * kHour, true, true));
         break;
       }
       case RequestType::kPreservation:
@@ -337,7 +332,8 @@ absl::Status CheckChain(const std::vector<RequestFacts>& chain) {
     }
     if (request.sent_at) {
       if (previous_sent && *request.sent_at < *previous_sent) {
-        return base::InvalidField("sent_at", "is before the previous request of the chain was sent");
+        return base::InvalidField("sent_at",
+                                  "is before the previous request of the chain was sent");
       }
       previous_sent = request.sent_at;
       if (request.acknowledged_at && *request.acknowledged_at < *request.sent_at) {
@@ -477,9 +473,8 @@ absl::StatusOr<std::vector<RetentionWarning>> RetentionWarnings(
   }
   if (!country.empty()) {
     for (const RetentionPeriod& period : directory.retention_periods()) {
-      bool in_country =
-          std::find(period.countries.begin(), period.countries.end(), country) !=
-          period.countries.end();
+      bool in_country = std::find(period.countries.begin(), period.countries.end(), country) !=
+                        period.countries.end();
       bool kind_matches = operator_kind.empty() || period.operator_kind == operator_kind;
       if (in_country && kind_matches && seen.insert(period.id).second) {
         periods.push_back(&period);
@@ -504,8 +499,8 @@ absl::StatusOr<std::vector<RetentionWarning>> RetentionWarnings(
                              " days: the period ended on ", warning.user_local->date,
                              "; the data may already be deleted")
               : base::StrCat(period->data, " data at this operator is kept ", *period->days,
-                             " days: request before ", warning.user_local->date, " (",
-                             user_zone, ")");
+                             " days: request before ", warning.user_local->date, " (", user_zone,
+                             ")");
     } else {
       std::string_view text = period->text;
       while (!text.empty() && (text.back() == '.' || text.back() == ' ')) text.remove_suffix(1);

@@ -122,7 +122,7 @@ struct Schedule {
   std::vector<Problem> problems;
   int extensions_so_far = 0;  // extensions in the chain, the request in question included
   std::optional<base::Millis> preserved_until;  // the preservation's end after this request
-  std::string provider_zone;                     // the zone the provider's days were counted in
+  std::string provider_zone;                    // the zone the provider's days were counted in
 };
 
 // Computes the deadlines of the chain's last request. InvalidArgument (with the field) when the

@@ -186,8 +186,8 @@ TEST(RulesTest, ADraftHasNoDeadlines) {
 
 TEST(RulesTest, TikTokAllowsOneExtensionOnly) {
   RequestFacts preservation = Preservation(At("2026-01-10T12:00:00Z"));
-  RequestFacts first = Next(preservation, "e1", RequestType::kPreservationExtension,
-                            At("2026-04-01T00:00:00Z"));
+  RequestFacts first =
+      Next(preservation, "e1", RequestType::kPreservationExtension, At("2026-04-01T00:00:00Z"));
   Schedule once = Compute({P("tiktok"), E("tiktok", "KZ"), {preservation, first}});
   EXPECT_TRUE(once.problems.empty());
   EXPECT_EQ(once.extensions_so_far, 1);
@@ -289,8 +289,8 @@ TEST(RulesTest, BadChainsAreRefusedNamingTheField) {
     DeadlineInput input;
     std::string field;
   };
-  RequestFacts orphan = Next(preservation, "e", RequestType::kPreservationExtension,
-                             At("2026-03-05T00:00:00Z"));
+  RequestFacts orphan =
+      Next(preservation, "e", RequestType::kPreservationExtension, At("2026-03-05T00:00:00Z"));
   RequestFacts wrong_link = orphan;
   wrong_link.previous_id = "someone-else";
   RequestFacts mla = Next(preservation, "m", RequestType::kMlaRequest, At("2026-03-05T00:00:00Z"));
@@ -313,7 +313,8 @@ TEST(RulesTest, BadChainsAreRefusedNamingTheField) {
       {"extension after MLA", {P("tiktok"), nullptr, {preservation, mla, after_mla}}, "type"},
       {"acknowledged before sent", {P("tiktok"), nullptr, {early}}, "acknowledged_at"},
       {"end before start", {P("tiktok"), nullptr, {bad_end}}, "preserved_until"},
-      {"sent before the previous", {P("tiktok"), nullptr, {preservation, before_previous}},
+      {"sent before the previous",
+       {P("tiktok"), nullptr, {preservation, before_previous}},
        "sent_at"},
       {"acknowledged, never sent", {P("tiktok"), nullptr, {ack_without_sent}}, "sent_at"},
       {"unknown zone", bad_zone, "user_zone"},
@@ -390,8 +391,8 @@ TEST(RulesTest, RemindersBeforeAnHourDeadlineAreHourly) {
 
 TEST(RulesTest, RetentionWarningGivesTheLastDayToAsk) {
   base::Millis event = At("2026-11-01T10:00:00Z");  // 15:00 in Almaty
-  absl::StatusOr<std::vector<RetentionWarning>> warnings = RetentionWarnings(
-      Seed(), nullptr, "RU", "telecom", event, At("2026-11-20T00:00:00Z"));
+  absl::StatusOr<std::vector<RetentionWarning>> warnings =
+      RetentionWarnings(Seed(), nullptr, "RU", "telecom", event, At("2026-11-20T00:00:00Z"));
   ASSERT_TRUE(warnings.ok()) << warnings.status();
   ASSERT_EQ(warnings->size(), 1u);
   const RetentionWarning& warning = (*warnings)[0];
@@ -404,8 +405,8 @@ TEST(RulesTest, RetentionWarningGivesTheLastDayToAsk) {
   EXPECT_EQ(warning.source, "seed document");
   EXPECT_EQ(warning.confidence, Confidence::kUnverified);
 
-  absl::StatusOr<std::vector<RetentionWarning>> late = RetentionWarnings(
-      Seed(), nullptr, "ru", "telecom", event, At("2026-12-05T00:00:00Z"));
+  absl::StatusOr<std::vector<RetentionWarning>> late =
+      RetentionWarnings(Seed(), nullptr, "ru", "telecom", event, At("2026-12-05T00:00:00Z"));
   ASSERT_TRUE(late.ok());
   EXPECT_TRUE((*late)[0].already_gone);
   EXPECT_THAT((*late)[0].message, HasSubstr("the period ended on 2026-12-01"));
@@ -434,12 +435,12 @@ TEST(RulesTest, RetentionOfAProviderAndWithoutANumber) {
 }
 
 TEST(RulesTest, RetentionRefusesBadCountriesAndZones) {
-  EXPECT_EQ(base::StatusField(
-                RetentionWarnings(Seed(), nullptr, "Россия", "telecom", 0, 0).status()),
-            "operator_country");
-  EXPECT_EQ(base::StatusField(
-                RetentionWarnings(Seed(), nullptr, "RU", "telecom", 0, 0, "🙂").status()),
-            "user_zone");
+  EXPECT_EQ(
+      base::StatusField(RetentionWarnings(Seed(), nullptr, "Россия", "telecom", 0, 0).status()),
+      "operator_country");
+  EXPECT_EQ(
+      base::StatusField(RetentionWarnings(Seed(), nullptr, "RU", "telecom", 0, 0, "🙂").status()),
+      "user_zone");
   absl::StatusOr<std::vector<RetentionWarning>> none =
       RetentionWarnings(Seed(), nullptr, "KZ", "telecom", 0, 0);
   ASSERT_TRUE(none.ok());

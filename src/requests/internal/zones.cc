@@ -11,8 +11,8 @@ bool LoadZone(std::string_view name, absl::TimeZone* zone) {
     return false;
   }
   bool plain = std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '+' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '+' || c == '/';
   });
   return plain && absl::LoadTimeZone(std::string(name), zone);
 }
