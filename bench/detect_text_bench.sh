@@ -105,7 +105,7 @@ verdict_speed=$(awk -v r="$ours_wall" 'BEGIN { print (r >= 300) ? "met" : "**not
 verdict_ratio=$(awk -v r="$vs_rg" 'BEGIN { print (r >= 10) ? "met" : "**not met**" }')
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 source="commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if ! git diff --quiet HEAD -- src/detect bench 2>/dev/null; then source="$source with local changes"; fi
+if ! git diff --quiet HEAD -- src/detect/normalize.cc src/detect/text_matcher.h src/detect/text_matcher.cc src/detect/internal/evasion.h src/detect/internal/evasion.cc bench/detect_text_benchmark.cc 2>/dev/null; then source="$source with local changes"; fi
 generated=$(grep -o '[0-9]* posts, [0-9]* bytes, [0-9]* with an evasion' "$work/generate.txt")
 
 echo "detect_text_bench: ours $ours_wall MB/s post by post ($ours_cpu per CPU second; batched $batch_wall), end to end $process_wall; rg $rg_wall ($rg_cpu), grep $grep_wall ($grep_cpu), yara $yara_wall ($yara_cpu); ours/rg $vs_rg (CPU $vs_rg_cpu, end to end $vs_rg_process); >= 300 MB/s: $verdict_speed; >= 10 x rg: $verdict_ratio"
