@@ -401,6 +401,12 @@ void Run(const Normalizer::Tables& tables, std::string_view text, Writers&... wr
   while (p < end) {
     // Two-byte letters (Cyrillic, Kazakh) and ASCII spaces first: most of Russian and Kazakh text.
     const uint8_t lead = *p;
+    if (lead == ' ') {
+      const uint32_t position = static_cast<uint32_t>(p - begin);
+      (writers.Space(tables.ascii[' '], position), ...);
+      ++p;
+      continue;
+    }
     if (lead >= 0xC2 && lead < 0xE0 && p + 1 < end && (p[1] & 0xC0) == 0x80) {
       const Entry& entry = tables.bmp[((lead & 0x1F) << 6) | (p[1] & 0x3F)];
       if (entry.code != 0) {
