@@ -1,5 +1,8 @@
-// Text indicators matched over normalised text: one Hyperscan (Vectorscan) database compiled from
-// every active indicator, run over text normalised so that evasions fold onto the indicator.
+// Text indicators matched over normalised text: Hyperscan (Vectorscan) block-mode databases
+// compiled once from every active indicator (one of all the literals, looked for in the compact
+// channel; one of the regular expressions and side-path prefilters, over the full channel in
+// UTF-8; a small one of the literals that begin or end with a symbol, over the full channel),
+// run over text normalised so that evasions fold onto the indicator.
 //
 //   detect::TextMatcher::Options options;
 //   std::vector<detect::Indicator> indicators = {{.id = 1, .kind = IndicatorKind::kTerm,
@@ -32,7 +35,9 @@
 // Every byte of normalised text maps back to the byte range of the original it came from, so a
 // hit is reported in original byte offsets and highlighted exactly.
 //
-// Literal indicators (terms, phrases) are normalised as the text is, then matched as literals.
+// Literal indicators (terms, phrases) are normalised as the text is, then matched as literals in
+// the compact channel; a hit whose original span folds to the literal's full form is an ordinary
+// hit, any other one must be spelled out (above).
 // Regular expressions are matched over the full channel (they see lower-case text with the
 // look-alikes folded; docs/detection.md says how to write one). A regular expression Hyperscan
 // cannot compile goes to a side path (RE2 over the same normalised text), run only on texts where
