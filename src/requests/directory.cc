@@ -378,8 +378,19 @@ absl::StatusOr<Json> ParseJson(std::string_view text, std::string_view what) {
   return parsed;
 }
 
+// "legal_rules[us-2703f]" when the element has a usable id, else "legal_rules[3]".
+std::string Label(const Json& value, std::string_view list, size_t index) {
+  if (value.is_object()) {
+    auto id = value.find("id");
+    if (id != value.end() && id->is_string() && ValidId(id->get_ref<const std::string&>())) {
+      return base::StrCat(list, "[", id->get_ref<const std::string&>(), "]");
+    }
+  }
+  return base::StrCat(list, "[", index, "]");
+}
+
 absl::StatusOr<LegalRule> ReadRule(const Json& value, size_t index) {
-  ASSIGN_OR_RETURN(Fields fields, Fields::Of(value, base::StrCat("legal_rules[", index, "]"),
+  ASSIGN_OR_RETURN(Fields fields, Fields::Of(value, Label(value, "legal_rules", index),
                                              {"id", "text", "days", "extension_days", "hours",
                                               "source", "confidence", "checked", "to_check"}));
   LegalRule rule;
@@ -395,7 +406,7 @@ absl::StatusOr<LegalRule> ReadRule(const Json& value, size_t index) {
 
 absl::StatusOr<RetentionPeriod> ReadRetention(const Json& value, size_t index) {
   ASSIGN_OR_RETURN(Fields fields,
-                   Fields::Of(value, base::StrCat("retention_periods[", index, "]"),
+                   Fields::Of(value, Label(value, "retention_periods", index),
                               {"id", "text", "applies_to", "provider", "operator_kind", "data",
                                "days", "source", "confidence", "checked", "to_check"}));
   RetentionPeriod period;
@@ -403,6 +414,9 @@ absl::StatusOr<RetentionPeriod> ReadRetention(const Json& value, size_t index) {
   if (!ValidId(period.id)) return fields.Error("id", "must be 1-64 of [a-z0-9_-]");
   ASSIGN_OR_RETURN(period.text, fields.String("text", true));
   ASSIGN_OR_RETURN(period.provider, fields.String("provider", false));
+  if (!period.provider.empty() && !ValidId(period.provider)) {
+    return fields.Error("provider", "must be a provider id, 1-64 of [a-z0-9_-]");
+  }
   if (fields.Has("applies_to")) {
     ASSIGN_OR_RETURN(AppliesTo rule, ReadAppliesTo(fields));
     if (rule.is_default || !rule.regions.empty()) {
@@ -806,12 +820,8 @@ absl::StatusOr<Directory> Directory::Load(std::string_view providers_json,
     }
     directory.providers_.push_back(std::move(provider));
   }
-  for (const RetentionPeriod& period : directory.retention_) {
-    if (!period.provider.empty() && directory.FindProvider(period.provider) == nullptr) {
-      return base::InvalidField(base::StrCat("retention_periods[", period.id, "].provider"),
-                                base::StrCat("no provider \"", period.provider, "\""));
-    }
-  }
+  // A retention period may name a provider the directory no longer has (an administrator may
+  // remove an entry); it is then unused.
 
   ASSIGN_OR_RETURN(Json countries_doc, ParseJson(countries_json, "countries.json"));
   ASSIGN_OR_RETURN(Fields country_top,
@@ -849,6 +859,22 @@ absl::StatusOr<Directory> Directory::Load(std::string_view providers_json,
   base::StrAppend(&material, country_rest.dump());
   directory.version_ = HashHex(material);
   return directory;
+}
+
+absl::StatusOr<Directory> Directory::LoadWithEntries(const std::vector<std::string>& entry_jsons) {
+  Json document = Json::parse(internal::kSeedProvidersJson, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded() || !document.is_object()) {
+    return absl::InternalError("the compiled-in providers.json is not JSON");
+  }
+  Json entries = Json::array();
+  for (size_t index = 0; index < entry_jsons.size(); ++index) {
+    absl::StatusOr<Json> entry =
+        ParseJson(entry_jsons[index], base::StrCat("providers[", index, "]"));
+    if (!entry.ok()) return entry.status();
+    entries.push_back(*std::move(entry));
+  }
+  document["providers"] = std::move(entries);
+  return Load(document.dump(), internal::kSeedCountriesJson);
 }
 
 absl::StatusOr<Directory> Directory::LoadSeed() {

@@ -22,7 +22,7 @@
 //   }
 //
 // A Directory is immutable once loaded; const methods are thread-safe. Pointers it returns live
-// as long as the Directory.
+// as long as the Directory (moving it keeps them valid; a copy has its own).
 #pragma once
 
 #include <map>
@@ -281,6 +281,10 @@ class Directory {
                                         std::string_view countries_json);
   // The seed compiled in from data/requests.
   static absl::StatusOr<Directory> LoadSeed();
+  // The seed's legal rules, retention periods and country profiles with these provider entries
+  // (e.g. the database's current version of each, as ParseProvider takes it) instead of the
+  // seed's providers. Errors as Load, an entry that is not JSON named "providers[<index>]".
+  static absl::StatusOr<Directory> LoadWithEntries(const std::vector<std::string>& entry_jsons);
 
   // By id ("tiktok"), else by name, ASCII case-insensitive ("twitter" -> x); nullptr when none.
   const Provider* FindProvider(std::string_view id_or_name) const;

@@ -258,6 +258,27 @@ TEST(DirectoryTest, DirectoryVersionChangesWithAnyEntry) {
   EXPECT_EQ(same->version(), Seed().version());
 }
 
+TEST(DirectoryTest, LoadsTheDatabasesEntriesWithTheSeedsRules) {
+  Json x = Entry("x");
+  x["preservation"]["days"] = 60;
+  absl::StatusOr<Directory> loaded = Directory::LoadWithEntries({Entry("tiktok").dump(), x.dump()});
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(loaded->providers().size(), 2u);
+  EXPECT_EQ(loaded->FindProvider("twitter")->preservation->days, 60);
+  EXPECT_EQ(loaded->FindProvider("meta"), nullptr);
+  EXPECT_NE(loaded->FindRule("us-2703f"), nullptr);
+  EXPECT_NE(loaded->FindCountry("KZ"), nullptr);
+
+  absl::StatusOr<Directory> not_json = Directory::LoadWithEntries({Entry("x").dump(), "{x"});
+  EXPECT_EQ(base::StatusField(not_json.status()), "providers[1]");
+  // An entry that names a retention period the seed lacks.
+  Json unknown = Entry("vk");
+  unknown["retention"] = {"kz-telecom"};
+  absl::StatusOr<Directory> bad = Directory::LoadWithEntries({unknown.dump()});
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("providers[vk].retention: no retention period \"kz-telecom\""));
+}
+
 // ---- Broken input ------------------------------------------------------------------------------
 
 struct BrokenCase {
@@ -349,9 +370,9 @@ TEST(DirectoryTest, BrokenProvidersAreRefusedNamingFieldAndProvider) {
       {"bad format", [](Json& doc) { doc["format"] = "v2"; }, "providers.json.format"},
       {"providers not array", [](Json& doc) { doc["providers"] = 5; },
        "providers.json.providers: must be an array"},
-      {"retention for unknown provider",
-       [](Json& doc) { doc["retention_periods"][3]["provider"] = "myspace"; },
-       "retention_periods[x-ip-logs].provider: no provider \"myspace\""},
+      {"retention for a bad provider id",
+       [](Json& doc) { doc["retention_periods"][3]["provider"] = "My Space"; },
+       "retention_periods[x-ip-logs].provider: must be a provider id"},
   };
   for (const BrokenCase& test : cases) {
     Json doc = SeedProviders();

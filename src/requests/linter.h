@@ -15,8 +15,8 @@
 //   for (const requests::Warning& warning : requests::Lint(draft, directory, now))
 //     show(warning.field, warning.message.Get("ru"), warning.reason, warning.source);
 //   // wrong_entity (entity_name): TikTok Pte. Ltd. serves users in KZ
-//   // invalid_phone (identifiers[0]): not E.164 (+77012345678)
-//   // no_legal_basis, no_offence_article, no_date_range, no_translation, ...
+//   // phone_not_e164 (identifiers[0]): write +77012345678
+//   // no_legal_basis, no_offence_article, no_date_range, no_categories
 #pragma once
 
 #include <map>
