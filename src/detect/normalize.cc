@@ -214,7 +214,7 @@ class EntryBuilder {
     if (u_isUWhiteSpace(cp) || u_isUWhiteSpace(first) || type == U_CONTROL_CHAR ||
         type == U_LINE_SEPARATOR || type == U_PARAGRAPH_SEPARATOR) {
       entry.cls = CharClass::kSpace;
-      bytes = " ";
+      bytes.push_back(' ');  // (not = " ": a GCC 12 -Wrestrict false positive)
     } else {
       for (char32_t part : folded) AppendUtf8(part, bytes);
       size_t digit_like = std::size(kDigitLikes);
