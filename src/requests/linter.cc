@@ -325,7 +325,11 @@ class Linter {
     }
     if (CheckText("provider", draft_.provider)) {
       provider_ = directory_.FindProvider(draft_.provider);
-      if (provider_ == nullptr) {
+      // An MLA or 24/7 request goes to a State: it may name no provider.
+      bool to_state =
+          (draft_.type == RequestType::kMlaRequest || draft_.type == RequestType::kNetwork247) &&
+          Blank(draft_.provider);
+      if (provider_ == nullptr && !to_state) {
         Add("unknown_provider", "provider", Severity::kError, {Shown(draft_.provider)},
             "a request to a provider outside the directory cannot be routed or checked",
             "the provider directory (data/requests/providers.json)");

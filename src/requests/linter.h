@@ -39,7 +39,8 @@ struct Identifier {
 // What the linter reads of a draft. Strings are UTF-8 (any script); instants UTC milliseconds.
 struct Draft {
   RequestType type = RequestType::kPreservation;
-  std::string provider;      // id or name in the directory
+  std::string provider;      // id or name in the directory; "" for an MLA or 24/7 request
+                             // to a State
   std::string entity_name;   // the legal entity it is addressed to; "" not chosen yet
   std::string user_country;  // ISO 3166-1 alpha-2 of where the target user lives; "" unknown
   std::string legal_basis;   // the article of law the request rests on

@@ -426,6 +426,16 @@ TEST(LinterTest, ExtensionToXIsCountedInXCorpsZone) {
   EXPECT_THAT(late->message.en, HasSubstr("the last day was 2026-11-25"));  // Almaty's date
 }
 
+TEST(LinterTest, AnMlaRequestToAStateNeedsNoProvider) {
+  Draft draft = Good();
+  draft.type = RequestType::kMlaRequest;
+  draft.provider = "";
+  draft.entity_name = "";
+  EXPECT_TRUE(Lint(draft, Seed(), kNow).empty());
+  draft.type = RequestType::kPreservation;
+  EXPECT_NE(FindCode(Lint(draft, Seed(), kNow), "unknown_provider"), nullptr);
+}
+
 TEST(LinterTest, ToE164) {
   EXPECT_EQ(ToE164("+77012345678", ""), "+77012345678");
   EXPECT_EQ(ToE164("8 (701) 234-56-78", "KZ"), "+77012345678");
