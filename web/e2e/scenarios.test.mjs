@@ -1936,18 +1936,22 @@ test(
     await page.getByTestId('import-file').setInputFiles(jsonl);
     await page.getByTestId('import-submit').click();
     await page.getByTestId('import-result').waitFor();
+    const importedAt = Date.now();
     assert.equal(await page.getByTestId('import-result').getAttribute('data-stored'), '4');
     await shot(page, scenario, 'imported');
 
     // 4. The queue (this list only) fills within seconds: three alerts, none for the clean post.
     await page.goto(`${base}/detect?list_id=${listId}`);
     await page.getByTestId('queue-table').waitFor();
-    const deadline = Date.now() + 90_000;
+    const deadline = importedAt + 90_000;
     while ((await page.getByTestId('queue-row').count()) < 3) {
       assert.ok(Date.now() < deadline, 'three alerts appeared within 90 s');
       await page.waitForTimeout(1000);
       await page.getByTestId('queue-refresh').click();
     }
+    console.log(
+      `detection: three alerts in the queue ${Date.now() - importedAt} ms after the import`,
+    );
     await page.waitForTimeout(1500);
     await page.getByTestId('queue-refresh').click();
     await page.locator('[data-testid="queue-table"][aria-busy="false"]').waitFor();

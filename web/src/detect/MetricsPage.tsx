@@ -99,7 +99,13 @@ function MetricTable({
   );
 }
 
-function IndicatorTable({ rows }: { rows: readonly IndicatorMetric[] }) {
+function IndicatorTable({
+  rows,
+  lists,
+}: {
+  rows: readonly IndicatorMetric[];
+  lists: readonly MetricRow[];
+}) {
   const { t } = useI18n();
   const number = useNumber();
   const max = Math.max(1, ...rows.map((row) => row.alerts));
@@ -138,6 +144,9 @@ function IndicatorTable({ rows }: { rows: readonly IndicatorMetric[] }) {
                 <Link to={listPage(row.list_id)} className="pattern" translate="no">
                   {row.pattern}
                 </Link>
+                <span className="muted cell-note">
+                  {lists.find((list) => String(list.list_id) === String(row.list_id))?.name ?? ''}
+                </span>
               </td>
               <td>
                 <span className="metric-cell">
@@ -346,7 +355,7 @@ export function MetricsPage() {
             testId="metrics-banks"
             caption={t('detect.metrics.per_bank')}
           />
-          <IndicatorTable rows={data.indicators} />
+          <IndicatorTable rows={data.indicators} lists={data.lists} />
         </section>
       )}
       <ScanStatus manage={canManageDetection(user)} />
