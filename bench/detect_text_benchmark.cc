@@ -159,9 +159,10 @@ int Generate(int argc, char** argv) {
                    words->end());
       dropped += before - words->size();
     }
-    std::printf("generate: %zu dictionary words hold an indicator and are left out of the posts "
-                "(%zu Russian and %zu Kazakh words remain)\n",
-                dropped, russian.size(), kazakh.size());
+    std::printf(
+        "generate: %zu dictionary words hold an indicator and are left out of the posts "
+        "(%zu Russian and %zu Kazakh words remain)\n",
+        dropped, russian.size(), kazakh.size());
   }
 
   std::ofstream patterns(dir + "/patterns.txt");
@@ -191,7 +192,8 @@ int Generate(int argc, char** argv) {
           kazakh_post && random.Below(5) != 0 ? kazakh : russian;
       std::string word = words[random.Below(words.size())];
       if (capital && !word.empty() && static_cast<unsigned char>(word[0]) == 0xD0 &&
-          static_cast<unsigned char>(word[1]) >= 0xB0 && static_cast<unsigned char>(word[1]) <= 0xBF) {
+          static_cast<unsigned char>(word[1]) >= 0xB0 &&
+          static_cast<unsigned char>(word[1]) <= 0xBF) {
         word[1] = static_cast<char>(static_cast<unsigned char>(word[1]) - 0x20);  // а..п -> А..П
       }
       capital = false;
@@ -290,21 +292,22 @@ int Scan(int argc, char** argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double cpu = CpuSeconds() - cpu_start;
     rates.push_back(text.size() / seconds / 1e6);
-    std::printf("detect_text_bench round=%d mode=%s bytes=%zu seconds=%.3f cpu_seconds=%.3f "
-                "mb_per_s=%.1f units=%zu units_with_hits=%zu hits=%zu compact_hits=%zu\n",
-                round + 1, mode.c_str(), text.size(), seconds, cpu, rates.back(), units.size(),
-                units_with_hits, hit_count, compact_hits);
+    std::printf(
+        "detect_text_bench round=%d mode=%s bytes=%zu seconds=%.3f cpu_seconds=%.3f "
+        "mb_per_s=%.1f units=%zu units_with_hits=%zu hits=%zu compact_hits=%zu\n",
+        round + 1, mode.c_str(), text.size(), seconds, cpu, rates.back(), units.size(),
+        units_with_hits, hit_count, compact_hits);
   }
   std::vector<double> sorted = rates;
   std::sort(sorted.begin(), sorted.end());
   const double process_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - process_start).count();
-  std::printf("detect_text_bench summary mode=%s indicators=%zu problems=%zu compile_s=%.2f "
-              "median_mb_per_s=%.1f best_mb_per_s=%.1f hits=%zu units_with_hits=%zu "
-              "process_s=%.2f\n",
-              mode.c_str(), (*matcher)->size(), (*matcher)->problems().size(), compile_seconds,
-              sorted[sorted.size() / 2], sorted.back(), hit_count, units_with_hits,
-              process_seconds);
+  std::printf(
+      "detect_text_bench summary mode=%s indicators=%zu problems=%zu compile_s=%.2f "
+      "median_mb_per_s=%.1f best_mb_per_s=%.1f hits=%zu units_with_hits=%zu "
+      "process_s=%.2f\n",
+      mode.c_str(), (*matcher)->size(), (*matcher)->problems().size(), compile_seconds,
+      sorted[sorted.size() / 2], sorted.back(), hit_count, units_with_hits, process_seconds);
   return 0;
 }
 

@@ -73,23 +73,92 @@ TEST(EvasionTest, KindsDoWhatTheySay) {
 // Indicators of the kind the lists hold: Russian, Kazakh and English terms and phrases.
 const char* const kThreatIndicators[] = {
     // ru
-    "террор", "терроризм", "теракт", "террорист", "джихад", "шахид", "смертник", "взрывчатка",
-    "бомба", "взорвать", "взрывное устройство", "самодельное взрывное устройство",
-    "захват заложников", "вербовка", "экстремизм", "халифат", "моджахеды", "игил",
-    "кафиры", "присяга амиру", "наркотики", "закладка", "закладчик", "мефедрон", "героин",
-    "спайс", "кладмен", "оружие", "автомат калашникова", "купить оружие", "расстрел",
-    "убить всех", "поджог", "колумбайн", "скулшутинг", "массовое убийство",
-    "нападение на школу", "сбор средств на джихад", "изготовление бомбы", "нацизм",
-    "свастика", "взорвать школу", "боевики", "детонатор", "тротил", "гексоген",
+    "террор",
+    "терроризм",
+    "теракт",
+    "террорист",
+    "джихад",
+    "шахид",
+    "смертник",
+    "взрывчатка",
+    "бомба",
+    "взорвать",
+    "взрывное устройство",
+    "самодельное взрывное устройство",
+    "захват заложников",
+    "вербовка",
+    "экстремизм",
+    "халифат",
+    "моджахеды",
+    "игил",
+    "кафиры",
+    "присяга амиру",
+    "наркотики",
+    "закладка",
+    "закладчик",
+    "мефедрон",
+    "героин",
+    "спайс",
+    "кладмен",
+    "оружие",
+    "автомат калашникова",
+    "купить оружие",
+    "расстрел",
+    "убить всех",
+    "поджог",
+    "колумбайн",
+    "скулшутинг",
+    "массовое убийство",
+    "нападение на школу",
+    "сбор средств на джихад",
+    "изготовление бомбы",
+    "нацизм",
+    "свастика",
+    "взорвать школу",
+    "боевики",
+    "детонатор",
+    "тротил",
+    "гексоген",
     // kk
-    "лаңкестік", "лаңкес", "жарылыс", "жарылғыш зат", "қару", "қару сатып алу", "есірткі",
-    "есірткі сату", "өлтіру", "жиһад", "шейіт", "қарулы шабуыл", "мектепке шабуыл",
-    "кепілге алу", "экстремистік ұйым", "діни экстремизм", "бомба жасау", "өзін-өзі жару",
-    "қастандық", "үгіт-насихат",
+    "лаңкестік",
+    "лаңкес",
+    "жарылыс",
+    "жарылғыш зат",
+    "қару",
+    "қару сатып алу",
+    "есірткі",
+    "есірткі сату",
+    "өлтіру",
+    "жиһад",
+    "шейіт",
+    "қарулы шабуыл",
+    "мектепке шабуыл",
+    "кепілге алу",
+    "экстремистік ұйым",
+    "діни экстремизм",
+    "бомба жасау",
+    "өзін-өзі жару",
+    "қастандық",
+    "үгіт-насихат",
     // en
-    "terrorism", "jihad", "bomb", "explosive", "isis", "caliphate", "school shooting",
-    "kill them all", "buy weapons", "mujahideen", "martyrdom", "detonator", "pipe bomb",
-    "drug dealer", "methamphetamine", "cocaine", "recruitment", "hostage",
+    "terrorism",
+    "jihad",
+    "bomb",
+    "explosive",
+    "isis",
+    "caliphate",
+    "school shooting",
+    "kill them all",
+    "buy weapons",
+    "mujahideen",
+    "martyrdom",
+    "detonator",
+    "pipe bomb",
+    "drug dealer",
+    "methamphetamine",
+    "cocaine",
+    "recruitment",
+    "hostage",
 };
 
 struct Dictionary {
@@ -142,8 +211,8 @@ bool DictionariesInstalled() {
 TEST(QualityTest, RecallOverGeneratedEvasionsIsAtLeast99Percent) {
   EvasionGenerator generator(2026);
   std::vector<std::string> indicators(std::begin(kThreatIndicators), std::end(kThreatIndicators));
-  std::vector<std::string> context = {"сегодня", "вчера", "бүгін", "ертең", "today", "все",
-                                      "туралы", "новости", "и", "жане"};
+  std::vector<std::string> context = {"сегодня", "вчера",  "бүгін",   "ертең", "today",
+                                      "все",     "туралы", "новости", "и",     "жане"};
   if (DictionariesInstalled()) {
     // A few hundred more: dictionary words of 5 to 12 letters, and phrases of two of them.
     for (const std::string& path : {kRussianDictionary, kKazakhDictionary}) {
@@ -211,9 +280,10 @@ TEST(QualityTest, RecallOverGeneratedEvasionsIsAtLeast99Percent) {
   }
   const double recall = 100.0 * found / total;
   const double exact_share = 100.0 * exact / total;
-  std::printf("recall: %d of %d generated evasions of %zu indicators found (%.2f%%); highlight "
-              "== the evasion's bytes in %.2f%%\n",
-              found, total, indicators.size(), recall, exact_share);
+  std::printf(
+      "recall: %d of %d generated evasions of %zu indicators found (%.2f%%); highlight "
+      "== the evasion's bytes in %.2f%%\n",
+      found, total, indicators.size(), recall, exact_share);
   for (const auto& [kind, counts] : by_kind) {
     std::printf("  %-12s %5d of %5d\n", kind.c_str(), counts.first, counts.second);
   }
@@ -225,8 +295,8 @@ TEST(QualityTest, RecallOverGeneratedEvasionsIsAtLeast99Percent) {
 
 TEST(QualityTest, FalseHitsOnACleanDictionaryCorpus) {
   if (!DictionariesInstalled()) {
-    GTEST_SKIP() << "hunspell-ru and hunspell-kk are not installed (" << kRussianDictionary
-                 << ", " << kKazakhDictionary << ")";
+    GTEST_SKIP() << "hunspell-ru and hunspell-kk are not installed (" << kRussianDictionary << ", "
+                 << kKazakhDictionary << ")";
   }
   const Dictionary russian = ReadDictionary(kRussianDictionary);
   const Dictionary kazakh = ReadDictionary(kKazakhDictionary);
@@ -260,7 +330,8 @@ TEST(QualityTest, FalseHitsOnACleanDictionaryCorpus) {
     // The plain baseline: a lower-case substring search without normalisation.
     const std::string lower = Lower(line);
     bool plain = false;
-    for (const std::string& indicator : lowered) plain = plain || lower.find(indicator) != std::string::npos;
+    for (const std::string& indicator : lowered)
+      plain = plain || lower.find(indicator) != std::string::npos;
     lines_hit += !hits.empty();
     lines_plain += plain;
     for (const TextHit& hit : hits) compact_hits += hit.compact;
@@ -271,12 +342,12 @@ TEST(QualityTest, FalseHitsOnACleanDictionaryCorpus) {
                     line.substr(hit.start, hit.end - hit.start)];
     }
   }
-  std::printf("false hits: %d of %d clean lines (12 dictionary words each, ru_RU + kk_KZ) hit "
-              "(%.3f%%); a plain lower-case substring search hits %d (%.3f%%); lines hit only "
-              "after normalisation: %d (%.3f%%), compact-channel hits: %d\n",
-              lines_hit, kLines, 100.0 * lines_hit / kLines, lines_plain,
-              100.0 * lines_plain / kLines, folded_only, 100.0 * folded_only / kLines,
-              compact_hits);
+  std::printf(
+      "false hits: %d of %d clean lines (12 dictionary words each, ru_RU + kk_KZ) hit "
+      "(%.3f%%); a plain lower-case substring search hits %d (%.3f%%); lines hit only "
+      "after normalisation: %d (%.3f%%), compact-channel hits: %d\n",
+      lines_hit, kLines, 100.0 * lines_hit / kLines, lines_plain, 100.0 * lines_plain / kLines,
+      folded_only, 100.0 * folded_only / kLines, compact_hits);
   int shown = 0;
   for (const auto& [words, count] : extra_words) {
     if (shown++ < 15) std::printf("  %4d  %s\n", count, words.c_str());

@@ -6,8 +6,8 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
-#include <cctype>
 #include <array>
+#include <cctype>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -26,7 +26,7 @@ struct Entry {
   CharClass cls = CharClass::kOther;
   uint8_t length = 0;
   uint8_t alt = 0;
-  uint8_t code = 0;  // the one-byte code of a folded а..я (Normalizer::Channels), or 0
+  uint8_t code = 0;   // the one-byte code of a folded а..я (Normalizer::Channels), or 0
   uint32_t data = 0;  // the bytes (length <= 4) or the pool offset
 };
 static_assert(sizeof(Entry) == 8);
@@ -46,15 +46,41 @@ constexpr size_t kMaxRun = 3;  // a longer run of digit-likes is a number
 // like Cyrillic ones, Kazakh letters as typed on a Russian keyboard.
 constexpr std::pair<char32_t, char32_t> kLookAlikes[] = {
     // Latin
-    {U'a', U'а'}, {U'b', U'в'}, {U'c', U'с'}, {U'e', U'е'}, {U'h', U'н'}, {U'i', U'и'},
-    {U'k', U'к'}, {U'm', U'м'}, {U'o', U'о'}, {U'p', U'р'}, {U't', U'т'}, {U'x', U'х'},
-    {U'y', U'у'}, {U'ı', U'и'},
+    {U'a', U'а'},
+    {U'b', U'в'},
+    {U'c', U'с'},
+    {U'e', U'е'},
+    {U'h', U'н'},
+    {U'i', U'и'},
+    {U'k', U'к'},
+    {U'm', U'м'},
+    {U'o', U'о'},
+    {U'p', U'р'},
+    {U't', U'т'},
+    {U'x', U'х'},
+    {U'y', U'у'},
+    {U'ı', U'и'},
     // Greek
-    {U'α', U'а'}, {U'β', U'в'}, {U'ε', U'е'}, {U'ι', U'и'}, {U'κ', U'к'}, {U'ο', U'о'},
-    {U'ρ', U'р'}, {U'τ', U'т'}, {U'χ', U'х'},
+    {U'α', U'а'},
+    {U'β', U'в'},
+    {U'ε', U'е'},
+    {U'ι', U'и'},
+    {U'κ', U'к'},
+    {U'ο', U'о'},
+    {U'ρ', U'р'},
+    {U'τ', U'т'},
+    {U'χ', U'х'},
     // Kazakh (and other Cyrillic) letters
-    {U'ә', U'а'}, {U'ғ', U'г'}, {U'қ', U'к'}, {U'ң', U'н'}, {U'ө', U'о'}, {U'ұ', U'у'},
-    {U'ү', U'у'}, {U'һ', U'х'}, {U'і', U'и'}, {U'ё', U'е'},
+    {U'ә', U'а'},
+    {U'ғ', U'г'},
+    {U'қ', U'к'},
+    {U'ң', U'н'},
+    {U'ө', U'о'},
+    {U'ұ', U'у'},
+    {U'ү', U'у'},
+    {U'һ', U'х'},
+    {U'і', U'и'},
+    {U'ё', U'е'},
 };
 
 // The folded output may be at most this many times the input's bytes, so that an output buffer
@@ -74,10 +100,10 @@ void AppendUtf8(char32_t cp, std::string& out) {
 
 struct Normalizer::Tables {
   std::array<Entry, 128> ascii;
-  std::vector<Entry> bmp;  // 0x0000..0xFFFF
+  std::vector<Entry> bmp;                              // 0x0000..0xFFFF
   absl::flat_hash_map<char32_t, Entry> supplementary;  // absent: unassigned, private use
   std::string pool;
-  Entry replacement;  // U+FFFD, for invalid UTF-8
+  Entry replacement;                                            // U+FFFD, for invalid UTF-8
   std::array<Entry, std::size(kDigitLikes) + 1> digit_letters;  // alt -> the letter's entry
 
   Entry Lookup(char32_t cp) const;
@@ -100,10 +126,9 @@ Entry Normalizer::Tables::Lookup(char32_t cp) const {
   Entry entry;
   entry.cls = CharClass::kOther;
   entry.length = 4;
-  const uint8_t bytes[4] = {static_cast<uint8_t>(0xF0 | (cp >> 18)),
-                            static_cast<uint8_t>(0x80 | ((cp >> 12) & 0x3F)),
-                            static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F)),
-                            static_cast<uint8_t>(0x80 | (cp & 0x3F))};
+  const uint8_t bytes[4] = {
+      static_cast<uint8_t>(0xF0 | (cp >> 18)), static_cast<uint8_t>(0x80 | ((cp >> 12) & 0x3F)),
+      static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F)), static_cast<uint8_t>(0x80 | (cp & 0x3F))};
   std::memcpy(&entry.data, bytes, 4);
   return entry;
 }
@@ -134,8 +159,8 @@ __attribute__((always_inline)) inline Entry Decode(const Normalizer::Tables& tab
     }
   } else if (lead >= 0xF0 && lead < 0xF5) {
     if (left >= 4 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80) {
-      const char32_t cp = ((lead & 0x07) << 18) | ((p[1] & 0x3F) << 12) | ((p[2] & 0x3F) << 6) |
-                          (p[3] & 0x3F);
+      const char32_t cp =
+          ((lead & 0x07) << 18) | ((p[1] & 0x3F) << 12) | ((p[2] & 0x3F) << 6) | (p[3] & 0x3F);
       if (cp >= 0x10000 && cp <= 0x10FFFF) {
         *length = 4;
         return tables.Lookup(cp);
@@ -157,9 +182,8 @@ class EntryBuilder {
   }
 
   bool Inert(char32_t cp) const {
-    return nfkc_cf_ == nullptr ||
-           (nfkc_cf_->isInert(cp) && nfd_->isInert(cp) && !IsLookAlike(cp) &&
-            !u_hasBinaryProperty(cp, UCHAR_DEFAULT_IGNORABLE_CODE_POINT));
+    return nfkc_cf_ == nullptr || (nfkc_cf_->isInert(cp) && nfd_->isInert(cp) && !IsLookAlike(cp) &&
+                                   !u_hasBinaryProperty(cp, UCHAR_DEFAULT_IGNORABLE_CODE_POINT));
   }
 
   // The folded code points of `cp` (steps 1 and 2 of the file comment of text_matcher.h).
@@ -176,8 +200,8 @@ class EntryBuilder {
         result.push_back(folded_cp);
         continue;
       }
-      icu::UnicodeString decomposed = nfd_->normalize(icu::UnicodeString(UChar32(folded_cp)),
-                                                      status);
+      icu::UnicodeString decomposed =
+          nfd_->normalize(icu::UnicodeString(UChar32(folded_cp)), status);
       if (U_FAILURE(status)) return std::u32string(1, cp);
       for (int32_t j = 0; j < decomposed.length(); j = decomposed.moveIndex32(j, 1)) {
         const char32_t part = decomposed.char32At(j);
@@ -224,8 +248,8 @@ class EntryBuilder {
       if (digit_like < std::size(kDigitLikes)) {
         entry.cls = CharClass::kDigitLike;
         entry.alt = static_cast<uint8_t>(digit_like);
-      } else if (u_isalpha(first) || type == U_COMBINING_SPACING_MARK ||
-                 type == U_ENCLOSING_MARK || type == U_NON_SPACING_MARK) {
+      } else if (u_isalpha(first) || type == U_COMBINING_SPACING_MARK || type == U_ENCLOSING_MARK ||
+                 type == U_NON_SPACING_MARK) {
         entry.cls = CharClass::kLetter;
       } else if (type == U_DECIMAL_DIGIT_NUMBER || type == U_LETTER_NUMBER ||
                  type == U_OTHER_NUMBER || type == U_UNASSIGNED || type == U_PRIVATE_USE_CHAR) {
@@ -384,12 +408,23 @@ template <typename Writer>
 __attribute__((always_inline)) inline void Feed(Writer& writer, const Entry& entry,
                                                 uint32_t position) {
   switch (entry.cls) {
-    case CharClass::kLetter: writer.Letter(entry, position); break;
-    case CharClass::kDigitLike: writer.DigitLike(entry, position); break;
-    case CharClass::kOther: writer.Other(entry, position); break;
-    case CharClass::kSpace: writer.Space(entry, position); break;
-    case CharClass::kSeparator: writer.Separator(entry, position); break;
-    case CharClass::kIgnorable: break;
+    case CharClass::kLetter:
+      writer.Letter(entry, position);
+      break;
+    case CharClass::kDigitLike:
+      writer.DigitLike(entry, position);
+      break;
+    case CharClass::kOther:
+      writer.Other(entry, position);
+      break;
+    case CharClass::kSpace:
+      writer.Space(entry, position);
+      break;
+    case CharClass::kSeparator:
+      writer.Separator(entry, position);
+      break;
+    case CharClass::kIgnorable:
+      break;
   }
 }
 
@@ -443,7 +478,7 @@ Normalizer::Normalizer() : tables_(std::make_unique<Tables>()) {
     const int8_t type = u_charType(cp);
     if (type == U_UNASSIGNED || type == U_PRIVATE_USE_CHAR) continue;
     if (u_isalpha(cp) && builder.Inert(cp)) {  // most of them (CJK): no ICU normalisation
-      Entry entry = tables.Lookup(cp);  // the bytes of cp
+      Entry entry = tables.Lookup(cp);         // the bytes of cp
       entry.cls = CharClass::kLetter;
       tables.supplementary.emplace(cp, entry);
       continue;
@@ -520,42 +555,66 @@ void FoldOne(const Normalizer::Tables& tables, std::string_view text, std::strin
 template <bool kWithOrigin>
 void FoldChannelsImpl(const Normalizer::Tables& tables, std::string_view text, unsigned which,
                       Normalizer::Channels& channels) {
-  using P = Prepared<kWithOrigin, false, true>;  // coded full
-  using C = Prepared<kWithOrigin, true, true>;   // coded compact
+  using P = Prepared<kWithOrigin, false, true>;   // coded full
+  using C = Prepared<kWithOrigin, true, true>;    // coded compact
   using U = Prepared<kWithOrigin, false, false>;  // UTF-8 full
   auto full = [&] { return P(tables, text, &channels.full, &channels.full_origin); };
   auto compact = [&] { return C(tables, text, &channels.compact, &channels.compact_origin); };
   auto utf8 = [&] { return U(tables, text, &channels.utf8_full, &channels.utf8_full_origin); };
   const size_t size = text.size();
   switch (which & 7) {
-    case 0: break;
-    case Normalizer::kCodedFull: { P a = full(); Run(tables, text, a.writer); a.Done(size); break; }
-    case Normalizer::kCodedCompact: {
-      C b = compact(); Run(tables, text, b.writer); b.Done(size); break;
+    case 0:
+      break;
+    case Normalizer::kCodedFull: {
+      P a = full();
+      Run(tables, text, a.writer);
+      a.Done(size);
+      break;
     }
-    case Normalizer::kUtf8Full: { U c = utf8(); Run(tables, text, c.writer); c.Done(size); break; }
+    case Normalizer::kCodedCompact: {
+      C b = compact();
+      Run(tables, text, b.writer);
+      b.Done(size);
+      break;
+    }
+    case Normalizer::kUtf8Full: {
+      U c = utf8();
+      Run(tables, text, c.writer);
+      c.Done(size);
+      break;
+    }
     case Normalizer::kCodedFull | Normalizer::kCodedCompact: {
-      P a = full(); C b = compact();
+      P a = full();
+      C b = compact();
       Run(tables, text, a.writer, b.writer);
-      a.Done(size); b.Done(size);
+      a.Done(size);
+      b.Done(size);
       break;
     }
     case Normalizer::kCodedFull | Normalizer::kUtf8Full: {
-      P a = full(); U c = utf8();
+      P a = full();
+      U c = utf8();
       Run(tables, text, a.writer, c.writer);
-      a.Done(size); c.Done(size);
+      a.Done(size);
+      c.Done(size);
       break;
     }
     case Normalizer::kCodedCompact | Normalizer::kUtf8Full: {
-      C b = compact(); U c = utf8();
+      C b = compact();
+      U c = utf8();
       Run(tables, text, b.writer, c.writer);
-      b.Done(size); c.Done(size);
+      b.Done(size);
+      c.Done(size);
       break;
     }
     default: {
-      P a = full(); C b = compact(); U c = utf8();
+      P a = full();
+      C b = compact();
+      U c = utf8();
       Run(tables, text, a.writer, b.writer, c.writer);
-      a.Done(size); b.Done(size); c.Done(size);
+      a.Done(size);
+      b.Done(size);
+      c.Done(size);
       break;
     }
   }
@@ -599,8 +658,7 @@ std::string Normalizer::FoldPattern(std::string_view pattern) const {
   return folded.substr(first, last - first + 1);
 }
 
-Normalizer::CharClass Normalizer::ClassAt(std::string_view text, size_t pos,
-                                          size_t* length) const {
+Normalizer::CharClass Normalizer::ClassAt(std::string_view text, size_t pos, size_t* length) const {
   const uint8_t* begin = reinterpret_cast<const uint8_t*>(text.data());
   uint32_t decoded_length = 1;
   const Entry entry = Decode(*tables_, begin + pos, begin + text.size(), &decoded_length);

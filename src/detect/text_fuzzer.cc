@@ -29,8 +29,11 @@ bool ValidUtf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     const uint8_t lead = text[i];
-    size_t length = lead < 0x80 ? 1 : lead >= 0xC2 && lead < 0xE0 ? 2 : lead >= 0xE0 && lead < 0xF0 ? 3
-                    : lead >= 0xF0 && lead < 0xF5 ? 4 : 0;
+    size_t length = lead < 0x80                   ? 1
+                    : lead >= 0xC2 && lead < 0xE0 ? 2
+                    : lead >= 0xE0 && lead < 0xF0 ? 3
+                    : lead >= 0xF0 && lead < 0xF5 ? 4
+                                                  : 0;
     if (length == 0 || i + length > text.size()) return false;
     for (size_t k = 1; k < length; ++k) {
       if ((static_cast<uint8_t>(text[i + k]) & 0xC0) != 0x80) return false;
@@ -86,10 +89,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(ValidUtf8(compact));
 
   Normalizer::Channels channels;
-  normalizer.FoldChannels(text,
-                          Normalizer::kCodedFull | Normalizer::kCodedCompact |
-                              Normalizer::kUtf8Full,
-                          /*with_origin=*/true, channels);
+  normalizer.FoldChannels(
+      text, Normalizer::kCodedFull | Normalizer::kCodedCompact | Normalizer::kUtf8Full,
+      /*with_origin=*/true, channels);
   Check(channels.utf8_full == full);
   CheckOrigin(text, channels.full, channels.full_origin);
   CheckOrigin(text, channels.compact, channels.compact_origin);

@@ -21,9 +21,12 @@ namespace threathub::detect {
 
 std::string_view IndicatorKindName(IndicatorKind kind) {
   switch (kind) {
-    case IndicatorKind::kTerm: return "term";
-    case IndicatorKind::kPhrase: return "phrase";
-    case IndicatorKind::kRegex: return "regex";
+    case IndicatorKind::kTerm:
+      return "term";
+    case IndicatorKind::kPhrase:
+      return "phrase";
+    case IndicatorKind::kRegex:
+      return "regex";
   }
   return "term";
 }
@@ -136,8 +139,8 @@ std::string TryHyperscan(const std::string& expression, unsigned flags) {
     hs_free_database(database);
     return "";
   }
-  std::string message = error != nullptr && error->message != nullptr ? error->message
-                                                                      : "compile failed";
+  std::string message =
+      error != nullptr && error->message != nullptr ? error->message : "compile failed";
   hs_free_compile_error(error);
   return message;
 }
@@ -158,8 +161,9 @@ int LargestRepeat(std::string_view pattern) {
     int value = 0;
     size_t j = i + 1;
     bool digits = false;
-    for (; j < pattern.size() && (std::isdigit(static_cast<unsigned char>(pattern[j])) ||
-                                  pattern[j] == ','); ++j) {
+    for (; j < pattern.size() &&
+           (std::isdigit(static_cast<unsigned char>(pattern[j])) || pattern[j] == ',');
+         ++j) {
       if (pattern[j] == ',') {
         largest = std::max(largest, value);
         value = 0;
@@ -202,11 +206,20 @@ std::string Re2Dialect(std::string_view pattern) {
       const char next = pattern[++i];
       const char* replacement = nullptr;
       switch (next) {
-        case 'w': replacement = in_class ? "\\p{L}\\p{N}_" : "[\\p{L}\\p{N}_]"; break;
-        case 'W': replacement = in_class ? nullptr : "[^\\p{L}\\p{N}_]"; break;
-        case 'd': replacement = "\\p{Nd}"; break;
-        case 'D': replacement = "\\P{Nd}"; break;
-        default: break;
+        case 'w':
+          replacement = in_class ? "\\p{L}\\p{N}_" : "[\\p{L}\\p{N}_]";
+          break;
+        case 'W':
+          replacement = in_class ? nullptr : "[^\\p{L}\\p{N}_]";
+          break;
+        case 'd':
+          replacement = "\\p{Nd}";
+          break;
+        case 'D':
+          replacement = "\\P{Nd}";
+          break;
+        default:
+          break;
       }
       if (replacement != nullptr) {
         result += replacement;
@@ -260,7 +273,7 @@ struct TextMatcher::Impl {
   std::vector<PatternRef> compact_refs;
   std::vector<PatternRef> regex_refs;
   std::vector<std::string> full_forms;  // of the literals, in the byte code
-  bool needs_utf8 = false;  // regexes: the UTF-8 full channel is made
+  bool needs_utf8 = false;              // regexes: the UTF-8 full channel is made
   std::vector<SideRegex> side;
   bool any_allow = false;
 
@@ -312,10 +325,9 @@ absl::Status BuildDatabase(std::vector<Expression>& expressions,
       ids.push_back(static_cast<unsigned>(i));
     }
     hs_compile_error_t* error = nullptr;
-    const hs_error_t result =
-        hs_compile_multi(texts.data(), flags.data(), ids.data(),
-                         static_cast<unsigned>(texts.size()), HS_MODE_BLOCK, nullptr, database,
-                         &error);
+    const hs_error_t result = hs_compile_multi(texts.data(), flags.data(), ids.data(),
+                                               static_cast<unsigned>(texts.size()), HS_MODE_BLOCK,
+                                               nullptr, database, &error);
     if (result == HS_SUCCESS) {
       for (const Expression& expression : expressions) refs.push_back(expression.ref);
       return absl::OkStatus();
@@ -326,8 +338,7 @@ absl::Status BuildDatabase(std::vector<Expression>& expressions,
     if (failed < 0 || static_cast<size_t>(failed) >= expressions.size()) {
       return absl::InternalError(base::StrCat("hyperscan: ", message));
     }
-    const Indicator& indicator =
-        indicators[source_index[expressions[failed].ref.indicator]];
+    const Indicator& indicator = indicators[source_index[expressions[failed].ref.indicator]];
     problems.push_back({indicator.id, indicator.pattern, base::StrCat("hyperscan: ", message)});
     expressions.erase(expressions.begin() + failed);
   }
@@ -377,16 +388,18 @@ absl::StatusOr<std::unique_ptr<TextMatcher>> TextMatcher::Compile(
           normalizer.ClassAt(utf8, 0, &length) == CharClass::kSeparator ||
           normalizer.ClassAt(utf8, last, &length) == CharClass::kSeparator;
       if (compacted.size() < 2 || separator_at_edge) {
-        full.push_back({EscapeLiteral(folded), 0,
+        full.push_back({EscapeLiteral(folded),
+                        0,
                         {loaded, Source::kLiteral, static_cast<uint32_t>(folded.size())}});
       }
       if (compacted.size() >= 2) {
         std::string hashed;
         HashPairs(compacted, hashed);
-        compact.push_back({EscapeLiteral(std::string_view(hashed).substr(1)), 0,
-                           {loaded, Source::kLiteral, static_cast<uint32_t>(compacted.size()),
-                            static_cast<uint32_t>(impl.full_forms.size()),
-                            static_cast<uint8_t>(compacted[0])}});
+        compact.push_back(
+            {EscapeLiteral(std::string_view(hashed).substr(1)),
+             0,
+             {loaded, Source::kLiteral, static_cast<uint32_t>(compacted.size()),
+              static_cast<uint32_t>(impl.full_forms.size()), static_cast<uint8_t>(compacted[0])}});
       }
       impl.full_forms.push_back(folded);
     } else {
@@ -422,8 +435,8 @@ absl::StatusOr<std::unique_ptr<TextMatcher>> TextMatcher::Compile(
         }
         const uint32_t side_index = static_cast<uint32_t>(impl.side.size());
         bool prefiltered = false;
-        for (const unsigned filter : {flags | HS_FLAG_SINGLEMATCH,
-                                      flags | HS_FLAG_SINGLEMATCH | HS_FLAG_PREFILTER}) {
+        for (const unsigned filter :
+             {flags | HS_FLAG_SINGLEMATCH, flags | HS_FLAG_SINGLEMATCH | HS_FLAG_PREFILTER}) {
           if (large_repeat || prefiltered || !TryHyperscan(folded, filter).empty()) continue;
           regexes.push_back({folded, filter, {loaded, Source::kPrefilter, side_index}});
           prefiltered = true;
@@ -442,8 +455,8 @@ absl::StatusOr<std::unique_ptr<TextMatcher>> TextMatcher::Compile(
   }
   if (impl.indicators.empty() && !indicators.empty()) {
     return absl::InvalidArgumentError(base::StrCat(
-        "no indicator could be compiled (", problems.size(), " problems; the first: ",
-        problems.empty() ? std::string("none") : problems[0].error, ")"));
+        "no indicator could be compiled (", problems.size(),
+        " problems; the first: ", problems.empty() ? std::string("none") : problems[0].error, ")"));
   }
   const size_t problems_before = problems.size();
   absl::Status status =
@@ -452,8 +465,8 @@ absl::StatusOr<std::unique_ptr<TextMatcher>> TextMatcher::Compile(
   status = BuildDatabase(compact, indicators, source_index, problems, &impl.compact_db,
                          impl.compact_refs);
   if (!status.ok()) return status;
-  status = BuildDatabase(regexes, indicators, source_index, problems, &impl.regex_db,
-                         impl.regex_refs);
+  status =
+      BuildDatabase(regexes, indicators, source_index, problems, &impl.regex_db, impl.regex_refs);
   if (!status.ok()) return status;
   impl.needs_utf8 = impl.regex_db != nullptr || !impl.side.empty();
   if (problems.size() != problems_before) {
@@ -544,8 +557,7 @@ bool BoundaryBefore(const Normalizer& normalizer, std::string_view text, size_t 
   while (pos > 0) {
     size_t start = pos - 1;
     // Back to the start of the code point (at most 3 continuation bytes).
-    for (int step = 0; step < 3 && start > 0 &&
-                       (static_cast<uint8_t>(text[start]) & 0xC0) == 0x80;
+    for (int step = 0; step < 3 && start > 0 && (static_cast<uint8_t>(text[start]) & 0xC0) == 0x80;
          ++step) {
       --start;
     }
@@ -737,8 +749,8 @@ void TextMatcher::Scan(std::string_view text, TextScratch& scratch,
                   const std::vector<PatternRef>& refs) {
     if (database == nullptr || state.stopped) return;
     MatchContext context{&state, kind, &refs, &channels.compact};
-    hs_scan(database, channel.data(), static_cast<unsigned>(channel.size()), 0, state.hs,
-            OnMatch, &context);
+    hs_scan(database, channel.data(), static_cast<unsigned>(channel.size()), 0, state.hs, OnMatch,
+            &context);
   };
   scan(impl.full_db, channels.full, Channel::kFull, impl.full_refs);
   scan(impl.compact_db, state.hashed, Channel::kCompact, impl.compact_refs);
@@ -763,8 +775,7 @@ void TextMatcher::Scan(std::string_view text, TextScratch& scratch,
       }
       position = to > from ? to : to + 1;
       // Next code point boundary (the full channel is valid UTF-8).
-      while (position < input.size() &&
-             (static_cast<uint8_t>(input[position]) & 0xC0) == 0x80) {
+      while (position < input.size() && (static_cast<uint8_t>(input[position]) & 0xC0) == 0x80) {
         ++position;
       }
     }

@@ -24,8 +24,8 @@
 //      ң/н, ө/о, ұ ү/у, һ/х, і/и).
 //   3. Digits and symbols used as letters (0/о, 1/и, 3/з, 4/ч, 6/б, 7/т, 8/в, @/а, $/s, €/е)
 //      only when next to a letter: a run of at most 3 of them touching a letter folds (б0мб@
-//      folds to бомба; 2024 and 1488 stay numbers; in the compact channel separators do not count as
-//      neighbours, so т.3.р.р.0.р folds there).
+//      folds to бомба; 2024 and 1488 stay numbers; in the compact channel separators do not count
+//      as neighbours, so т.3.р.р.0.р folds there).
 //   Runs of white space become one space in the full channel.
 // Two channels are scanned: the folded text ("full"), and the folded text with separators
 // (spaces, punctuation) removed ("compact"), which finds т.е.р.р.о.р and т е р р о р. A compact

@@ -39,8 +39,8 @@ TEST(NormalizerTest, FoldsEachRule) {
       {"NFKC: styled letters", "𝐭𝐞𝐫𝐫𝐨𝐫", "теrrоr"},
       {"soft hyphen removed", "тер\u00ADрор", "террор"},
       {"zero-width space removed", "тер\u200Bрор", "террор"},
-      {"zero-width joiner, non-joiner, word joiner, BOM removed",
-       "т\u200Dе\u200Cр\u2060р\uFEFFор", "террор"},
+      {"zero-width joiner, non-joiner, word joiner, BOM removed", "т\u200Dе\u200Cр\u2060р\uFEFFор",
+       "террор"},
       {"variation selector removed", "те\uFE0Fррор", "террор"},
       {"stress mark removed", "терро\u0301р", "террор"},
       {"Latin look-alikes", "tepp0p", "террор"},
@@ -85,10 +85,10 @@ TEST(NormalizerTest, OriginMapsEveryOutputByteToItsCodePoint) {
   EXPECT_EQ(full, "тз ррор");
   ASSERT_EQ(origin.size(), full.size() + 1);
   EXPECT_EQ(origin.back(), text.size());
-  EXPECT_EQ(origin[0], 0u);   // т
+  EXPECT_EQ(origin[0], 0u);  // т
   EXPECT_EQ(origin[1], 0u);
-  EXPECT_EQ(origin[2], 4u);   // з from "3", after the soft hyphen (2 bytes)
-  EXPECT_EQ(origin[4], 5u);   // the space
+  EXPECT_EQ(origin[2], 4u);  // з from "3", after the soft hyphen (2 bytes)
+  EXPECT_EQ(origin[4], 5u);  // the space
 }
 
 TEST(NormalizerTest, InvalidUtf8BecomesReplacementCharacters) {
@@ -214,9 +214,9 @@ TEST(TextMatcherTest, EachIndicatorOncePerSpanSortedByStart) {
 }
 
 TEST(TextMatcherTest, RegexesSeeFoldedTextAndReportTheirSpan) {
-  auto matcher = MustCompile(
-      {{.id = 5, .kind = IndicatorKind::kRegex, .pattern = "Взорв(ать|у|ем)\\s+\\w+"},
-       {.id = 6, .kind = IndicatorKind::kRegex, .pattern = "t\\.me/\\w+"}});
+  auto matcher =
+      MustCompile({{.id = 5, .kind = IndicatorKind::kRegex, .pattern = "Взорв(ать|у|ем)\\s+\\w+"},
+                   {.id = 6, .kind = IndicatorKind::kRegex, .pattern = "t\\.me/\\w+"}});
   EXPECT_THAT(Highlights(*matcher, "мы ВЗ0РВЕМ здание"), ElementsAre("ВЗ0РВЕМ здание"));
   EXPECT_THAT(Highlights(*matcher, "канал t.me/joinchat сегодня"), ElementsAre("t.me/joinchat"));
 }
@@ -224,15 +224,14 @@ TEST(TextMatcherTest, RegexesSeeFoldedTextAndReportTheirSpan) {
 TEST(TextMatcherTest, RegexHyperscanRefusesGoesToRe2) {
   // Hyperscan has no Unicode word boundary (prefiltered RE2); a large bounded repeat goes to RE2
   // without a prefilter.
-  auto matcher = MustCompile(
-      {{.id = 9, .kind = IndicatorKind::kRegex, .pattern = "\\bбомб[аы]\\b"},
-       {.id = 10, .kind = IndicatorKind::kRegex, .pattern = "взрыв(а|ы).{0,100}школ"},
-       {.id = 11, .pattern = "школа"}});
+  auto matcher =
+      MustCompile({{.id = 9, .kind = IndicatorKind::kRegex, .pattern = "\\bбомб[аы]\\b"},
+                   {.id = 10, .kind = IndicatorKind::kRegex, .pattern = "взрыв(а|ы).{0,100}школ"},
+                   {.id = 11, .pattern = "школа"}});
   EXPECT_THAT(matcher->problems(), IsEmpty());
   EXPECT_THAT(Highlights(*matcher, "одна Б0МБА рядом"), ElementsAre("Б0МБА"));
   EXPECT_THAT(Highlights(*matcher, "бомбардировка, бомбы."), ElementsAre("бомбы"));
-  EXPECT_THAT(Highlights(*matcher, "взрывы рядом со школой"),
-              ElementsAre("взрывы рядом со школ"));
+  EXPECT_THAT(Highlights(*matcher, "взрывы рядом со школой"), ElementsAre("взрывы рядом со школ"));
   EXPECT_THAT(Highlights(*matcher, "взрыв"), IsEmpty());
 }
 
@@ -270,7 +269,8 @@ TEST(TextMatcherTest, AllowListSuppressesHitsInsideItsSpan) {
        {.id = 3, .kind = IndicatorKind::kRegex, .pattern = "теракт\\w*"},
        {.id = 4, .kind = IndicatorKind::kRegex, .pattern = "теракт в кино", .allow = true}});
   EXPECT_THAT(Highlights(*matcher, "антитеррористический комитет"), IsEmpty());
-  EXPECT_THAT(Highlights(*matcher, "АНТИ-террористический; террорист"), ElementsAre("террорист", "террорист"));
+  EXPECT_THAT(Highlights(*matcher, "АНТИ-террористический; террорист"),
+              ElementsAre("террорист", "террорист"));
   EXPECT_THAT(Highlights(*matcher, "теракт в кино"), IsEmpty());
   EXPECT_THAT(Highlights(*matcher, "теракт вчера"), ElementsAre("теракт"));
 }

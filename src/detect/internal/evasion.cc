@@ -15,16 +15,36 @@ struct Swap {
 // Each replacement folds back onto the letter it replaces (normalize.cc's tables).
 constexpr Swap kLookAlikes[] = {
     // Cyrillic written with Latin letters
-    {U'а', U'a'}, {U'в', U'B'}, {U'е', U'e'}, {U'к', U'k'}, {U'м', U'M'}, {U'н', U'H'},
-    {U'о', U'o'}, {U'р', U'p'}, {U'с', U'c'}, {U'т', U'T'}, {U'у', U'y'}, {U'х', U'x'},
+    {U'а', U'a'},
+    {U'в', U'B'},
+    {U'е', U'e'},
+    {U'к', U'k'},
+    {U'м', U'M'},
+    {U'н', U'H'},
+    {U'о', U'o'},
+    {U'р', U'p'},
+    {U'с', U'c'},
+    {U'т', U'T'},
+    {U'у', U'y'},
+    {U'х', U'x'},
     // Latin written with Cyrillic letters
-    {U'a', U'а'}, {U'c', U'с'}, {U'e', U'е'}, {U'o', U'о'}, {U'p', U'р'}, {U'x', U'х'},
-    {U'y', U'у'}, {U'k', U'к'}, {U'i', U'і'}, {U'b', U'в'}, {U'm', U'м'}, {U't', U'т'},
+    {U'a', U'а'},
+    {U'c', U'с'},
+    {U'e', U'е'},
+    {U'o', U'о'},
+    {U'p', U'р'},
+    {U'x', U'х'},
+    {U'y', U'у'},
+    {U'k', U'к'},
+    {U'i', U'і'},
+    {U'b', U'в'},
+    {U'm', U'м'},
+    {U't', U'т'},
 };
 constexpr Swap kDigits[] = {
-    {U'о', U'0'}, {U'з', U'3'}, {U'ч', U'4'}, {U'б', U'6'}, {U'а', U'@'}, {U'т', U'7'},
-    {U'в', U'8'}, {U'и', U'1'}, {U'е', U'€'}, {U'o', U'0'}, {U'a', U'@'}, {U'i', U'1'},
-    {U't', U'7'}, {U's', U'$'}, {U'b', U'8'},
+    {U'о', U'0'}, {U'з', U'3'}, {U'ч', U'4'}, {U'б', U'6'}, {U'а', U'@'},
+    {U'т', U'7'}, {U'в', U'8'}, {U'и', U'1'}, {U'е', U'€'}, {U'o', U'0'},
+    {U'a', U'@'}, {U'i', U'1'}, {U't', U'7'}, {U's', U'$'}, {U'b', U'8'},
 };
 constexpr Swap kKazakh[] = {
     {U'а', U'ә'}, {U'г', U'ғ'}, {U'к', U'қ'}, {U'н', U'ң'}, {U'о', U'ө'},
@@ -74,15 +94,24 @@ const Swap* FindSwap(const Swap (&table)[N], char32_t cp, size_t choice) {
 
 std::string_view EvasionKindName(EvasionKind kind) {
   switch (kind) {
-    case EvasionKind::kLookAlike: return "look-alike";
-    case EvasionKind::kDigits: return "digits";
-    case EvasionKind::kSeparators: return "separators";
-    case EvasionKind::kZeroWidth: return "zero-width";
-    case EvasionKind::kSoftHyphen: return "soft-hyphen";
-    case EvasionKind::kCase: return "case";
-    case EvasionKind::kKazakh: return "kazakh";
-    case EvasionKind::kYo: return "yo";
-    case EvasionKind::kMixed: return "mixed";
+    case EvasionKind::kLookAlike:
+      return "look-alike";
+    case EvasionKind::kDigits:
+      return "digits";
+    case EvasionKind::kSeparators:
+      return "separators";
+    case EvasionKind::kZeroWidth:
+      return "zero-width";
+    case EvasionKind::kSoftHyphen:
+      return "soft-hyphen";
+    case EvasionKind::kCase:
+      return "case";
+    case EvasionKind::kKazakh:
+      return "kazakh";
+    case EvasionKind::kYo:
+      return "yo";
+    case EvasionKind::kMixed:
+      return "mixed";
   }
   return "mixed";
 }
@@ -104,11 +133,10 @@ std::u32string EvasionGenerator::Substitute(std::u32string text, EvasionKind kin
   std::vector<size_t> candidates;
   for (size_t i = 0; i < text.size(); ++i) {
     const char32_t lower = u_tolower(text[i]);
-    const bool found =
-        (kind == EvasionKind::kLookAlike && FindSwap(kLookAlikes, lower, 0)) ||
-        (kind == EvasionKind::kDigits && FindSwap(kDigits, lower, 0)) ||
-        (kind == EvasionKind::kKazakh && FindSwap(kKazakh, lower, 0)) ||
-        (kind == EvasionKind::kYo && FindSwap(kYo, lower, 0));
+    const bool found = (kind == EvasionKind::kLookAlike && FindSwap(kLookAlikes, lower, 0)) ||
+                       (kind == EvasionKind::kDigits && FindSwap(kDigits, lower, 0)) ||
+                       (kind == EvasionKind::kKazakh && FindSwap(kKazakh, lower, 0)) ||
+                       (kind == EvasionKind::kYo && FindSwap(kYo, lower, 0));
     if (found) candidates.push_back(i);
   }
   if (candidates.empty()) return text;

@@ -27,9 +27,9 @@ enum class EvasionKind {
   kMixed,       // two or three of the above together
 };
 inline constexpr EvasionKind kAllEvasionKinds[] = {
-    EvasionKind::kLookAlike,  EvasionKind::kDigits, EvasionKind::kSeparators,
-    EvasionKind::kZeroWidth,  EvasionKind::kSoftHyphen, EvasionKind::kCase,
-    EvasionKind::kKazakh,     EvasionKind::kYo,     EvasionKind::kMixed};
+    EvasionKind::kLookAlike, EvasionKind::kDigits,     EvasionKind::kSeparators,
+    EvasionKind::kZeroWidth, EvasionKind::kSoftHyphen, EvasionKind::kCase,
+    EvasionKind::kKazakh,    EvasionKind::kYo,         EvasionKind::kMixed};
 
 std::string_view EvasionKindName(EvasionKind kind);
 
