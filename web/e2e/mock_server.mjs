@@ -3039,7 +3039,7 @@ function pageOf(url, rows) {
   return { rows: rows.slice(offset, offset + limit), total: rows.length };
 }
 const INDICATOR_FIELDS = ['kind', 'pattern', 'language', 'category', 'severity', 'notes'];
-function indicatorFields(body, partial) {
+function indicatorFields(body, partial, { compile = true } = {}) {
   const out = {};
   if (!partial || body.kind !== undefined) {
     if (!['term', 'phrase', 'regex'].includes(body.kind))
@@ -3059,7 +3059,10 @@ function indicatorFields(body, partial) {
   }
   for (const field of ['category', 'notes'])
     if (typeof body[field] === 'string') out[field] = body[field];
-  const problem = compileProblem({ kind: out.kind ?? 'term', pattern: out.pattern ?? '' });
+  // A file's regular expression that does not compile is stored and listed as a problem.
+  const problem = compile
+    ? compileProblem({ kind: out.kind ?? 'term', pattern: out.pattern ?? '' })
+    : null;
   if (problem !== null) throw bad(problem, 'pattern', 'pattern_invalid');
   return out;
 }
@@ -3191,7 +3194,7 @@ function indicatorRows(format, text) {
   if (format === 'json') {
     const parsed = JSON.parse(text);
     const rows = Array.isArray(parsed) ? parsed : (parsed.indicators ?? []);
-    return rows.map((row, index) => ({ position: `entry ${index + 1}`, row }));
+    return rows.map((row, index) => ({ position: `indicators[${index}]`, row }));
   }
   const lines = text.split(/\r?\n/);
   const header = parseCsvLine(lines[0] ?? '').map((name) => name.trim());
@@ -3233,6 +3236,7 @@ route('POST', '/api/v1/indicator-lists/{id}/import', ({ request, params, url, ra
           severity: row.severity || undefined,
         },
         false,
+        { compile: false },
       );
       const known = indicators.find(
         (i) => i.list_id === list.id && i.pattern === fields.pattern && i.kind === fields.kind,

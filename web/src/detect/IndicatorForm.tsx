@@ -172,7 +172,7 @@ export function IndicatorForm({
         value={draft.pattern}
         onChange={(value) => set('pattern', value)}
         required
-        maxLength={4000}
+        maxLength={1000}
         spellCheck={false}
         inputClassName="pattern"
         hint={t(PATTERN_HINTS[draft.kind])}
@@ -187,7 +187,7 @@ export function IndicatorForm({
         label={t('detect.field.category')}
         value={draft.category}
         onChange={(value) => set('category', value)}
-        maxLength={200}
+        maxLength={100}
         error={errors.forField('category')}
         testId={`${testPrefix}-category`}
       />
@@ -196,7 +196,7 @@ export function IndicatorForm({
         value={draft.notes}
         onChange={(value) => set('notes', value)}
         rows={2}
-        maxLength={4000}
+        maxLength={2000}
         error={errors.forField('notes')}
         testId={`${testPrefix}-notes`}
       />
