@@ -401,7 +401,8 @@ TEST(LinterTest, ContentFromAUsProviderIsRefusedEvenWithoutItsCategoryTable) {
   draft.entity_name = "Microsoft Corporation";
   draft.identifiers = {{IdentifierKind::kEmail, "a@outlook.com"}};
   draft.categories = {DataCategory::kContent};
-  const Warning* warning = FindCode(Lint(draft, Seed(), kNow), "content_needs_mla");
+  const std::vector<Warning> warnings = Lint(draft, Seed(), kNow);
+  const Warning* warning = FindCode(warnings, "content_needs_mla");
   ASSERT_NE(warning, nullptr);
   EXPECT_THAT(warning->reason, HasSubstr("CLOUD Act"));
   EXPECT_THAT(warning->source, HasSubstr("kazakhstan.us_providers"));
@@ -421,7 +422,8 @@ TEST(LinterTest, ExtensionToXIsCountedInXCorpsZone) {
   draft.send_at = At("2026-11-25T04:59:00Z");
   EXPECT_TRUE(Lint(draft, Seed(), kNow).empty());
   draft.send_at = At("2026-11-25T05:01:00Z");
-  const Warning* late = FindCode(Lint(draft, Seed(), kNow), "extension_too_late");
+  const std::vector<Warning> warnings = Lint(draft, Seed(), kNow);
+  const Warning* late = FindCode(warnings, "extension_too_late");
   ASSERT_NE(late, nullptr);
   EXPECT_THAT(late->message.en, HasSubstr("the last day was 2026-11-25"));  // Almaty's date
 }
