@@ -519,6 +519,40 @@ absl::StatusOr<CountryProfile> ReadCountry(const Json& value, size_t index) {
   return profile;
 }
 
+absl::Status ReadTemplate(const Fields& top, RequestTemplate& out) {
+  ASSIGN_OR_RETURN(std::optional<Fields> group,
+                   Group(top, "request_template",
+                         {"fields", "source", "confidence", "checked", "to_check"}, false));
+  if (!group) return absl::OkStatus();
+  ASSIGN_OR_RETURN(out.provenance, ReadProvenance(*group));
+  ASSIGN_OR_RETURN(const Json* fields_json, group->Array("fields", true));
+  for (size_t index = 0; index < fields_json->size(); ++index) {
+    ASSIGN_OR_RETURN(
+        Fields fields,
+        Fields::Of((*fields_json)[index], base::StrCat(group->FieldPath("fields"), "[", index, "]"),
+                   {"key", "text"}));
+    TemplateField field;
+    ASSIGN_OR_RETURN(field.key, fields.String("key", true));
+    if (!ValidId(field.key)) return fields.Error("key", "must be lower-case [a-z0-9_-]");
+    for (const TemplateField& earlier : out.fields) {
+      if (earlier.key == field.key) return fields.Error("key", "is used twice");
+    }
+    ASSIGN_OR_RETURN(field.text, fields.String("text", true));
+    out.fields.push_back(std::move(field));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadRefusalReasons(const Fields& top, RefusalReasons& out) {
+  ASSIGN_OR_RETURN(std::optional<Fields> group,
+                   Group(top, "refusal_reasons",
+                         {"entries", "source", "confidence", "checked", "to_check"}, false));
+  if (!group) return absl::OkStatus();
+  ASSIGN_OR_RETURN(out.provenance, ReadProvenance(*group));
+  ASSIGN_OR_RETURN(out.entries, group->Strings("entries", true));
+  return absl::OkStatus();
+}
+
 std::string Summary(const PreservationRule& rule) {
   std::string text = base::StrCat(rule.days, " days");
   if (rule.max_extensions)
@@ -769,13 +803,15 @@ absl::StatusOr<Directory> Directory::Load(std::string_view providers_json,
                                           std::string_view countries_json) {
   Directory directory;
   ASSIGN_OR_RETURN(Json providers_doc, ParseJson(providers_json, "providers.json"));
-  ASSIGN_OR_RETURN(
-      Fields top, Fields::Of(providers_doc, "providers.json",
-                             {"format", "about", "legal_rules", "retention_periods", "providers"}));
+  ASSIGN_OR_RETURN(Fields top, Fields::Of(providers_doc, "providers.json",
+                                          {"format", "about", "request_template", "refusal_reasons",
+                                           "legal_rules", "retention_periods", "providers"}));
   ASSIGN_OR_RETURN(std::string format, top.String("format", true));
   if (format != "threathub-providers/1") {
     return top.Error("format", "must be \"threathub-providers/1\"");
   }
+  RETURN_IF_ERROR(ReadTemplate(top, directory.template_));
+  RETURN_IF_ERROR(ReadRefusalReasons(top, directory.refusal_reasons_));
   ASSIGN_OR_RETURN(const Json* rules, top.Array("legal_rules", false));
   if (rules != nullptr) {
     for (size_t index = 0; index < rules->size(); ++index) {

@@ -227,6 +227,25 @@ struct RetentionPeriod {
   Provenance provenance;
 };
 
+// ---- Request documents -------------------------------------------------------------------------
+
+// One field of the Council of Europe T-CY request templates ("case_reference").
+struct TemplateField {
+  std::string key;   // stable, lower-case: what a document generator fills
+  std::string text;  // the template's wording
+};
+
+// The fields a preservation or MLA request carries (T-CY(2018)11 and T-CY(2018)10), and the
+// reasons providers give for refusing requests; each list with its provenance.
+struct RequestTemplate {
+  std::vector<TemplateField> fields;
+  Provenance provenance;
+};
+struct RefusalReasons {
+  std::vector<std::string> entries;
+  Provenance provenance;
+};
+
 // ---- Country profiles --------------------------------------------------------------------------
 
 // A status with its wording: budapest "party" | "not_party" | "unknown"; un_cybercrime "party" |
@@ -299,6 +318,9 @@ class Directory {
   const std::vector<LegalRule>& rules() const { return rules_; }
   const std::vector<RetentionPeriod>& retention_periods() const { return retention_; }
   const std::vector<CountryProfile>& countries() const { return countries_; }
+  // Empty lists when the providers document has none.
+  const RequestTemplate& request_template() const { return template_; }
+  const RefusalReasons& refusal_reasons() const { return refusal_reasons_; }
 
   // Hex SHA-256 over the providers' content hashes in id order, the rules, retention periods and
   // country profiles: changes when any fact changes.
@@ -309,6 +331,8 @@ class Directory {
   std::vector<LegalRule> rules_;
   std::vector<RetentionPeriod> retention_;
   std::vector<CountryProfile> countries_;
+  RequestTemplate template_;
+  RefusalReasons refusal_reasons_;
   std::string version_;
 };
 

@@ -105,6 +105,17 @@ TEST(DirectoryTest, OnlyFactsTheReferenceVerifiedAreVerified) {
   }
 }
 
+TEST(DirectoryTest, SeedCarriesTheTcyTemplateFieldsAndRefusalReasons) {
+  const RequestTemplate& form = Seed().request_template();
+  ASSERT_EQ(form.fields.size(), 15u);
+  EXPECT_EQ(form.fields[1].key, "case_reference");
+  EXPECT_EQ(form.fields.back().key, "urgency");
+  EXPECT_THAT(form.provenance.source, HasSubstr("T-CY(2018)11"));
+  EXPECT_EQ(form.provenance.confidence, Confidence::kUnverified);
+  ASSERT_EQ(Seed().refusal_reasons().entries.size(), 11u);
+  EXPECT_EQ(Seed().refusal_reasons().entries.back(), "extension requested too late");
+}
+
 TEST(DirectoryTest, CountryProfilesSayKazakhstanIsNotABudapestParty) {
   const CountryProfile* kz = Seed().FindCountry("kz");
   ASSERT_NE(kz, nullptr);
@@ -368,6 +379,11 @@ TEST(DirectoryTest, BrokenProvidersAreRefusedNamingFieldAndProvider) {
        [](Json& doc) { doc["providers"][4]["legal_entities"]["entries"] = Json::array(); },
        "providers[microsoft].legal_entities.entries: needs at least one legal entity"},
       {"bad format", [](Json& doc) { doc["format"] = "v2"; }, "providers.json.format"},
+      {"template key twice",
+       [](Json& doc) { doc["request_template"]["fields"][1]["key"] = "date"; },
+       "providers.json.request_template.fields[1].key: is used twice"},
+      {"refusal reasons not strings", [](Json& doc) { doc["refusal_reasons"]["entries"][0] = 1; },
+       "providers.json.refusal_reasons.entries[0]: must be a string"},
       {"providers not array", [](Json& doc) { doc["providers"] = 5; },
        "providers.json.providers: must be an array"},
       {"retention for a bad provider id",
