@@ -6,6 +6,8 @@ set(REQUESTS_FUZZ_SEED_DIR ${SRC}/../data/requests)
 set(REQUESTS_FUZZ_SEED_CC ${CMAKE_CURRENT_BINARY_DIR}/requests_seed.cc)
 file(READ ${REQUESTS_FUZZ_SEED_DIR}/providers.json REQUESTS_FUZZ_PROVIDERS)
 file(READ ${REQUESTS_FUZZ_SEED_DIR}/countries.json REQUESTS_FUZZ_COUNTRIES)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+             ${REQUESTS_FUZZ_SEED_DIR}/providers.json ${REQUESTS_FUZZ_SEED_DIR}/countries.json)
 file(CONFIGURE OUTPUT ${REQUESTS_FUZZ_SEED_CC} CONTENT
 "#include \"requests/internal/seed.h\"
 namespace threathub::requests::internal {
