@@ -1877,12 +1877,16 @@ absl::Status DetectService::InsertAlerts(store::Transaction& tx,
 
 absl::StatusOr<bool> DetectService::HoldLease() {
   base::Millis now = clock_.NowMillis();
+  // Renewed when less than two thirds of it is left, not at every tick.
+  if (lease_until_ - now > kLeaseMillis / 3 * 2) return true;
   ASSIGN_OR_RETURN(
       store::Result updated,
       database_.Execute("UPDATE detect_state SET lease_owner = $1, lease_until = $2 WHERE id = 1 "
                         "AND (lease_owner = $1 OR lease_until < $3)",
                         {options_.instance, now + kLeaseMillis, now}));
-  return updated.affected_rows == 1;
+  if (updated.affected_rows != 1) return false;
+  lease_until_ = now + kLeaseMillis;
+  return true;
 }
 
 absl::StatusOr<int64_t> DetectService::ScanArrivals() {
@@ -1890,8 +1894,12 @@ absl::StatusOr<int64_t> DetectService::ScanArrivals() {
   if (!compiled) return 0;
   int64_t cursor = 0;
   std::vector<ScanItem> items;
-  // PostgreSQL's LOCK TABLE needs a transaction that may write.
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) {
+  // PostgreSQL's LOCK TABLE needs a transaction that may write; on SQLite a read does (and
+  // leaves the write lock to imports).
+  const store::TxMode mode = database_.engine() == store::Engine::kPostgres
+                                 ? store::TxMode::kWrite
+                                 : store::TxMode::kRead;
+  RETURN_IF_ERROR(database_.Transact(mode, [&](store::Transaction& tx) {
     ASSIGN_OR_RETURN(store::Result state,
                      tx.Execute("SELECT scanned_through FROM detect_state WHERE id = 1"));
     cursor = state.rows.at(0).Int(0);
@@ -1919,6 +1927,11 @@ absl::StatusOr<int64_t> DetectService::ScanArrivals() {
 absl::StatusOr<int64_t> DetectService::RunRescans() {
   std::shared_ptr<const Compiled> compiled = CurrentMatchers();
   if (!compiled) return 0;
+  // Most ticks have no rescan: a read finds that without taking the write lock.
+  ASSIGN_OR_RETURN(store::Result running,
+                   database_.Execute("SELECT COUNT(*) FROM detect_scans WHERE state = 'running'",
+                                     {}, store::TxMode::kRead));
+  if (running.rows[0].Int(0) == 0) return 0;
   std::optional<Scan> scan;
   int64_t next = 0, through = 0;
   std::vector<ScanItem> items;

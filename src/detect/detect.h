@@ -431,7 +431,7 @@ class DetectService {
                             int64_t& inserted);
   absl::StatusOr<int64_t> ScanArrivals();
   absl::StatusOr<int64_t> RunRescans();
-  absl::StatusOr<bool> HoldLease();
+  absl::StatusOr<bool> HoldLease() ABSL_EXCLUSIVE_LOCKS_REQUIRED(tick_mutex_);
 
   store::Database& database_;
   audit::AuditTrail& trail_;
@@ -450,6 +450,8 @@ class DetectService {
   std::string fingerprint_ ABSL_GUARDED_BY(matchers_mutex_);
   // One tick at a time in this process (the background thread and a test's calls).
   absl::Mutex tick_mutex_;
+  // Until when this instance holds the scanner's lease (detect_state.lease_until).
+  base::Millis lease_until_ ABSL_GUARDED_BY(tick_mutex_) = 0;
 
   std::thread background_;
   absl::Mutex background_mutex_;
