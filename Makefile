@@ -54,7 +54,7 @@ fuzz: deps
 	cmake --build build-fuzz
 	for target in json_body target checkpoint bundle collect_jsonl collect_telegram collect_vk \
 	    collect_feed collect_warc mandate_evaluate collect_http_url detect_text detect_image \
-	    detect_indicators; do \
+	    detect_indicators requests_directory; do \
 	  mkdir -p build-fuzz/corpus-$$target && \
 	  build-fuzz/$${target}_fuzzer -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$target fuzz/corpus/$$target || exit 1; \
 	done
