@@ -50,6 +50,7 @@ THREATHUB_DEMO_ADMIN_USER=admin THREATHUB_DEMO_ADMIN_PASSWORD=$(demo_password ma
 THREATHUB_DEMO_USER=investigator THREATHUB_DEMO_PASSWORD=$(demo_password main investigator) \
 THREATHUB_DEMO_SUPERVISOR_PASSWORD=$(demo_password main supervisor) \
 THREATHUB_DEMO_HEAD_PASSWORD=$(demo_password main head) \
+THREATHUB_DEMO_ANALYST_PASSWORD=$(demo_password main analyst) \
 THREATHUB_DEMO_TRAINEE_PASSWORD=$(demo_password main trainee) \
 THREATHUB_IDLE_USER=investigator THREATHUB_IDLE_PASSWORD=$(demo_password idle investigator) \
   node web/e2e/run.mjs
