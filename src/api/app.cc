@@ -1,6 +1,9 @@
 #include "api/app.h"
 #include "base/strings.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
 #include "base/file.h"
 
@@ -45,6 +48,12 @@ detect::DetectOptions DetectOptionsFrom(const base::Config& config) {
   options.rescan_days = static_cast<int>(config.detect_rescan_days);
   options.flood_per_hour = static_cast<int>(config.detect_flood_per_hour);
   options.max_image_pixels = static_cast<uint64_t>(config.detect_max_image_pixels);
+  // The same name after a restart, so that a server killed while holding the scanner's lease
+  // takes it back at once instead of waiting for it to expire; two instances sharing a
+  // database cannot listen on the same host and address.
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "localhost");
+  options.instance = base::StrCat(host, " ", config.listen);
   return options;
 }
 

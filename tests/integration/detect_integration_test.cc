@@ -250,7 +250,10 @@ TEST_P(DetectTest, AfterKillNineEveryItemIsScannedExactlyOnce) {
   for (int post = 1; post <= kPosts; ++post) {
     lines += Post(post, "пост " + std::to_string(post) + " м.а.р.к.е.р");
   }
+  auto import_started = std::chrono::steady_clock::now();
   ASSERT_EQ(Import(*hub, source_id, lines).status, 200);
+  std::fprintf(stderr, "TIMING import %.1f s\n",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - import_started).count());
   const std::string query = "list_id=" + std::to_string(list_id);
   // Killed as soon as the scanner has started (or finished: the check is the same).
   auto deadline = std::chrono::steady_clock::now() + kScanWait;
@@ -258,12 +261,18 @@ TEST_P(DetectTest, AfterKillNineEveryItemIsScannedExactlyOnce) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   int64_t before = AlertTotal(*hub, query);
+  auto killed_at = std::chrono::steady_clock::now();
   hub->server->Kill(SIGKILL);
   std::string error;
   ASSERT_TRUE(hub->server->Start(error)) << error;
   hub->port = hub->server->port();
   ASSERT_TRUE(SignInAll(*hub));
+  auto restarted_at = std::chrono::steady_clock::now();
   ASSERT_TRUE(WaitForAlerts(*hub, query, kPosts)) << before << " then " << AlertTotal(*hub, query);
+  std::fprintf(stderr, "TIMING killed at %lld alerts; restart %.1f s; caught up %.1f s\n",
+               static_cast<long long>(before),
+               std::chrono::duration<double>(restarted_at - killed_at).count(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - restarted_at).count());
   HttpResponse status =
       Api(hub->port, "GET", "/api/v1/detect/status", std::nullopt, hub->investigator);
   ASSERT_EQ(status.status, 200);
