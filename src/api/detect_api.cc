@@ -723,7 +723,13 @@ void AddDetectRoutes(http::Router& router, Services& services) {
        .permission = Permission::kDetectReview,
        .handler = [&detect](Request& request) -> absl::StatusOr<Response> {
          ASSIGN_OR_RETURN(int64_t id, Id(request));
-         Json raw = Json::parse(request.body, nullptr, false);
+         Json raw;
+         // nlohmann throws for some inputs even with allow_exceptions false (1e999).
+         try {
+           raw = Json::parse(request.body);
+         } catch (const Json::exception&) {
+           return absl::InvalidArgumentError("the body is not valid JSON");
+         }
          if (!raw.is_object()) return absl::InvalidArgumentError("the body must be a JSON object");
          std::optional<cases::NewCase> new_case;
          if (raw.contains("new_case")) {

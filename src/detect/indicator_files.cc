@@ -126,16 +126,16 @@ ParsedIndicators ParseCsv(std::string_view bytes) {
 
 ParsedIndicators ParseJson(std::string_view bytes) {
   ParsedIndicators parsed;
-  Json document = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (document.is_discarded()) {
-    // Parse again with exceptions only to learn where it failed.
-    std::string where = "input";
-    try {
-      (void)Json::parse(bytes.begin(), bytes.end());
-    } catch (const Json::parse_error& failure) {
-      where = base::StrCat("byte ", failure.byte);
-    }
-    parsed.errors.push_back({where, "not valid JSON"});
+  // nlohmann's parser throws even when asked not to for some inputs (a number too large, e.g.
+  // 1e999: out_of_range 406), so the boundary catches its exceptions.
+  Json document;
+  try {
+    document = Json::parse(bytes.begin(), bytes.end());
+  } catch (const Json::parse_error& failure) {
+    parsed.errors.push_back({base::StrCat("byte ", failure.byte), "not valid JSON"});
+    return parsed;
+  } catch (const Json::exception& failure) {
+    parsed.errors.push_back({"input", base::StrCat("not valid JSON: ", failure.what())});
     return parsed;
   }
   if (!document.is_object() || !document.contains("indicators") ||

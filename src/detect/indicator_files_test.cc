@@ -73,6 +73,15 @@ TEST(IndicatorFilesTest, JsonEntriesAreReadAndBadOnesNamedByIndex) {
   EXPECT_EQ(ParseIndicators("[]", IndicatorFormat::kJson).errors[0].position, "input");
 }
 
+// Found by the fuzzer: nlohmann's parser throws out_of_range for a number too large even when
+// asked not to throw.
+TEST(IndicatorFilesTest, AnOverflowingJsonNumberIsAnErrorNotAnException) {
+  ParsedIndicators parsed = ParseIndicators("{\"indicators\":[33e6339]}", IndicatorFormat::kJson);
+  EXPECT_TRUE(parsed.rows.empty());
+  ASSERT_EQ(parsed.errors.size(), 1u);
+  EXPECT_EQ(parsed.errors[0].position, "input");
+}
+
 TEST(IndicatorFilesTest, WrittenFilesReadBackTheSame) {
   std::vector<IndicatorRow> rows = {
       {.kind = "term", .pattern = "террор", .language = "ru", .category = "t", .severity = "high"},
