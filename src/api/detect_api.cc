@@ -724,7 +724,7 @@ void AddDetectRoutes(http::Router& router, Services& services) {
        .handler = [&detect](Request& request) -> absl::StatusOr<Response> {
          ASSIGN_OR_RETURN(int64_t id, Id(request));
          Json raw;
-         // nlohmann throws for some inputs even with allow_exceptions false (1e999).
+         // Every nlohmann error (parse_error, out_of_range for 33e6339) is a bad body.
          try {
            raw = Json::parse(request.body);
          } catch (const Json::exception&) {

@@ -234,7 +234,7 @@ class Scanner {
       if (base::StripAsciiWhitespace(line).empty()) continue;
       ++lines_;
       Json record;
-      try {  // nlohmann throws for some inputs even with allow_exceptions false (1e999)
+      try {  // parse_error, or out_of_range for a number too large (33e6339)
         record = Json::parse(line);
       } catch (const Json::exception&) {
         record = nullptr;

@@ -126,8 +126,8 @@ ParsedIndicators ParseCsv(std::string_view bytes) {
 
 ParsedIndicators ParseJson(std::string_view bytes) {
   ParsedIndicators parsed;
-  // nlohmann's parser throws even when asked not to for some inputs (a number too large, e.g.
-  // 1e999: out_of_range 406), so the boundary catches its exceptions.
+  // Parsed with exceptions, for the error's position; a number too large (33e6339) is not a
+  // parse_error but out_of_range 406, caught as well.
   Json document;
   try {
     document = Json::parse(bytes.begin(), bytes.end());

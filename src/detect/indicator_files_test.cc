@@ -73,8 +73,7 @@ TEST(IndicatorFilesTest, JsonEntriesAreReadAndBadOnesNamedByIndex) {
   EXPECT_EQ(ParseIndicators("[]", IndicatorFormat::kJson).errors[0].position, "input");
 }
 
-// Found by the fuzzer: nlohmann's parser throws out_of_range for a number too large even when
-// asked not to throw.
+// Found by the fuzzer: a number too large is nlohmann's out_of_range, not a parse_error.
 TEST(IndicatorFilesTest, AnOverflowingJsonNumberIsAnErrorNotAnException) {
   ParsedIndicators parsed = ParseIndicators("{\"indicators\":[33e6339]}", IndicatorFormat::kJson);
   EXPECT_TRUE(parsed.rows.empty());
