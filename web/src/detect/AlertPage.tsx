@@ -47,7 +47,12 @@ function MarkedText({ alert, text }: { alert: Alert; text: string }) {
   return (
     <section className="panel" aria-labelledby="alert-text-title">
       <h2 id="alert-text-title">{t('detect.alert.text')}</h2>
-      <p className="muted">{t('detect.alert.text_explain', { count: alert.highlights.length })}</p>
+      {/* An image or exact-hash alert marks nothing in the text: no count of marks for it. */}
+      {alert.highlights.length > 0 && (
+        <p className="muted" data-testid="alert-text-explain">
+          {t('detect.alert.text_explain', { count: alert.highlights.length })}
+        </p>
+      )}
       <p
         className="alert-text"
         tabIndex={0}
