@@ -453,39 +453,38 @@ void AddDetectRoutes(http::Router& router, Services& services) {
               .permission = Permission::kDetectManage,
               .handler = [&detect](Request& request) -> absl::StatusOr<Response> {
                 ASSIGN_OR_RETURN(int64_t id, Id(request));
-                RETURN_IF_ERROR(
-                    detect.RetireIndicator(*request.principal, OriginOf(request), id));
+                RETURN_IF_ERROR(detect.RetireIndicator(*request.principal, OriginOf(request), id));
                 return http::NoContent();
               }});
 
-  router.Add(
-      {.method = Method::kPost,
-       .pattern = "/api/v1/indicator-lists/{id}/import",
-       .permission = Permission::kDetectManage,
-       .handler = [&detect](Request& request) -> absl::StatusOr<Response> {
-         ASSIGN_OR_RETURN(int64_t id, Id(request));
-         RETURN_IF_ERROR(OnlyQuery(request, {"format", "mode"}));
-         detect::IndicatorFormat format = detect::IndicatorFormat::kAuto;
-         if (std::string name = Query(request, "format"); !name.empty()) {
-           std::optional<detect::IndicatorFormat> parsed = detect::ParseIndicatorFormat(name);
-           if (!parsed) return base::InvalidField("format", "expected csv or json");
-           format = *parsed;
-         }
-         std::string mode = Query(request, "mode");
-         if (!mode.empty() && mode != "append" && mode != "replace") {
-           return base::InvalidField("mode", "expected append or replace");
-         }
-         ASSIGN_OR_RETURN(
-             detect::IndicatorImport report,
-             detect.ImportIndicators(*request.principal, OriginOf(request), id, request.body,
+  router.Add({.method = Method::kPost,
+              .pattern = "/api/v1/indicator-lists/{id}/import",
+              .permission = Permission::kDetectManage,
+              .handler = [&detect](Request& request) -> absl::StatusOr<Response> {
+                ASSIGN_OR_RETURN(int64_t id, Id(request));
+                RETURN_IF_ERROR(OnlyQuery(request, {"format", "mode"}));
+                detect::IndicatorFormat format = detect::IndicatorFormat::kAuto;
+                if (std::string name = Query(request, "format"); !name.empty()) {
+                  std::optional<detect::IndicatorFormat> parsed =
+                      detect::ParseIndicatorFormat(name);
+                  if (!parsed) return base::InvalidField("format", "expected csv or json");
+                  format = *parsed;
+                }
+                std::string mode = Query(request, "mode");
+                if (!mode.empty() && mode != "append" && mode != "replace") {
+                  return base::InvalidField("mode", "expected append or replace");
+                }
+                ASSIGN_OR_RETURN(detect::IndicatorImport report,
+                                 detect.ImportIndicators(
+                                     *request.principal, OriginOf(request), id, request.body,
                                      format, detect::ImportMode{.replace = mode == "replace"}));
-         return http::JsonResponse(Json{{"list", RenderList(report.list, false)},
-                                        {"added", report.added},
-                                        {"updated", report.updated},
-                                        {"retired", report.retired},
-                                        {"errors", RenderErrors(report.errors)}});
-       },
-       .max_body_bytes = kMaxListFileBytes});
+                return http::JsonResponse(Json{{"list", RenderList(report.list, false)},
+                                               {"added", report.added},
+                                               {"updated", report.updated},
+                                               {"retired", report.retired},
+                                               {"errors", RenderErrors(report.errors)}});
+              },
+              .max_body_bytes = kMaxListFileBytes});
 
   router.Add({.method = Method::kGet,
               .pattern = "/api/v1/indicator-lists/{id}/export",
@@ -574,27 +573,27 @@ void AddDetectRoutes(http::Router& router, Services& services) {
                 return http::JsonResponse(RenderBank(bank));
               }});
 
-  router.Add({.method = Method::kPatch,
-              .pattern = "/api/v1/hash-banks/{id}",
-              .permission = Permission::kDetectManage,
-              .handler = [&detect](Request& request) -> absl::StatusOr<Response> {
-                ASSIGN_OR_RETURN(int64_t id, Id(request));
-                ASSIGN_OR_RETURN(JsonObject body, JsonObject::Parse(request.body));
-                detect::BankChanges changes;
-                ASSIGN_OR_RETURN(changes.name, body.OptionalString("name", 200));
-                ASSIGN_OR_RETURN(changes.negative, body.OptionalBool("negative"));
-                ASSIGN_OR_RETURN(changes.threshold, OptionalSmallInt(body, "threshold", 0, 128));
-                ASSIGN_OR_RETURN(changes.quality_gate,
-                                 OptionalSmallInt(body, "quality_gate", 0, 100));
-                ASSIGN_OR_RETURN(changes.labels, body.OptionalStringList("labels", 50));
-                ASSIGN_OR_RETURN(changes.description, body.OptionalString("description", 2000));
-                ASSIGN_OR_RETURN(changes.active, body.OptionalBool("active"));
-                RETURN_IF_ERROR(body.Finish());
-                ASSIGN_OR_RETURN(detect::Bank bank,
-                                 detect.UpdateBank(*request.principal, OriginOf(request), id,
-                                                   std::move(changes)));
-                return http::JsonResponse(RenderBank(bank));
-              }});
+  router.Add(
+      {.method = Method::kPatch,
+       .pattern = "/api/v1/hash-banks/{id}",
+       .permission = Permission::kDetectManage,
+       .handler = [&detect](Request& request) -> absl::StatusOr<Response> {
+         ASSIGN_OR_RETURN(int64_t id, Id(request));
+         ASSIGN_OR_RETURN(JsonObject body, JsonObject::Parse(request.body));
+         detect::BankChanges changes;
+         ASSIGN_OR_RETURN(changes.name, body.OptionalString("name", 200));
+         ASSIGN_OR_RETURN(changes.negative, body.OptionalBool("negative"));
+         ASSIGN_OR_RETURN(changes.threshold, OptionalSmallInt(body, "threshold", 0, 128));
+         ASSIGN_OR_RETURN(changes.quality_gate, OptionalSmallInt(body, "quality_gate", 0, 100));
+         ASSIGN_OR_RETURN(changes.labels, body.OptionalStringList("labels", 50));
+         ASSIGN_OR_RETURN(changes.description, body.OptionalString("description", 2000));
+         ASSIGN_OR_RETURN(changes.active, body.OptionalBool("active"));
+         RETURN_IF_ERROR(body.Finish());
+         ASSIGN_OR_RETURN(
+             detect::Bank bank,
+             detect.UpdateBank(*request.principal, OriginOf(request), id, std::move(changes)));
+         return http::JsonResponse(RenderBank(bank));
+       }});
 
   router.Add({.method = Method::kGet,
               .pattern = "/api/v1/hash-banks/{id}/hashes",
@@ -664,8 +663,8 @@ void AddDetectRoutes(http::Router& router, Services& services) {
                 ASSIGN_OR_RETURN(std::string path, detect.HashImagePath(id));
                 // The vault keeps no MIME type for a reference image; PDQ banks hold images.
                 std::string head = base::ReadFile(path).value_or("").substr(0, 16);
-                std::string type = base::StartsWith(head, "\x89PNG")   ? "image/png"
-                                   : base::StartsWith(head, "RIFF")    ? "image/webp"
+                std::string type = base::StartsWith(head, "\x89PNG")    ? "image/png"
+                                   : base::StartsWith(head, "RIFF")     ? "image/webp"
                                    : base::StartsWith(head, "\xFF\xD8") ? "image/jpeg"
                                                                         : "";
                 return InlineFile(path, base::StrCat("bank-hash-", id), type);
@@ -770,9 +769,9 @@ void AddDetectRoutes(http::Router& router, Services& services) {
          decision.legal_basis = legal_basis.value_or("");
          decision.description = description.value_or("");
          decision.reason = reason.value_or("");
-         ASSIGN_OR_RETURN(detect::Alert alert,
-                          detect.Decide(*request.principal, CollectOriginOf(request), id,
-                                        std::move(decision)));
+         ASSIGN_OR_RETURN(
+             detect::Alert alert,
+             detect.Decide(*request.principal, CollectOriginOf(request), id, std::move(decision)));
          return http::JsonResponse(RenderAlert(alert));
        }});
 
@@ -798,9 +797,8 @@ void AddDetectRoutes(http::Router& router, Services& services) {
                                             "expected a time such as 2026-11-20T09:30:00Z");
                 }
                 ASSIGN_OR_RETURN(detect::Alert alert,
-                                 detect.RecordRemovalRequest(*request.principal,
-                                                             OriginOf(request), id,
-                                                             std::move(removal)));
+                                 detect.RecordRemovalRequest(*request.principal, OriginOf(request),
+                                                             id, std::move(removal)));
                 return http::JsonResponse(RenderAlert(alert));
               }});
 
@@ -827,9 +825,9 @@ void AddDetectRoutes(http::Router& router, Services& services) {
                   ASSIGN_OR_RETURN(days, OptionalSmallInt(body, "days", 1, 365));
                   RETURN_IF_ERROR(body.Finish());
                 }
-                ASSIGN_OR_RETURN(detect::Scan scan, detect.StartRescan(&*request.principal,
-                                                                       OriginOf(request), days,
-                                                                       "manual"));
+                ASSIGN_OR_RETURN(
+                    detect::Scan scan,
+                    detect.StartRescan(&*request.principal, OriginOf(request), days, "manual"));
                 return http::JsonResponse(Json{{"scan", RenderScan(scan)}}, 202);
               }});
 
@@ -840,13 +838,13 @@ void AddDetectRoutes(http::Router& router, Services& services) {
                 ASSIGN_OR_RETURN(detect::Status status, detect.GetStatus());
                 Json scans = Json::array();
                 for (const auto& scan : status.scans) scans.push_back(RenderScan(scan));
-                return http::JsonResponse(Json{{"scanned_through_item",
-                                                status.scanned_through_item},
-                                               {"pending_items", status.pending_items},
-                                               {"scans", scans},
-                                               {"indicators", status.indicators},
-                                               {"problems", status.problems},
-                                               {"bank_hashes", status.bank_hashes}});
+                return http::JsonResponse(
+                    Json{{"scanned_through_item", status.scanned_through_item},
+                         {"pending_items", status.pending_items},
+                         {"scans", scans},
+                         {"indicators", status.indicators},
+                         {"problems", status.problems},
+                         {"bank_hashes", status.bank_hashes}});
               }});
 
   router.Add({.method = Method::kGet,

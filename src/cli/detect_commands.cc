@@ -113,8 +113,9 @@ class Scanner {
           base::StrCat("--indicators ", file, ": ", bytes.status().message()));
     }
     detect::IndicatorFormat format = base::EndsWith(file, ".json") ? detect::IndicatorFormat::kJson
-                                     : base::EndsWith(file, ".csv") ? detect::IndicatorFormat::kCsv
-                                                                     : detect::IndicatorFormat::kAuto;
+                                     : base::EndsWith(file, ".csv")
+                                         ? detect::IndicatorFormat::kCsv
+                                         : detect::IndicatorFormat::kAuto;
     detect::ParsedIndicators parsed = detect::ParseIndicators(*bytes, format);
     for (const detect::FileError& problem : parsed.errors) {
       std::fprintf(stderr, "%s: %s: %s\n", file.c_str(), problem.position.c_str(),
@@ -129,7 +130,8 @@ class Scanner {
     for (size_t index = 0; index < rows_.size(); ++index) {
       indicators.push_back(detect::Indicator{
           .id = static_cast<int64_t>(index + 1),
-          .kind = detect::ParseIndicatorKind(rows_[index].kind).value_or(detect::IndicatorKind::kTerm),
+          .kind =
+              detect::ParseIndicatorKind(rows_[index].kind).value_or(detect::IndicatorKind::kTerm),
           .pattern = rows_[index].pattern});
     }
     absl::StatusOr<std::unique_ptr<detect::TextMatcher>> matcher =
@@ -250,9 +252,8 @@ class Scanner {
   }
 
   void MatchExact(const std::string& path, const vault::Digests& digests) {
-    for (auto [set, hex, name] :
-         {std::tuple{&md5_, digests.Md5Hex(), "md5"},
-          std::tuple{&sha256_, digests.Sha256Hex(), "sha256"}}) {
+    for (auto [set, hex, name] : {std::tuple{&md5_, digests.Md5Hex(), "md5"},
+                                  std::tuple{&sha256_, digests.Sha256Hex(), "sha256"}}) {
       auto [first, last] = set->equal_range(hex);
       for (auto found = first; found != last; ++found) {
         Print(Json{{"path", path},
@@ -358,9 +359,10 @@ std::function<absl::Status()> AddScanCommand(CLI::App& command) {
   auto arguments = std::make_shared<ScanArguments>();
   command.add_option("--indicators", arguments->indicators,
                      "indicator list (CSV or JSON, as exported)");
-  command.add_option("--banks", arguments->banks,
-                     "hash list (hex lines or CSV); prefix pdq:, md5: or sha256: to say which "
-                     "(64 hex digits are PDQ otherwise)")
+  command
+      .add_option("--banks", arguments->banks,
+                  "hash list (hex lines or CSV); prefix pdq:, md5: or sha256: to say which "
+                  "(64 hex digits are PDQ otherwise)")
       ->allow_extra_args(false);
   command.add_option("--threshold", arguments->threshold, "PDQ distance (default 31)");
   command.add_option("--max-pixels", arguments->max_pixels,

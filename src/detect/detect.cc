@@ -343,7 +343,8 @@ struct DetectService::NewAlert {
 };
 
 std::string DetectService::CompileProblem(const IndicatorRow& row) {
-  std::vector<Indicator> one = {Indicator{.id = 1, .kind = KindOf(row.kind), .pattern = row.pattern}};
+  std::vector<Indicator> one = {
+      Indicator{.id = 1, .kind = KindOf(row.kind), .pattern = row.pattern}};
   absl::StatusOr<std::unique_ptr<TextMatcher>> compiled = TextMatcher::Compile(one, {});
   if (!compiled.ok()) return std::string(compiled.status().message());
   if (!(*compiled)->problems().empty()) return (*compiled)->problems()[0].error;
@@ -458,8 +459,8 @@ absl::Status DetectService::BumpList(store::Transaction& tx, const auth::Princip
       .Execute(
           "INSERT INTO indicator_list_versions(list_id, version, created_at, created_by, change) "
           "VALUES ($1, $2, $3, $4, $5)",
-          {list_id, bumped.rows[0].Int(0), now,
-           who ? store::Value(who->user_id) : store::Value(), std::move(change)})
+          {list_id, bumped.rows[0].Int(0), now, who ? store::Value(who->user_id) : store::Value(),
+           std::move(change)})
       .status();
 }
 
@@ -493,9 +494,9 @@ absl::StatusOr<IndicatorList> DetectService::CreateList(const auth::Principal& w
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(status)) {
-    return base::WithReason(base::FieldError(absl::StatusCode::kAlreadyExists, "name",
-                                             "a list of that name exists"),
-                            "name_taken");
+    return base::WithReason(
+        base::FieldError(absl::StatusCode::kAlreadyExists, "name", "a list of that name exists"),
+        "name_taken");
   }
   RETURN_IF_ERROR(status);
   return created;
@@ -516,9 +517,9 @@ absl::StatusOr<IndicatorList> DetectService::UpdateList(const auth::Principal& w
     ASSIGN_OR_RETURN(IndicatorList list, LoadList(tx, list_id));
     std::vector<std::string> what;
     if (changes.name && *changes.name != list.name) {
-      RETURN_IF_ERROR(tx.Execute("UPDATE indicator_lists SET name = $2 WHERE id = $1",
-                                 {list_id, *changes.name})
-                          .status());
+      RETURN_IF_ERROR(
+          tx.Execute("UPDATE indicator_lists SET name = $2 WHERE id = $1", {list_id, *changes.name})
+              .status());
       what.push_back(base::StrCat("name: ", *changes.name));
     }
     if (changes.description && *changes.description != list.description) {
@@ -549,9 +550,9 @@ absl::StatusOr<IndicatorList> DetectService::UpdateList(const auth::Principal& w
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(status)) {
-    return base::WithReason(base::FieldError(absl::StatusCode::kAlreadyExists, "name",
-                                             "a list of that name exists"),
-                            "name_taken");
+    return base::WithReason(
+        base::FieldError(absl::StatusCode::kAlreadyExists, "name", "a list of that name exists"),
+        "name_taken");
   }
   RETURN_IF_ERROR(status);
   RETURN_IF_ERROR(RefreshMatchers(false));
@@ -577,8 +578,9 @@ absl::StatusOr<IndicatorPage> DetectService::ListIndicators(int64_t list_id, std
       }
       like += "%";
       params.emplace_back(like);
-      where += " AND (i.pattern LIKE $2 ESCAPE '\\' OR i.category LIKE $2 ESCAPE '\\' OR "
-               "i.notes LIKE $2 ESCAPE '\\')";
+      where +=
+          " AND (i.pattern LIKE $2 ESCAPE '\\' OR i.category LIKE $2 ESCAPE '\\' OR "
+          "i.notes LIKE $2 ESCAPE '\\')";
     }
     ASSIGN_OR_RETURN(store::Result counted,
                      tx.Execute(base::StrCat("SELECT COUNT(*) FROM indicators i", where), params));
@@ -703,11 +705,10 @@ absl::Status DetectService::RetireIndicator(const auth::Principal& who, const Or
                                "WHERE id = $1",
                                {indicator_id, clock_.NowMillis()})
                         .status());
-    std::string change =
-        base::StrCat("retired ", current.row.kind, " ", current.row.pattern);
+    std::string change = base::StrCat("retired ", current.row.kind, " ", current.row.pattern);
     RETURN_IF_ERROR(BumpList(tx, &who, current.list_id, change));
-    return Audit(tx, &who, origin.client, origin.request_id, "detect.indicator_retire",
-                 "indicator", indicator_id, change);
+    return Audit(tx, &who, origin.client, origin.request_id, "detect.indicator_retire", "indicator",
+                 indicator_id, change);
   }));
   return RefreshMatchers(false);
 }
@@ -748,12 +749,12 @@ absl::StatusOr<IndicatorImport> DetectService::ImportIndicators(
         int64_t id = found->second.first;
         seen.insert(id);
         if (found->second.second == clean && active_of[id]) continue;
-        RETURN_IF_ERROR(tx.Execute("UPDATE indicators SET language = $2, category = $3, "
-                                   "severity = $4, notes = $5, active = 1, updated_at = $6 "
-                                   "WHERE id = $1",
-                                   {id, clean.language, clean.category, clean.severity,
-                                    clean.notes, now})
-                            .status());
+        RETURN_IF_ERROR(
+            tx.Execute("UPDATE indicators SET language = $2, category = $3, "
+                       "severity = $4, notes = $5, active = 1, updated_at = $6 "
+                       "WHERE id = $1",
+                       {id, clean.language, clean.category, clean.severity, clean.notes, now})
+                .status());
         found->second.second = clean;
         active_of[id] = true;
         ++report.updated;
@@ -906,15 +907,15 @@ absl::StatusOr<Bank> DetectService::CreateBank(const auth::Principal& who, const
     int64_t id = inserted.rows[0].Int(0);
     RETURN_IF_ERROR(Audit(tx, &who, origin.client, origin.request_id, "detect.bank_create",
                           "hash_bank", id,
-                          base::StrCat(HashAlgorithmName(*algorithm), fields.negative ? " negative" : "",
-                                       " ", fields.name)));
+                          base::StrCat(HashAlgorithmName(*algorithm),
+                                       fields.negative ? " negative" : "", " ", fields.name)));
     ASSIGN_OR_RETURN(created, LoadBank(tx, id));
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(status)) {
-    return base::WithReason(base::FieldError(absl::StatusCode::kAlreadyExists, "name",
-                                             "a bank of that name exists"),
-                            "name_taken");
+    return base::WithReason(
+        base::FieldError(absl::StatusCode::kAlreadyExists, "name", "a bank of that name exists"),
+        "name_taken");
   }
   RETURN_IF_ERROR(status);
   return created;
@@ -952,11 +953,10 @@ absl::StatusOr<Bank> DetectService::UpdateBank(const auth::Principal& who, const
     bool matching_changed = next.negative != bank.negative || next.threshold != bank.threshold ||
                             next.active != bank.active || next.quality_gate != bank.quality_gate;
     RETURN_IF_ERROR(BumpBank(tx, bank_id));
-    RETURN_IF_ERROR(Audit(tx, &who, origin.client, origin.request_id, "detect.bank_update",
-                          "hash_bank", bank_id,
-                          base::StrCat(next.name, ", threshold ", next.threshold, ", gate ",
-                                       next.quality_gate, next.negative ? ", negative" : "",
-                                       next.active ? "" : ", inactive")));
+    RETURN_IF_ERROR(Audit(
+        tx, &who, origin.client, origin.request_id, "detect.bank_update", "hash_bank", bank_id,
+        base::StrCat(next.name, ", threshold ", next.threshold, ", gate ", next.quality_gate,
+                     next.negative ? ", negative" : "", next.active ? "" : ", inactive")));
     if (matching_changed && next.active) {
       RETURN_IF_ERROR(EnqueueRescan(tx, &who, "lists_changed", options_.rescan_days));
     }
@@ -964,9 +964,9 @@ absl::StatusOr<Bank> DetectService::UpdateBank(const auth::Principal& who, const
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(status)) {
-    return base::WithReason(base::FieldError(absl::StatusCode::kAlreadyExists, "name",
-                                             "a bank of that name exists"),
-                            "name_taken");
+    return base::WithReason(
+        base::FieldError(absl::StatusCode::kAlreadyExists, "name", "a bank of that name exists"),
+        "name_taken");
   }
   RETURN_IF_ERROR(status);
   RETURN_IF_ERROR(RefreshMatchers(false));
@@ -997,8 +997,10 @@ absl::StatusOr<BankHashPage> DetectService::ListBankHashes(int64_t bank_id,
       }
       params.emplace_back(base::StrCat(base::AsciiStrToLower(escaped), "%"));
       params.emplace_back(base::StrCat("%", escaped, "%"));
-      where += base::StrCat(" AND (h.hash LIKE $", params.size() - 1, " ESCAPE '\\' OR h.label "
-                            "LIKE $", params.size(), " ESCAPE '\\')");
+      where += base::StrCat(" AND (h.hash LIKE $", params.size() - 1,
+                            " ESCAPE '\\' OR h.label "
+                            "LIKE $",
+                            params.size(), " ESCAPE '\\')");
     }
     ASSIGN_OR_RETURN(store::Result counted,
                      tx.Execute(base::StrCat("SELECT COUNT(*) FROM bank_hashes h", where), params));
@@ -1043,8 +1045,8 @@ absl::StatusOr<BankImport> DetectService::ImportHashes(const auth::Principal& wh
         ++report.duplicates;
       }
     }
-    std::string change = base::StrCat(report.added, " added, ", report.duplicates,
-                                      " duplicates, ", parsed.errors.size(), " errors");
+    std::string change = base::StrCat(report.added, " added, ", report.duplicates, " duplicates, ",
+                                      parsed.errors.size(), " errors");
     if (report.added > 0) {
       RETURN_IF_ERROR(BumpBank(tx, bank_id));
       if (bank.active) {
@@ -1068,8 +1070,7 @@ absl::StatusOr<BankHash> DetectService::AddBankHash(const auth::Principal* who,
     ASSIGN_OR_RETURN(Bank bank, LoadBank(tx, bank_id));
     std::optional<HashAlgorithm> algorithm = ParseHashAlgorithm(bank.algorithm);
     row.hash = base::AsciiStrToLower(row.hash);
-    if (!algorithm || row.hash.size() != HashHexLength(*algorithm) ||
-        !base::HexDecode(row.hash)) {
+    if (!algorithm || row.hash.size() != HashHexLength(*algorithm) || !base::HexDecode(row.hash)) {
       return base::InvalidField("hash", base::StrCat("not a ", bank.algorithm, " hash"));
     }
     ASSIGN_OR_RETURN(
@@ -1097,9 +1098,9 @@ absl::StatusOr<BankHash> DetectService::AddBankHash(const auth::Principal* who,
 }
 
 absl::StatusOr<BankHash> DetectService::LoadHash(store::Transaction& tx, int64_t hash_id) {
-  ASSIGN_OR_RETURN(store::Result result,
-                   tx.Execute(base::StrCat(kHashColumns, " WHERE h.id = $1 AND h.active = 1"),
-                              {hash_id}));
+  ASSIGN_OR_RETURN(
+      store::Result result,
+      tx.Execute(base::StrCat(kHashColumns, " WHERE h.id = $1 AND h.active = 1"), {hash_id}));
   if (result.rows.empty()) return HashNotFound();
   return HashFromRow(result.rows[0]);
 }
@@ -1137,8 +1138,8 @@ absl::Status DetectService::RetireHash(const auth::Principal& who, const Origin&
                                 "state = 'held'",
                                 {hash_id, who.user_id, now}));
     RETURN_IF_ERROR(BumpBank(tx, hash.bank_id));
-    return Audit(tx, &who, origin.client, origin.request_id, "detect.bank_hash_retire",
-                 "bank_hash", hash_id,
+    return Audit(tx, &who, origin.client, origin.request_id, "detect.bank_hash_retire", "bank_hash",
+                 hash_id,
                  base::StrCat(hash.hash, ": ", dismissed.affected_rows, " held alerts dismissed"));
   }));
   return RefreshMatchers(false);
@@ -1235,9 +1236,9 @@ absl::StatusOr<AlertPage> DetectService::ListAlerts(const auth::Principal& who,
   std::string where = base::StrCat(" WHERE ", base::StrJoin(conditions, " AND "));
   AlertPage page;
   RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) {
-    ASSIGN_OR_RETURN(store::Result counted,
-                     tx.Execute(base::StrCat("SELECT COUNT(*) FROM detect_alerts a", where),
-                                params));
+    ASSIGN_OR_RETURN(
+        store::Result counted,
+        tx.Execute(base::StrCat("SELECT COUNT(*) FROM detect_alerts a", where), params));
     page.total = counted.rows[0].Int(0);
     std::vector<store::Value> page_params = params;
     page_params.emplace_back(int64_t{filter.limit});
@@ -1261,10 +1262,9 @@ absl::StatusOr<Alert> DetectService::Decide(const auth::Principal& who,
                                             Decision decision) {
   ASSIGN_OR_RETURN(Alert alert, LoadVisibleAlert(who, alert_id));
   auto already_decided = [&] {
-    return base::WithReason(
-        absl::FailedPreconditionError(base::StrCat("the alert was decided already (",
-                                                   alert.state, ")")),
-        "already_decided");
+    return base::WithReason(absl::FailedPreconditionError(
+                                base::StrCat("the alert was decided already (", alert.state, ")")),
+                            "already_decided");
   };
   if (alert.state == "confirmed" || alert.state == "dismissed") return already_decided();
   base::Millis now = clock_.NowMillis();
@@ -1292,9 +1292,9 @@ absl::StatusOr<Alert> DetectService::Decide(const auth::Principal& who,
       if (base::StripAsciiWhitespace(decision.new_case->title).empty()) {
         return base::InvalidField("new_case.title", "required");
       }
-      ASSIGN_OR_RETURN(cases::Case made,
-                       cases_.Create(who, cases::Origin{origin.client, origin.request_id},
-                                     *decision.new_case));
+      ASSIGN_OR_RETURN(
+          cases::Case made,
+          cases_.Create(who, cases::Origin{origin.client, origin.request_id}, *decision.new_case));
       case_id = made.id;
     } else {
       RETURN_IF_ERROR(cases_.CheckAccess(who, *decision.case_id, auth::AccessMode::kWrite));
@@ -1315,8 +1315,8 @@ absl::StatusOr<Alert> DetectService::Decide(const auth::Principal& who,
       }
     }
     new_state = "confirmed";
-    detail = base::StrCat("confirmed: case ", *case_id, ", evidence item ",
-                          evidence_id.value_or(0));
+    detail =
+        base::StrCat("confirmed: case ", *case_id, ", evidence item ", evidence_id.value_or(0));
   } else {
     return base::InvalidField("decision", "expected confirm, dismiss or escalate");
   }
@@ -1408,11 +1408,12 @@ absl::Status DetectService::EnqueueRescan(store::Transaction& tx, const auth::Pr
                               {from}));
   int64_t first = bounds.rows[0].Int(0);
   return tx
-      .Execute("INSERT INTO detect_scans(reason, from_time, from_item, to_item, next_item, items, "
-               "scanned, alerts, state, started_by, started_at) VALUES ($1, $2, $3, 0, $3, $4, 0, "
-               "0, 'running', $5, $6)",
-               {reason, from, first, bounds.rows[0].Int(1),
-                who ? store::Value(who->user_id) : store::Value(), now})
+      .Execute(
+          "INSERT INTO detect_scans(reason, from_time, from_item, to_item, next_item, items, "
+          "scanned, alerts, state, started_by, started_at) VALUES ($1, $2, $3, 0, $3, $4, 0, "
+          "0, 'running', $5, $6)",
+          {reason, from, first, bounds.rows[0].Int(1),
+           who ? store::Value(who->user_id) : store::Value(), now})
       .status();
 }
 
@@ -1446,8 +1447,8 @@ absl::StatusOr<Scan> DetectService::StartRescan(const auth::Principal* who, cons
     ASSIGN_OR_RETURN(store::Result last,
                      tx.Execute(base::StrCat(kScanColumns, " ORDER BY id DESC LIMIT 1")));
     scan = ScanFromRow(last.rows.at(0));
-    return Audit(tx, who, origin.client, origin.request_id, "detect.rescan", "detect_scan",
-                 scan.id, base::StrCat(span, " days"));
+    return Audit(tx, who, origin.client, origin.request_id, "detect.rescan", "detect_scan", scan.id,
+                 base::StrCat(span, " days"));
   }));
   return scan;
 }
@@ -1494,8 +1495,8 @@ absl::StatusOr<Metrics> DetectService::GetMetrics(std::optional<base::Millis> fr
     out.dismissed = row.Int(first + 2);
     out.open = row.Int(first + 3);
     if (out.confirmed + out.dismissed > 0) {
-      out.precision = static_cast<double>(out.confirmed) /
-                      static_cast<double>(out.confirmed + out.dismissed);
+      out.precision =
+          static_cast<double>(out.confirmed) / static_cast<double>(out.confirmed + out.dismissed);
     }
   };
   std::string window = "a.created_at >= $1 AND a.created_at < $2";
@@ -1553,9 +1554,8 @@ absl::StatusOr<std::string> DetectService::Fingerprint() {
     ASSIGN_OR_RETURN(store::Result lists,
                      tx.Execute("SELECT COUNT(*), COALESCE(SUM(version), 0), "
                                 "COALESCE(SUM(active), 0) FROM indicator_lists"));
-    ASSIGN_OR_RETURN(store::Result banks,
-                     tx.Execute("SELECT COUNT(*), COALESCE(SUM(version), 0), "
-                                "COALESCE(SUM(active), 0) FROM hash_banks"));
+    ASSIGN_OR_RETURN(store::Result banks, tx.Execute("SELECT COUNT(*), COALESCE(SUM(version), 0), "
+                                                     "COALESCE(SUM(active), 0) FROM hash_banks"));
     fingerprint = base::StrCat(lists.rows[0].Int(0), ":", lists.rows[0].Int(1), ":",
                                lists.rows[0].Int(2), "/", banks.rows[0].Int(0), ":",
                                banks.rows[0].Int(1), ":", banks.rows[0].Int(2));
@@ -1749,9 +1749,8 @@ std::vector<DetectService::NewAlert> DetectService::ScanItems(const Compiled& co
           uint32_t end = std::min<uint32_t>(hit->end, static_cast<uint32_t>(item.text.size()));
           uint32_t start = std::min(hit->start, end);
           ranges.emplace_back(start, end);
-          highlights.push_back({{"start", start},
-                                {"end", end},
-                                {"text", item.text.substr(start, end - start)}});
+          highlights.push_back(
+              {{"start", start}, {"end", end}, {"text", item.text.substr(start, end - start)}});
         }
         alert.highlights = highlights.dump(-1, ' ', false, Json::error_handler_t::replace);
         alert.excerpt = internal::Excerpt(item.text, ranges);
@@ -1773,11 +1772,12 @@ std::vector<DetectService::NewAlert> DetectService::ScanItems(const Compiled& co
         char head[16] = {};
         std::ifstream stream(*path, std::ios::binary);
         stream.read(head, sizeof head);
-        std::string_view first(head, static_cast<size_t>(std::max<std::streamsize>(0, stream.gcount())));
+        std::string_view first(head,
+                               static_cast<size_t>(std::max<std::streamsize>(0, stream.gcount())));
         if (LooksLikeImage(first)) {
           if (!hasher) {
-            hasher = std::make_unique<PdqHasher>(
-                PdqOptions{.max_pixels = options_.max_image_pixels});
+            hasher =
+                std::make_unique<PdqHasher>(PdqOptions{.max_pixels = options_.max_image_pixels});
           }
           absl::StatusOr<PdqResult> hashed = hasher->HashFile(*path);
           if (hashed.ok()) pdq = *hashed;
@@ -1833,9 +1833,9 @@ absl::Status DetectService::InsertAlerts(store::Transaction& tx,
     std::string state = "open";
     if (alert.bank_hash_id != 0) {
       // Flood quarantine: more than flood_per_hour alerts of one hash within the hour.
-      ASSIGN_OR_RETURN(store::Result hash,
-                       tx.Execute("SELECT quarantined FROM bank_hashes WHERE id = $1",
-                                  {alert.bank_hash_id}));
+      ASSIGN_OR_RETURN(
+          store::Result hash,
+          tx.Execute("SELECT quarantined FROM bank_hashes WHERE id = $1", {alert.bank_hash_id}));
       bool quarantined = !hash.rows.empty() && hash.rows[0].Int(0) != 0;
       if (!quarantined) {
         ASSIGN_OR_RETURN(store::Result recent,
@@ -1846,10 +1846,10 @@ absl::Status DetectService::InsertAlerts(store::Transaction& tx,
           RETURN_IF_ERROR(tx.Execute("UPDATE bank_hashes SET quarantined = 1 WHERE id = $1",
                                      {alert.bank_hash_id})
                               .status());
-          RETURN_IF_ERROR(Audit(tx, nullptr, "scanner", "", "detect.bank_hash_quarantine",
-                                "bank_hash", alert.bank_hash_id,
-                                base::StrCat("more than ", options_.flood_per_hour,
-                                             " alerts within an hour")));
+          RETURN_IF_ERROR(
+              Audit(tx, nullptr, "scanner", "", "detect.bank_hash_quarantine", "bank_hash",
+                    alert.bank_hash_id,
+                    base::StrCat("more than ", options_.flood_per_hour, " alerts within an hour")));
           quarantined = true;
         }
       }
@@ -1896,15 +1896,14 @@ absl::StatusOr<int64_t> DetectService::ScanArrivals() {
   std::vector<ScanItem> items;
   // PostgreSQL's LOCK TABLE needs a transaction that may write; on SQLite a read does (and
   // leaves the write lock to imports).
-  const store::TxMode mode = database_.engine() == store::Engine::kPostgres
-                                 ? store::TxMode::kWrite
-                                 : store::TxMode::kRead;
+  const store::TxMode mode =
+      database_.engine() == store::Engine::kPostgres ? store::TxMode::kWrite : store::TxMode::kRead;
   RETURN_IF_ERROR(database_.Transact(mode, [&](store::Transaction& tx) {
     ASSIGN_OR_RETURN(store::Result state,
                      tx.Execute("SELECT scanned_through FROM detect_state WHERE id = 1"));
     cursor = state.rows.at(0).Int(0);
-    ASSIGN_OR_RETURN(items, ReadItems(tx, cursor, std::numeric_limits<int64_t>::max(),
-                                      options_.batch_size));
+    ASSIGN_OR_RETURN(
+        items, ReadItems(tx, cursor, std::numeric_limits<int64_t>::max(), options_.batch_size));
     return absl::OkStatus();
   }));
   if (items.empty()) return 0;
@@ -1993,8 +1992,7 @@ absl::StatusOr<int64_t> DetectService::RunRescans() {
     int64_t inserted = 0;
     RETURN_IF_ERROR(InsertAlerts(tx, alerts, inserted));
     return tx
-        .Execute("UPDATE detect_scans SET alerts = alerts + $2 WHERE id = $1",
-                 {scan->id, inserted})
+        .Execute("UPDATE detect_scans SET alerts = alerts + $2 WHERE id = $1", {scan->id, inserted})
         .status();
   }));
   return static_cast<int64_t>(items.size());

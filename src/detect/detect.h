@@ -300,9 +300,9 @@ struct Status {
 };
 
 struct MetricsRow {
-  int64_t id = 0;        // list, bank or indicator id
-  int64_t list_id = 0;   // indicators
-  std::string name;      // list or bank name; the pattern for indicators
+  int64_t id = 0;       // list, bank or indicator id
+  int64_t list_id = 0;  // indicators
+  std::string name;     // list or bank name; the pattern for indicators
   int64_t alerts = 0, confirmed = 0, dismissed = 0, open = 0;
   std::optional<double> precision;
 };
@@ -346,10 +346,9 @@ class DetectService {
                                                   int64_t indicator_id, IndicatorChanges changes);
   absl::Status RetireIndicator(const auth::Principal& who, const Origin& origin,
                                int64_t indicator_id);
-  absl::StatusOr<IndicatorImport> ImportIndicators(const auth::Principal& who,
-                                                   const Origin& origin, int64_t list_id,
-                                                   std::string_view bytes, IndicatorFormat format,
-                                                   ImportMode mode);
+  absl::StatusOr<IndicatorImport> ImportIndicators(const auth::Principal& who, const Origin& origin,
+                                                   int64_t list_id, std::string_view bytes,
+                                                   IndicatorFormat format, ImportMode mode);
   absl::StatusOr<std::string> ExportIndicators(int64_t list_id, IndicatorFormat format);
   absl::StatusOr<std::vector<ListVersion>> ListVersions(int64_t list_id);
 
@@ -357,15 +356,14 @@ class DetectService {
   absl::StatusOr<std::vector<Bank>> ListBanks();
   absl::StatusOr<Bank> GetBank(int64_t bank_id);
   absl::StatusOr<Bank> CreateBank(const auth::Principal& who, const Origin& origin, NewBank fields);
-  absl::StatusOr<Bank> UpdateBank(const auth::Principal& who, const Origin& origin,
-                                  int64_t bank_id, BankChanges changes);
+  absl::StatusOr<Bank> UpdateBank(const auth::Principal& who, const Origin& origin, int64_t bank_id,
+                                  BankChanges changes);
   absl::StatusOr<BankHashPage> ListBankHashes(int64_t bank_id, const BankHashFilter& filter);
   absl::StatusOr<BankImport> ImportHashes(const auth::Principal& who, const Origin& origin,
                                           int64_t bank_id, std::string_view bytes);
   // Adds one hash with a reference image already in the vault (the demo, tests).
   absl::StatusOr<BankHash> AddBankHash(const auth::Principal* who, const Origin& origin,
-                                       int64_t bank_id, HashRow row,
-                                       std::string reference_sha256);
+                                       int64_t bank_id, HashRow row, std::string reference_sha256);
   absl::StatusOr<BankHash> ReleaseHash(const auth::Principal& who, const Origin& origin,
                                        int64_t hash_id);
   absl::Status RetireHash(const auth::Principal& who, const Origin& origin, int64_t hash_id);
@@ -417,8 +415,8 @@ class DetectService {
   absl::StatusOr<Alert> LoadVisibleAlert(const auth::Principal& who, int64_t alert_id);
   absl::StatusOr<std::vector<int64_t>> VisibleMandates(const auth::Principal& who);
   // A rescan after a change (the caller's transaction), unless one is still to start.
-  absl::Status EnqueueRescan(store::Transaction& tx, const auth::Principal* who,
-                             std::string reason, int days);
+  absl::Status EnqueueRescan(store::Transaction& tx, const auth::Principal* who, std::string reason,
+                             int days);
 
   // The matchers: rebuilt when the fingerprint of lists and banks changed.
   absl::StatusOr<std::string> Fingerprint();

@@ -50,8 +50,8 @@ std::string Post(int id, const std::string& text, const std::string& media = "")
 class DetectTest : public ::testing::TestWithParam<store::Engine> {
  protected:
   void SetUp() override {
-    directory_ = fs::temp_directory_path() /
-                 ("threathub-detect-" + base::HexEncode(base::RandomBytes(6)));
+    directory_ =
+        fs::temp_directory_path() / ("threathub-detect-" + base::HexEncode(base::RandomBytes(6)));
     fs::create_directories(directory_);
     std::string spec = "sqlite";
     if (GetParam() == store::Engine::kPostgres) {
@@ -99,9 +99,10 @@ class DetectTest : public ::testing::TestWithParam<store::Engine> {
     outsider_ = Person("outsider", astana, {auth::Role::kAnalyst});
     StartDetect({});
     mandate_ = Approved();
-    source_ = collect_->CreateSource(lead_, collect_origin_, mandate_.id,
-                                     {.kind = "jsonl", .name = "канал"})
-                  .value();
+    source_ =
+        collect_
+            ->CreateSource(lead_, collect_origin_, mandate_.id, {.kind = "jsonl", .name = "канал"})
+            .value();
   }
 
   void TearDown() override {
@@ -163,7 +164,8 @@ class DetectTest : public ::testing::TestWithParam<store::Engine> {
   void ImportWithMedia(const std::string& lines, const std::vector<std::string>& images) {
     fs::path folder = directory_ / ("export-" + base::HexEncode(base::RandomBytes(4)));
     fs::create_directories(folder);
-    for (const std::string& image : images) fs::copy_file(image, folder / fs::path(image).filename());
+    for (const std::string& image : images)
+      fs::copy_file(image, folder / fs::path(image).filename());
     std::ofstream(folder / "posts.jsonl") << lines;
     absl::StatusOr<collect::ImportReport> report =
         collect_->ImportPath(lead_, collect_origin_, source_.id, (folder / "posts.jsonl").string());
@@ -209,9 +211,9 @@ class DetectTest : public ::testing::TestWithParam<store::Engine> {
   // An image made from the bridge with ImageMagick (the real one, not /usr/local/bin's).
   std::string Converted(const std::string& operation, const std::string& name) {
     std::string out = (directory_ / name).string();
-    std::string command = base::StrCat("/usr/bin/convert '",
-                                       TestData("pdq/dih/bridge-1-original.jpg"), "' ", operation,
-                                       " '", out, "' 2>/dev/null");
+    std::string command =
+        base::StrCat("/usr/bin/convert '", TestData("pdq/dih/bridge-1-original.jpg"), "' ",
+                     operation, " '", out, "' 2>/dev/null");
     if (std::system(command.c_str()) != 0) return "";
     return out;
   }
@@ -338,11 +340,11 @@ TEST_P(DetectTest, ABadRegexIsRefusedNamingItAndImportsReportBadRows) {
   ASSERT_EQ(read.problems.size(), 1u);
   EXPECT_EQ(read.problems[0].pattern, "(");
   // Replace keeps only what the file lists.
-  IndicatorImport replaced = detect_
-                                 ->ImportIndicators(analyst_, origin_, list.id,
-                                                    R"({"indicators":[{"pattern":"взрыв"}]})",
-                                                    IndicatorFormat::kJson, {.replace = true})
-                                 .value();
+  IndicatorImport replaced =
+      detect_
+          ->ImportIndicators(analyst_, origin_, list.id, R"({"indicators":[{"pattern":"взрыв"}]})",
+                             IndicatorFormat::kJson, {.replace = true})
+          .value();
   EXPECT_EQ(replaced.retired, 2);
   std::string exported = detect_->ExportIndicators(list.id, IndicatorFormat::kCsv).value();
   EXPECT_NE(exported.find("взрыв"), std::string::npos);
@@ -412,18 +414,17 @@ TEST_P(DetectTest, AFloodingHashIsQuarantinedAndReleasedOrRetired) {
   EXPECT_EQ(Alerts("open").size(), 2u);
   std::vector<Alert> held = Alerts("held");
   ASSERT_EQ(held.size(), 3u);
-  BankHashPage quarantined =
-      detect_->ListBankHashes(bank.id, {.quarantined = true}).value();
+  BankHashPage quarantined = detect_->ListBankHashes(bank.id, {.quarantined = true}).value();
   ASSERT_EQ(quarantined.hashes.size(), 1u);
-  BankHash released =
-      detect_->ReleaseHash(analyst_, origin_, quarantined.hashes[0].id).value();
+  BankHash released = detect_->ReleaseHash(analyst_, origin_, quarantined.hashes[0].id).value();
   EXPECT_FALSE(released.quarantined);
   EXPECT_EQ(Alerts("open").size(), 5u);
   EXPECT_EQ(Alerts("held").size(), 0u);
   // Held again by the next flood, then retired: the held alerts are dismissed as flood.
   ASSERT_TRUE(database_->Execute("UPDATE bank_hashes SET quarantined = 1").ok());
-  ASSERT_TRUE(database_->Execute("UPDATE detect_alerts SET state = 'held' WHERE id = " +
-                                 std::to_string(held[0].id))
+  ASSERT_TRUE(database_
+                  ->Execute("UPDATE detect_alerts SET state = 'held' WHERE id = " +
+                            std::to_string(held[0].id))
                   .ok());
   ASSERT_TRUE(detect_->RetireHash(analyst_, origin_, released.id).ok());
   std::vector<Alert> dismissed = Alerts("dismissed");
@@ -441,8 +442,9 @@ TEST_P(DetectTest, AlertsFollowTheMandatesNeedToKnow) {
   EXPECT_TRUE(Alerts("open", &outsider_).empty());
   EXPECT_EQ(detect_->GetAlert(outsider_, alerts[0].id).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(detect_->Decide(outsider_, collect_origin_, alerts[0].id,
-                            {.decision = "dismiss", .reason = "нет"})
+  EXPECT_EQ(detect_
+                ->Decide(outsider_, collect_origin_, alerts[0].id,
+                         {.decision = "dismiss", .reason = "нет"})
                 .status()
                 .code(),
             absl::StatusCode::kNotFound);
@@ -459,13 +461,12 @@ TEST_P(DetectTest, ConfirmMakesACaseAndEvidenceDismissNeedsAReasonAndDecisionsAr
   absl::StatusOr<Alert> no_reason =
       detect_->Decide(lead_, collect_origin_, alerts[1].id, {.decision = "dismiss"});
   EXPECT_EQ(base::StatusField(no_reason.status()), "reason");
-  Alert confirmed =
-      detect_
-          ->Decide(lead_, collect_origin_, alerts[0].id,
-                   {.decision = "confirm",
-                    .new_case = cases::NewCase{.title = "Пропаганда терроризма"},
-                    .legal_basis = "ст. 256 УК РК"})
-          .value();
+  Alert confirmed = detect_
+                        ->Decide(lead_, collect_origin_, alerts[0].id,
+                                 {.decision = "confirm",
+                                  .new_case = cases::NewCase{.title = "Пропаганда терроризма"},
+                                  .legal_basis = "ст. 256 УК РК"})
+                        .value();
   EXPECT_EQ(confirmed.state, "confirmed");
   ASSERT_TRUE(confirmed.case_id.has_value());
   ASSERT_TRUE(confirmed.evidence_id.has_value());
@@ -478,12 +479,12 @@ TEST_P(DetectTest, ConfirmMakesACaseAndEvidenceDismissNeedsAReasonAndDecisionsAr
                                    .status()),
             "already_decided");
   // Into the same case; dismissed; escalated.
-  Alert joined = detect_
-                     ->Decide(lead_, collect_origin_, alerts[1].id,
-                              {.decision = "confirm",
-                               .case_id = confirmed.case_id,
-                               .legal_basis = "ст. 256 УК РК"})
-                     .value();
+  Alert joined =
+      detect_
+          ->Decide(
+              lead_, collect_origin_, alerts[1].id,
+              {.decision = "confirm", .case_id = confirmed.case_id, .legal_basis = "ст. 256 УК РК"})
+          .value();
   EXPECT_EQ(joined.case_id, confirmed.case_id);
   EXPECT_EQ(detect_
                 ->Decide(lead_, collect_origin_, alerts[2].id,

@@ -13,7 +13,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::string_view kIndicatorColumns[] = {"kind",     "pattern", "language",
+constexpr std::string_view kIndicatorColumns[] = {"kind",     "pattern",  "language",
                                                   "category", "severity", "notes"};
 constexpr std::string_view kKinds[] = {"term", "phrase", "regex"};
 constexpr std::string_view kLanguages[] = {"kk", "ru", "en", "any"};
@@ -225,7 +225,8 @@ ParsedIndicators ParseIndicators(std::string_view bytes, IndicatorFormat format)
   bytes = StripBom(bytes);
   if (format == IndicatorFormat::kAuto) {
     std::string_view start = base::StripAsciiWhitespace(bytes);
-    format = !start.empty() && start.front() == '{' ? IndicatorFormat::kJson : IndicatorFormat::kCsv;
+    format =
+        !start.empty() && start.front() == '{' ? IndicatorFormat::kJson : IndicatorFormat::kCsv;
   }
   return format == IndicatorFormat::kJson ? ParseJson(bytes) : ParseCsv(bytes);
 }
@@ -352,9 +353,7 @@ std::optional<HashAlgorithm> ParseHashAlgorithm(std::string_view name) {
   return std::nullopt;
 }
 
-size_t HashHexLength(HashAlgorithm algorithm) {
-  return algorithm == HashAlgorithm::kMd5 ? 32 : 64;
-}
+size_t HashHexLength(HashAlgorithm algorithm) { return algorithm == HashAlgorithm::kMd5 ? 32 : 64; }
 
 std::optional<HashAlgorithm> RowAlgorithm(const HashRow& row) {
   if (!row.algorithm.empty()) return ParseHashAlgorithm(row.algorithm);

@@ -87,8 +87,8 @@ TEST(IndicatorFilesTest, WrittenFilesReadBackTheSame) {
       {.kind = "regex", .pattern = "a,\"b\"", .notes = "two\nlines"},
       {.kind = "phrase", .pattern = " leading space", .category = "=cmd()"}};
   for (IndicatorFormat format : {IndicatorFormat::kCsv, IndicatorFormat::kJson}) {
-    std::string written = format == IndicatorFormat::kCsv ? WriteIndicatorsCsv(rows)
-                                                          : WriteIndicatorsJson(rows);
+    std::string written =
+        format == IndicatorFormat::kCsv ? WriteIndicatorsCsv(rows) : WriteIndicatorsJson(rows);
     ParsedIndicators parsed = ParseIndicators(written, IndicatorFormat::kAuto);
     EXPECT_TRUE(parsed.errors.empty()) << written;
     ASSERT_EQ(parsed.rows.size(), rows.size()) << written;
@@ -125,27 +125,37 @@ const std::string kMd5 = "0123456789ABCDEF0123456789abcdef";
 INSTANTIATE_TEST_SUITE_P(
     Formats, HashListTest,
     ::testing::Values(
-        HashCase{"HexLines", "# comment\n" + kPdq + "\n\n" + kPdq + " bridge\nxyz\n",
-                 HashAlgorithm::kPdq, 2, {"line 5"}},
+        HashCase{"HexLines",
+                 "# comment\n" + kPdq + "\n\n" + kPdq + " bridge\nxyz\n",
+                 HashAlgorithm::kPdq,
+                 2,
+                 {"line 5"}},
         HashCase{"WrongLength", kMd5 + "\n", HashAlgorithm::kPdq, 0, {"line 1"}},
-        HashCase{"GuessedAlgorithms", kMd5 + "\n" + kPdq + "\n" + "abc\n", std::nullopt, 2,
-                 {"line 3"}},
+        HashCase{
+            "GuessedAlgorithms", kMd5 + "\n" + kPdq + "\n" + "abc\n", std::nullopt, 2, {"line 3"}},
         HashCase{"CsvWithServiceNames",
-                 "hash_digest,algorithm,label,ideology,file_type\n" + kPdq +
-                     ",PDQ,demo,x,photo\n" + kMd5 + ",MD5,m,,\n" + kPdq + ",sha-256,s,,\n" +
-                     "zz,pdq,,,\n",
-                 std::nullopt, 3, {"line 5"}},
-        HashCase{"CsvAlgorithmMismatch", "hash,algorithm\n" + kMd5 + ",md5\n",
-                 HashAlgorithm::kPdq, 0, {"line 2"}},
-        HashCase{"CsvAfterComments", "# list\n# v2\nhash,label\n" + kPdq + ",a\nbad,b\n",
-                 HashAlgorithm::kPdq, 1, {"line 5"}},
+                 "hash_digest,algorithm,label,ideology,file_type\n" + kPdq + ",PDQ,demo,x,photo\n" +
+                     kMd5 + ",MD5,m,,\n" + kPdq + ",sha-256,s,,\n" + "zz,pdq,,,\n",
+                 std::nullopt,
+                 3,
+                 {"line 5"}},
+        HashCase{"CsvAlgorithmMismatch",
+                 "hash,algorithm\n" + kMd5 + ",md5\n",
+                 HashAlgorithm::kPdq,
+                 0,
+                 {"line 2"}},
+        HashCase{"CsvAfterComments",
+                 "# list\n# v2\nhash,label\n" + kPdq + ",a\nbad,b\n",
+                 HashAlgorithm::kPdq,
+                 1,
+                 {"line 5"}},
         HashCase{"Empty", "", HashAlgorithm::kSha256, 0, {}}),
     [](const ::testing::TestParamInfo<HashCase>& info) { return info.param.name; });
 
 TEST(IndicatorFilesTest, HashesAreStoredLowerCaseWithTheirFields) {
-  ParsedHashes parsed = ParseHashList(
-      "hash,label,source,ideology,file_type\n" + kMd5 + ",лейбл,tx,violent,video\n",
-      HashAlgorithm::kMd5);
+  ParsedHashes parsed =
+      ParseHashList("hash,label,source,ideology,file_type\n" + kMd5 + ",лейбл,tx,violent,video\n",
+                    HashAlgorithm::kMd5);
   ASSERT_EQ(parsed.rows.size(), 1u);
   EXPECT_EQ(parsed.rows[0].hash, "0123456789abcdef0123456789abcdef");
   EXPECT_EQ(parsed.rows[0].label, "лейбл");

@@ -73,17 +73,17 @@ class DetectTest : public IntegrationTest {
 
   // An approved mandate over the Telegram channel and a JSON Lines source under it.
   int64_t Source(const Hub& hub) {
-    Json request{{"purpose", "Мониторинг призывов к экстремизму"},
-                 {"predicate", "ст. 174 УК РК"},
-                 {"level", "overt"},
-                 {"mechanism", "manual"},
-                 {"scope", Json::array({{{"kind", "account"},
-                                         {"platform", "telegram"},
-                                         {"value", kChannel}}})},
-                 {"starts_at", UtcFromNow(-3600)},
-                 {"ends_at", UtcFromNow(30 * kDaySeconds)},
-                 {"storage_days", 90},
-                 {"justification", "Рапорт № 17"}};
+    Json request{
+        {"purpose", "Мониторинг призывов к экстремизму"},
+        {"predicate", "ст. 174 УК РК"},
+        {"level", "overt"},
+        {"mechanism", "manual"},
+        {"scope",
+         Json::array({{{"kind", "account"}, {"platform", "telegram"}, {"value", kChannel}}})},
+        {"starts_at", UtcFromNow(-3600)},
+        {"ends_at", UtcFromNow(30 * kDaySeconds)},
+        {"storage_days", 90},
+        {"justification", "Рапорт № 17"}};
     HttpResponse created = Api(hub.port, "POST", "/api/v1/mandates", request, hub.investigator);
     if (created.status != 201) {
       ADD_FAILURE() << created.Describe();
@@ -149,13 +149,12 @@ TEST_P(DetectTest, ImportedIndicatorsFindEvasionsAndTheReviewQueueDecides) {
                 Json{{"kind", "term"}, {"pattern", "x"}}, hub->investigator)
                 .status,
             403);
-  HttpResponse imported =
-      ApiRaw(hub->port, "POST", list_path + "/import?format=csv&mode=append",
-             "kind,pattern,language,category,severity,notes\n"
-             "term,вербовка,ru,recruitment,high,\n"
-             "term,x,ru,,extreme,\n"
-             "regex,(,ru,,low,\n",
-             hub->analyst);
+  HttpResponse imported = ApiRaw(hub->port, "POST", list_path + "/import?format=csv&mode=append",
+                                 "kind,pattern,language,category,severity,notes\n"
+                                 "term,вербовка,ru,recruitment,high,\n"
+                                 "term,x,ru,,extreme,\n"
+                                 "regex,(,ru,,low,\n",
+                                 hub->analyst);
   ASSERT_EQ(imported.status, 200) << imported.Describe();
   EXPECT_EQ(imported.JsonBody().value("added", 0), 2);
   ASSERT_EQ(imported.JsonBody()["errors"].size(), 1u);
@@ -170,10 +169,10 @@ TEST_P(DetectTest, ImportedIndicatorsFindEvasionsAndTheReviewQueueDecides) {
 
   int64_t source_id = Source(*hub);
   ASSERT_NE(source_id, 0);
-  HttpResponse posts = Import(*hub, source_id,
-                              Post(1, "Идёт в.е.р.б.о.в.к.а в группу") +
-                                  Post(2, "вeрбовка (латинская e)") + Post(3, "ВЕРБОВКА!") +
-                                  Post(4, "погода хорошая"));
+  HttpResponse posts =
+      Import(*hub, source_id,
+             Post(1, "Идёт в.е.р.б.о.в.к.а в группу") + Post(2, "вeрбовка (латинская e)") +
+                 Post(3, "ВЕРБОВКА!") + Post(4, "погода хорошая"));
   ASSERT_EQ(posts.status, 200) << posts.Describe();
   const std::string query = "list_id=" + std::to_string(list_id);
   ASSERT_TRUE(WaitForAlerts(*hub, query, 3)) << AlertTotal(*hub, query);
@@ -185,16 +184,16 @@ TEST_P(DetectTest, ImportedIndicatorsFindEvasionsAndTheReviewQueueDecides) {
   EXPECT_EQ(queue[0]["highlights"][0].value("text", ""), "в.е.р.б.о.в.к.а");
   EXPECT_EQ(queue[1]["highlights"][0].value("text", ""), "вeрбовка");
   int64_t first = queue[0].value("id", int64_t{0});
-  HttpResponse one = Api(hub->port, "GET", "/api/v1/alerts/" + std::to_string(first),
-                         std::nullopt, hub->investigator);
+  HttpResponse one = Api(hub->port, "GET", "/api/v1/alerts/" + std::to_string(first), std::nullopt,
+                         hub->investigator);
   ASSERT_EQ(one.status, 200);
   EXPECT_EQ(one.JsonBody()["item"].value("post_id", ""), "1");
 
-  const std::string decide = "/api/v1/alerts/" + std::to_string(queue[1].value("id", 0)) +
-                             "/decision";
-  EXPECT_TRUE(IsError(Api(hub->port, "POST", decide, Json{{"decision", "dismiss"}},
-                          hub->investigator),
-                      400, "invalid_argument", "", "reason"));
+  const std::string decide =
+      "/api/v1/alerts/" + std::to_string(queue[1].value("id", 0)) + "/decision";
+  EXPECT_TRUE(
+      IsError(Api(hub->port, "POST", decide, Json{{"decision", "dismiss"}}, hub->investigator), 400,
+              "invalid_argument", "", "reason"));
   HttpResponse confirmed =
       Api(hub->port, "POST", "/api/v1/alerts/" + std::to_string(first) + "/decision",
           Json{{"decision", "confirm"},
@@ -204,17 +203,17 @@ TEST_P(DetectTest, ImportedIndicatorsFindEvasionsAndTheReviewQueueDecides) {
   ASSERT_EQ(confirmed.status, 200) << confirmed.Describe();
   int64_t evidence_id = confirmed.JsonBody().value("evidence_id", int64_t{0});
   ASSERT_NE(evidence_id, 0);
-  HttpResponse item = Api(hub->port, "GET",
-                          "/api/v1/collected/" + std::to_string(confirmed.JsonBody().value(
-                                                     "item_id", int64_t{0})),
-                          std::nullopt, hub->investigator);
+  HttpResponse item =
+      Api(hub->port, "GET",
+          "/api/v1/collected/" + std::to_string(confirmed.JsonBody().value("item_id", int64_t{0})),
+          std::nullopt, hub->investigator);
   EXPECT_EQ(item.JsonBody().value("promoted_evidence_id", int64_t{0}), evidence_id);
-  EXPECT_TRUE(IsError(Api(hub->port, "POST",
-                          "/api/v1/alerts/" + std::to_string(first) + "/decision",
-                          Json{{"decision", "dismiss"}, {"reason", "нет"}}, hub->investigator),
-                      409, "failed_precondition", "already_decided"));
-  ASSERT_EQ(Api(hub->port, "POST", decide,
-                Json{{"decision", "dismiss"}, {"reason", "цитата"}}, hub->investigator)
+  EXPECT_TRUE(
+      IsError(Api(hub->port, "POST", "/api/v1/alerts/" + std::to_string(first) + "/decision",
+                  Json{{"decision", "dismiss"}, {"reason", "нет"}}, hub->investigator),
+              409, "failed_precondition", "already_decided"));
+  ASSERT_EQ(Api(hub->port, "POST", decide, Json{{"decision", "dismiss"}, {"reason", "цитата"}},
+                hub->investigator)
                 .status,
             200);
   HttpResponse metrics =
@@ -234,15 +233,15 @@ TEST_P(DetectTest, ImportedIndicatorsFindEvasionsAndTheReviewQueueDecides) {
 TEST_P(DetectTest, AfterKillNineEveryItemIsScannedExactlyOnce) {
   std::optional<Hub> hub = OpenHub();
   ASSERT_TRUE(hub);
-  HttpResponse list = Api(hub->port, "POST", "/api/v1/indicator-lists",
-                          Json{{"name", "Крах"}}, hub->analyst);
+  HttpResponse list =
+      Api(hub->port, "POST", "/api/v1/indicator-lists", Json{{"name", "Крах"}}, hub->analyst);
   ASSERT_EQ(list.status, 201);
   int64_t list_id = list.JsonBody().value("id", int64_t{0});
-  ASSERT_EQ(Api(hub->port, "POST",
-                "/api/v1/indicator-lists/" + std::to_string(list_id) + "/indicators",
-                Json{{"kind", "term"}, {"pattern", "маркер"}}, hub->analyst)
-                .status,
-            201);
+  ASSERT_EQ(
+      Api(hub->port, "POST", "/api/v1/indicator-lists/" + std::to_string(list_id) + "/indicators",
+          Json{{"kind", "term"}, {"pattern", "маркер"}}, hub->analyst)
+          .status,
+      201);
   int64_t source_id = Source(*hub);
   ASSERT_NE(source_id, 0);
   constexpr int kPosts = 3000;
@@ -252,8 +251,9 @@ TEST_P(DetectTest, AfterKillNineEveryItemIsScannedExactlyOnce) {
   }
   auto import_started = std::chrono::steady_clock::now();
   ASSERT_EQ(Import(*hub, source_id, lines).status, 200);
-  std::fprintf(stderr, "TIMING import %.1f s\n",
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - import_started).count());
+  std::fprintf(
+      stderr, "TIMING import %.1f s\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - import_started).count());
   const std::string query = "list_id=" + std::to_string(list_id);
   // Killed as soon as the scanner has started (or finished: the check is the same).
   auto deadline = std::chrono::steady_clock::now() + kScanWait;
@@ -269,10 +269,11 @@ TEST_P(DetectTest, AfterKillNineEveryItemIsScannedExactlyOnce) {
   ASSERT_TRUE(SignInAll(*hub));
   auto restarted_at = std::chrono::steady_clock::now();
   ASSERT_TRUE(WaitForAlerts(*hub, query, kPosts)) << before << " then " << AlertTotal(*hub, query);
-  std::fprintf(stderr, "TIMING killed at %lld alerts; restart %.1f s; caught up %.1f s\n",
-               static_cast<long long>(before),
-               std::chrono::duration<double>(restarted_at - killed_at).count(),
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - restarted_at).count());
+  std::fprintf(
+      stderr, "TIMING killed at %lld alerts; restart %.1f s; caught up %.1f s\n",
+      static_cast<long long>(before),
+      std::chrono::duration<double>(restarted_at - killed_at).count(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - restarted_at).count());
   HttpResponse status =
       Api(hub->port, "GET", "/api/v1/detect/status", std::nullopt, hub->investigator);
   ASSERT_EQ(status.status, 200);
@@ -282,10 +283,9 @@ TEST_P(DetectTest, AfterKillNineEveryItemIsScannedExactlyOnce) {
   // Each alert names a different item.
   std::set<int64_t> items;
   for (int offset = 0; offset < kPosts; offset += 500) {
-    HttpResponse page = Api(hub->port, "GET",
-                            "/api/v1/alerts?limit=500&offset=" + std::to_string(offset) + "&" +
-                                query,
-                            std::nullopt, hub->investigator);
+    HttpResponse page = Api(
+        hub->port, "GET", "/api/v1/alerts?limit=500&offset=" + std::to_string(offset) + "&" + query,
+        std::nullopt, hub->investigator);
     Json listed = page.JsonBody()["alerts"];
     for (const Json& alert : listed) items.insert(alert.value("item_id", int64_t{0}));
   }
@@ -303,7 +303,8 @@ TEST_P(DetectTest, ScanWorksAloneOnFilesFoldersAndJsonLines) {
   bool rotated = std::system(("/usr/bin/convert '" + TestData("pdq/dih/bridge-1-original.jpg") +
                               "' -rotate 90 '" + folder + "/photos/rotated.png' 2>/dev/null")
                                  .c_str()) == 0;
-  ASSERT_TRUE(WriteFile(folder + "/photos/corrupt.jpg", std::string("\xFF\xD8\xFF\xE0garbage", 11)));
+  ASSERT_TRUE(
+      WriteFile(folder + "/photos/corrupt.jpg", std::string("\xFF\xD8\xFF\xE0garbage", 11)));
   const std::string indicators = temp() + "/indicators.csv";
   ASSERT_TRUE(WriteFile(indicators, "kind,pattern,severity\nterm,террор,high\n"));
   const std::string bank = temp() + "/bank.txt";
@@ -337,9 +338,8 @@ TEST_P(DetectTest, ScanWorksAloneOnFilesFoldersAndJsonLines) {
   EXPECT_NE(result.err.find("corrupt.jpg"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("chat.jsonl:3"), std::string::npos) << result.err;
 
-  CommandResult missing = RunCommand({binary(), "scan", "--indicators", temp() + "/none.csv",
-                                      folder},
-                                     {});
+  CommandResult missing =
+      RunCommand({binary(), "scan", "--indicators", temp() + "/none.csv", folder}, {});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("none.csv"), std::string::npos);
   CommandResult nothing = RunCommand({binary(), "scan", folder}, {});

@@ -33,9 +33,8 @@ std::string Excerpt(std::string_view text, std::vector<std::pair<uint32_t, uint3
       merged.emplace_back(from, to);
     }
   }
-  size_t begin = merged[0].first > kContextBytes
-                     ? Boundary(text, merged[0].first - kContextBytes, false)
-                     : 0;
+  size_t begin =
+      merged[0].first > kContextBytes ? Boundary(text, merged[0].first - kContextBytes, false) : 0;
   size_t finish = Boundary(text, merged[0].second + kContextBytes, false);
   std::string out;
   if (begin > 0) out += "…";
