@@ -2333,6 +2333,23 @@ test(
       console.log('detection image: item image beside "hash only" (the list has no pictures)');
     }
     assert.equal(await page.getByTestId('alert-media-missing').count(), 0);
+    // What the browser was given: the item's JPEG inline, and for a hash-only list a 404.
+    const media = await page.request.get(`${base}/api/v1/alerts/${bridge.id}/media`);
+    assert.equal(media.status(), 200);
+    assert.equal(media.headers()['content-type'], 'image/jpeg');
+    assert.doesNotMatch(media.headers()['content-disposition'] ?? 'inline', /attachment/);
+    assert.deepEqual(
+      Buffer.compare(
+        await media.body(),
+        readFileSync(new URL('dih/bridge-2-rotate-90.jpg', PDQ_TESTDATA)),
+      ),
+      0,
+      'the stored photo is the exported file',
+    );
+    const reference = await page.request.get(
+      `${base}/api/v1/bank-hashes/${bridge.bank_hash.id}/image`,
+    );
+    assert.equal(reference.status(), missing === 0 ? 200 : 404);
     assert.equal(
       (await page.getByTestId('alert-distance').textContent()).trim(),
       String(bridge.distance),
