@@ -82,38 +82,6 @@ Json RenderImport(const collect::ImportReport& report) {
               {"errors", errors}};
 }
 
-Json RenderItem(const collect::Item& item) {
-  Json media = Json::array();
-  for (const collect::MediaFile& file : item.media) {
-    media.push_back({{"n", file.n},
-                     {"sha256", file.sha256.empty() ? Json(nullptr) : Json(file.sha256)},
-                     {"name", file.name},
-                     {"mime_type", file.mime_type},
-                     {"size", file.size},
-                     {"url", file.url.empty() ? Json(nullptr) : Json(file.url)}});
-  }
-  Json rendered{{"id", item.id},
-                {"mandate_id", item.mandate_id},
-                {"source_id", item.source_id},
-                {"platform", item.platform},
-                {"channel_id", item.channel_id},
-                {"post_id", item.post_id},
-                {"author_id", item.author_id},
-                {"author_name", item.author_name},
-                {"url", item.url},
-                {"text", item.text},
-                {"created_at", OptionalTime(item.created_at)},
-                {"collected_at", base::FormatUtc(item.collected_at)},
-                {"sha256", item.sha256},
-                {"size", item.raw_size},
-                {"media", media},
-                {"purge_at", base::FormatUtc(item.purge_at)},
-                {"promoted_evidence_id",
-                 item.promoted_evidence_id ? Json(*item.promoted_evidence_id) : Json(nullptr)}};
-  if (!item.snippet.empty()) rendered["snippet"] = item.snippet;
-  return rendered;
-}
-
 absl::StatusOr<int64_t> Id(const Request& request, const std::string& name = "id") {
   return http::IntParam(request.path_params, name);
 }
@@ -318,7 +286,8 @@ void AddCollectRoutes(http::Router& router, Services& services) {
                 ASSIGN_OR_RETURN(collect::ItemFilter filter, FilterFromQuery(request));
                 ASSIGN_OR_RETURN(collect::ItemPage page, collect.List(*request.principal, filter));
                 Json list = Json::array();
-                for (const collect::Item& item : page.items) list.push_back(RenderItem(item));
+                for (const collect::Item& item : page.items)
+                  list.push_back(RenderCollectedItem(item));
                 return http::JsonResponse(Json{{"items", list}, {"total", page.total}});
               },
               .audit_action = "collect.search",
@@ -330,7 +299,7 @@ void AddCollectRoutes(http::Router& router, Services& services) {
               .handler = [&collect](Request& request) -> absl::StatusOr<Response> {
                 ASSIGN_OR_RETURN(int64_t id, Id(request));
                 ASSIGN_OR_RETURN(collect::Item item, collect.Get(*request.principal, id));
-                Json rendered = RenderItem(item);
+                Json rendered = RenderCollectedItem(item);
                 rendered["raw"] = nullptr;
                 // Larger originals (WARC records of whole pages) only through /original.
                 if (item.raw_size <= kMaxInlineRawBytes) {

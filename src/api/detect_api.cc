@@ -213,36 +213,6 @@ Json RenderAlert(const detect::Alert& alert) {
               {"removal_request", removal}};
 }
 
-// A collected item as GET /api/v1/collected/{id} renders it (collect_api.cc), without `raw`.
-Json RenderCollectedItem(const collect::Item& item) {
-  Json media = Json::array();
-  for (const collect::MediaFile& file : item.media) {
-    media.push_back({{"n", file.n},
-                     {"sha256", file.sha256.empty() ? Json(nullptr) : Json(file.sha256)},
-                     {"name", file.name},
-                     {"mime_type", file.mime_type},
-                     {"size", file.size},
-                     {"url", file.url.empty() ? Json(nullptr) : Json(file.url)}});
-  }
-  return Json{{"id", item.id},
-              {"mandate_id", item.mandate_id},
-              {"source_id", item.source_id},
-              {"platform", item.platform},
-              {"channel_id", item.channel_id},
-              {"post_id", item.post_id},
-              {"author_id", item.author_id},
-              {"author_name", item.author_name},
-              {"url", item.url},
-              {"text", item.text},
-              {"created_at", OptionalTime(item.created_at)},
-              {"collected_at", base::FormatUtc(item.collected_at)},
-              {"sha256", item.sha256},
-              {"size", item.raw_size},
-              {"media", media},
-              {"purge_at", base::FormatUtc(item.purge_at)},
-              {"promoted_evidence_id", OptionalNumber(item.promoted_evidence_id)}};
-}
-
 Json RenderScan(const detect::Scan& scan) {
   return Json{{"id", scan.id},
               {"reason", scan.reason},

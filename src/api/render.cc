@@ -192,11 +192,11 @@ http::Json RenderPerson(const cases::Person& person) {
 }
 
 http::Json OptionalPerson(const std::optional<cases::Person>& person) {
-  return person ? RenderPerson(*person) : http::Json(nullptr);
+  return person ? RenderPerson(*person) : Json(nullptr);
 }
 
 http::Json OptionalTime(const std::optional<base::Millis>& millis) {
-  return millis ? http::Json(base::FormatUtc(*millis)) : http::Json(nullptr);
+  return millis ? Json(base::FormatUtc(*millis)) : Json(nullptr);
 }
 
 // "attachment; filename=...; filename*=UTF-8''..." with a plain ASCII fallback.
@@ -228,6 +228,38 @@ http::Response FileDownload(const std::string& path, std::string_view name,
   response.headers.emplace_back("Content-Disposition", ContentDisposition(name));
   response.headers.emplace_back("Cache-Control", "no-store");
   return response;
+}
+
+Json RenderCollectedItem(const collect::Item& item) {
+  Json media = Json::array();
+  for (const collect::MediaFile& file : item.media) {
+    media.push_back({{"n", file.n},
+                     {"sha256", file.sha256.empty() ? Json(nullptr) : Json(file.sha256)},
+                     {"name", file.name},
+                     {"mime_type", file.mime_type},
+                     {"size", file.size},
+                     {"url", file.url.empty() ? Json(nullptr) : Json(file.url)}});
+  }
+  Json rendered{{"id", item.id},
+                {"mandate_id", item.mandate_id},
+                {"source_id", item.source_id},
+                {"platform", item.platform},
+                {"channel_id", item.channel_id},
+                {"post_id", item.post_id},
+                {"author_id", item.author_id},
+                {"author_name", item.author_name},
+                {"url", item.url},
+                {"text", item.text},
+                {"created_at", OptionalTime(item.created_at)},
+                {"collected_at", base::FormatUtc(item.collected_at)},
+                {"sha256", item.sha256},
+                {"size", item.raw_size},
+                {"media", media},
+                {"purge_at", base::FormatUtc(item.purge_at)},
+                {"promoted_evidence_id",
+                 item.promoted_evidence_id ? Json(*item.promoted_evidence_id) : Json(nullptr)}};
+  if (!item.snippet.empty()) rendered["snippet"] = item.snippet;
+  return rendered;
 }
 
 }  // namespace threathub::api

@@ -5,6 +5,7 @@
 #include "auth/org.h"
 #include "auth/principal.h"
 #include "cases/cases.h"
+#include "collect/collect.h"
 #include "http/json.h"
 #include "http/message.h"
 
@@ -30,5 +31,9 @@ std::string ContentDisposition(std::string_view name);
 // The file at `path`, sent from disk as an attachment named `name`, never cached.
 http::Response FileDownload(const std::string& path, std::string_view name,
                             std::string content_type);
+
+// A collected item as GET /api/v1/collected/{id} answers it (without `raw`), with `snippet`
+// when the item carries one (a search result).
+http::Json RenderCollectedItem(const collect::Item& item);
 
 }  // namespace threathub::api

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -337,6 +338,38 @@ TEST_P(DetectTest, ScanWorksAloneOnFilesFoldersAndJsonLines) {
   EXPECT_EQ(image, rotated ? 2 : 1) << result.out;
   EXPECT_NE(result.err.find("corrupt.jpg"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("chat.jsonl:3"), std::string::npos) << result.err;
+
+  // Exact hashes: MD5 and SHA-256 lists (as md5sum and sha256sum print them) name a file by
+  // its content, whatever its name or kind; a hash of nothing in the folder finds nothing.
+  auto digest = [](const std::string& tool, const std::string& path) {
+    CommandResult printed = RunCommand({tool, path}, {});
+    return printed.out.substr(0, printed.out.find(' '));
+  };
+  const std::string md5_list = temp() + "/md5.txt", sha256_list = temp() + "/sha256.csv";
+  ASSERT_TRUE(WriteFile(md5_list, digest("/usr/bin/md5sum", folder + "/note.txt") + "\n" +
+                                      std::string(32, 'a') + "\n"));
+  ASSERT_TRUE(WriteFile(
+      sha256_list, "hash,label\n" + digest("/usr/bin/sha256sum", folder + "/photos/bridge.jpg") +
+                       ",bridge photo\n"));
+  CommandResult exact = RunCommand({binary(), "scan", "--indicators", indicators, "--banks",
+                                    "md5:" + md5_list, "--banks", "sha256:" + sha256_list, folder},
+                                   {});
+  ASSERT_EQ(exact.exit_code, 0) << exact.err;
+  std::map<std::string, std::string> exact_hits;  // algorithm -> file name
+  std::istringstream exact_out(exact.out);
+  for (std::string line; std::getline(exact_out, line);) {
+    Json match = Json::parse(line);
+    if (match.value("kind", "") != "exact") continue;
+    EXPECT_FALSE(exact_hits.contains(match.value("algorithm", ""))) << exact.out;
+    exact_hits[match.value("algorithm", "")] =
+        fs::path(match.value("path", "")).filename().string();
+    if (match.value("algorithm", "") == "sha256") {
+      EXPECT_EQ(match["bank_hash"].value("label", ""), "bridge photo");
+    }
+  }
+  EXPECT_EQ(exact_hits,
+            (std::map<std::string, std::string>{{"md5", "note.txt"}, {"sha256", "bridge.jpg"}}))
+      << exact.out;
 
   CommandResult missing =
       RunCommand({binary(), "scan", "--indicators", temp() + "/none.csv", folder}, {});
