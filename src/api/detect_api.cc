@@ -772,6 +772,22 @@ void AddDetectRoutes(http::Router& router, Services& services) {
                 return http::JsonResponse(RenderAlert(alert));
               }});
 
+  router.Add({.method = Method::kPost,
+              .pattern = "/api/v1/alerts/{id}/add-to-bank",
+              .permission = Permission::kDetectManage,
+              .handler = [&detect](Request& request) -> absl::StatusOr<Response> {
+                ASSIGN_OR_RETURN(int64_t id, Id(request));
+                ASSIGN_OR_RETURN(JsonObject body, JsonObject::Parse(request.body));
+                ASSIGN_OR_RETURN(int64_t bank_id, body.RequiredInt("bank_id"));
+                ASSIGN_OR_RETURN(std::optional<std::string> label,
+                                 body.OptionalString("label", 500));
+                RETURN_IF_ERROR(body.Finish());
+                ASSIGN_OR_RETURN(detect::BankHash hash,
+                                 detect.AddAlertMediaToBank(*request.principal, OriginOf(request),
+                                                            id, bank_id, label.value_or("")));
+                return http::JsonResponse(RenderBankHash(hash), 201);
+              }});
+
   router.Add({.method = Method::kGet,
               .pattern = "/api/v1/alerts/{id}/media",
               .permission = Permission::kDetectReview,

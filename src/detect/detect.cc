@@ -1097,6 +1097,57 @@ absl::StatusOr<BankHash> DetectService::AddBankHash(const auth::Principal* who,
   return added;
 }
 
+absl::StatusOr<BankHash> DetectService::AddAlertMediaToBank(const auth::Principal& who,
+                                                            const Origin& origin, int64_t alert_id,
+                                                            int64_t bank_id, std::string label) {
+  ASSIGN_OR_RETURN(Alert alert, LoadVisibleAlert(who, alert_id));
+  auto no_media = [](const char* why) {
+    return base::WithReason(absl::FailedPreconditionError(why), "no_media");
+  };
+  if (!alert.media_n) return no_media("a text alert has no media file");
+  label = std::string(base::StripAsciiWhitespace(label));
+  RETURN_IF_ERROR(CheckText("label", label, 500, false));
+  if (label.empty() && alert.bank_hash) label = alert.bank_hash->label;
+  Bank bank;
+  RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) {
+    ASSIGN_OR_RETURN(bank, LoadBank(tx, bank_id));
+    return absl::OkStatus();
+  }));
+  // The item's media list (the caller must still see the item).
+  ASSIGN_OR_RETURN(collect::Item item, collect_.Get(who, alert.item_id));
+  std::string sha256;
+  for (const collect::MediaFile& file : item.media) {
+    if (file.n == *alert.media_n) sha256 = file.sha256;
+  }
+  if (sha256.empty()) return no_media("the alert's media file is not in the vault");
+  absl::StatusOr<std::string> path = blobs_.Path(sha256);
+  if (!path.ok()) return no_media("the alert's media file is not in the vault");
+  HashRow row;
+  row.label = label;
+  row.source = base::StrCat("alert ", alert.id);
+  if (bank.algorithm == "pdq") {
+    PdqHasher hasher(PdqOptions{.max_pixels = options_.max_image_pixels});
+    ASSIGN_OR_RETURN(PdqResult hashed, hasher.HashFile(*path));
+    row.hash = hashed.hash.ToHex();
+  } else if (bank.algorithm == "md5") {
+    ASSIGN_OR_RETURN(vault::Digests digests, blobs_.Verify(sha256));
+    row.hash = digests.Md5Hex();
+  } else {
+    row.hash = sha256;
+  }
+  RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) {
+    ASSIGN_OR_RETURN(store::Result found,
+                     tx.Execute("SELECT active FROM bank_hashes WHERE bank_id = $1 AND hash = $2",
+                                {bank_id, row.hash}));
+    if (found.rows.empty()) return absl::OkStatus();
+    return base::WithReason(absl::AlreadyExistsError(base::StrCat(
+                                "the bank holds this hash already",
+                                found.rows[0].Int(0) ? "" : " (retired)", ": ", row.hash)),
+                            "hash_in_bank");
+  }));
+  return AddBankHash(&who, origin, bank_id, std::move(row), sha256);
+}
+
 absl::StatusOr<BankHash> DetectService::LoadHash(store::Transaction& tx, int64_t hash_id) {
   ASSIGN_OR_RETURN(
       store::Result result,

@@ -364,6 +364,16 @@ class DetectService {
   // Adds one hash with a reference image already in the vault (the demo, tests).
   absl::StatusOr<BankHash> AddBankHash(const auth::Principal* who, const Origin& origin,
                                        int64_t bank_id, HashRow row, std::string reference_sha256);
+  // Adds the media file of an image or exact alert `who` can see (as GetAlert) to the bank: its
+  // hash by the bank's algorithm (PDQ with this service's options, or the file's MD5 / SHA-256),
+  // with the file as its reference image, source "alert N", and `label` (empty: the alert's bank
+  // hash label). Audited as AddBankHash; the bank's version bumps and a rescan follows.
+  // kFailedPrecondition reason "no_media" for a text alert (or a file no longer in the vault);
+  // the PDQ hasher's kInvalidArgument (reason "image_unreadable", ...) for a file it cannot
+  // hash; kAlreadyExists reason "hash_in_bank" when the bank holds that hash (active or retired).
+  absl::StatusOr<BankHash> AddAlertMediaToBank(const auth::Principal& who, const Origin& origin,
+                                               int64_t alert_id, int64_t bank_id,
+                                               std::string label);
   absl::StatusOr<BankHash> ReleaseHash(const auth::Principal& who, const Origin& origin,
                                        int64_t hash_id);
   absl::Status RetireHash(const auth::Principal& who, const Origin& origin, int64_t hash_id);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "base/errors.h"
 #include "base/file.h"
 #include "base/strings.h"
+#include "detect/pdq.h"
 #include "ledger/audit_anchor.h"
 #include "store/migrations.h"
 
@@ -376,6 +378,84 @@ TEST_P(DetectTest, RotatedAndFlippedImagesMatchAPdqBankWithTheirDistance) {
     EXPECT_EQ(alert.bank_hash->hash, kBridgeHash);
   }
   EXPECT_TRUE(detect_->AlertMedia(lead_, alerts[0].id).ok());
+}
+
+TEST_P(DetectTest, AnAlertsImageAddedToABankBecomesAHashWithItsReferenceImage) {
+  std::string rotated = Converted("-rotate 90", "rotated.jpg");
+  if (rotated.empty()) GTEST_SKIP() << "/usr/bin/convert is not available";
+  std::string bytes = base::ReadFile(rotated).value();
+  Bank known = MakeBank("Известные", "pdq");
+  ASSERT_EQ(detect_->ImportHashes(analyst_, origin_, known.id, base::StrCat(kBridgeHash, " bridge"))
+                .value()
+                .added,
+            1);
+  IndicatorList list = MakeList("Экстремизм");
+  Add(list.id, "террор");
+  ImportWithMedia(Post(1, "фото", "rotated.jpg") + Post(2, "призыв к террору"), {rotated});
+  Drain();
+  std::vector<Alert> alerts = Alerts();
+  ASSERT_EQ(alerts.size(), 2u);
+  const Alert& image = alerts[0].kind == "image" ? alerts[0] : alerts[1];
+  const Alert& text = alerts[0].kind == "image" ? alerts[1] : alerts[0];
+  ASSERT_EQ(image.kind, "image");
+  ASSERT_EQ(text.kind, "text");
+
+  Bank checked = MakeBank("Проверенные", "pdq");
+  absl::StatusOr<BankHash> added =
+      detect_->AddAlertMediaToBank(lead_, origin_, image.id, checked.id, "");
+  ASSERT_TRUE(added.ok()) << added.status();
+  PdqHasher hasher(PdqOptions{});
+  EXPECT_EQ(added->hash, hasher.HashFile(rotated).value().hash.ToHex());
+  EXPECT_EQ(added->bank_id, checked.id);
+  EXPECT_EQ(added->label, "bridge");  // the alert's
+  EXPECT_EQ(added->source, base::StrCat("alert ", image.id));
+  EXPECT_EQ(added->reference_sha256, base::HexEncode(base::Sha256(bytes)));
+  absl::StatusOr<std::string> path = detect_->HashImagePath(added->id);
+  ASSERT_TRUE(path.ok()) << path.status();
+  EXPECT_EQ(base::ReadFile(*path).value(), bytes);
+  EXPECT_EQ(detect_->GetBank(checked.id).value().version, checked.version + 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'detect.bank_hash_add'"), 1);
+
+  absl::StatusOr<BankHash> again =
+      detect_->AddAlertMediaToBank(lead_, origin_, image.id, checked.id, "повтор");
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(base::StatusReason(again.status()), "hash_in_bank");
+  absl::StatusOr<BankHash> from_text =
+      detect_->AddAlertMediaToBank(lead_, origin_, text.id, checked.id, "");
+  EXPECT_EQ(from_text.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(base::StatusReason(from_text.status()), "no_media");
+  EXPECT_EQ(
+      detect_->AddAlertMediaToBank(outsider_, origin_, image.id, checked.id, "").status().code(),
+      absl::StatusCode::kNotFound);
+
+  // An MD5 bank gets the file's MD5 (as md5sum computes it), with the label given.
+  Bank md5 = MakeBank("MD5", "md5");
+  absl::StatusOr<BankHash> exact =
+      detect_->AddAlertMediaToBank(lead_, origin_, image.id, md5.id, "  мост  ");
+  ASSERT_TRUE(exact.ok()) << exact.status();
+  std::string md5sum;
+  if (FILE* pipe = ::popen(base::StrCat("md5sum '", rotated, "'").c_str(), "r")) {
+    char line[128] = {};
+    if (std::fgets(line, sizeof line, pipe) != nullptr) md5sum = std::string(line).substr(0, 32);
+    ::pclose(pipe);
+  }
+  ASSERT_EQ(md5sum.size(), 32u);
+  EXPECT_EQ(exact->hash, md5sum);
+  EXPECT_EQ(exact->label, "мост");
+  EXPECT_EQ(exact->reference_sha256, added->reference_sha256);
+
+  // The rescan that follows matches the image against the new hashes: the new alerts carry the
+  // reference image.
+  Drain();
+  int with_reference = 0;
+  for (const Alert& alert : Alerts()) {
+    if (alert.bank_id == checked.id || alert.bank_id == md5.id) {
+      ASSERT_TRUE(alert.bank_hash.has_value());
+      EXPECT_EQ(detect_->HashImagePath(alert.bank_hash->id).value(), *path);
+      ++with_reference;
+    }
+  }
+  EXPECT_EQ(with_reference, 2);
 }
 
 TEST_P(DetectTest, ExactHashesMatchAndANegativeBankSuppresses) {
