@@ -3581,6 +3581,43 @@ route('GET', '/api/v1/alerts/{id}/media', ({ request, params }) => {
   findAlert(user, params.id);
   throw new HttpError(404, 'not_found', 'the mock server keeps no media');
 });
+// The mock keeps no media: the hash stands in for the file's (the same alert, the same hash).
+route('POST', '/api/v1/alerts/{id}/add-to-bank', ({ request, params, body }) => {
+  const user = detectUser(request, 'detect.manage');
+  checkFields(body, ['bank_id', 'label']);
+  const alert = findAlert(user, params.id);
+  if (!Number.isInteger(body.bank_id)) throw bad('bank_id: required', 'bank_id');
+  const bank = findIn(hashBanks, String(body.bank_id), 'bank');
+  if (alert.media_n === null || alert.media_n === undefined)
+    throw new HttpError(409, 'failed_precondition', 'a text alert has no media file', {
+      reason: 'no_media',
+    });
+  const digest = createHash(bank.algorithm === 'md5' ? 'md5' : 'sha256')
+    .update(`alert ${alert.item_id} media ${alert.media_n}`)
+    .digest('hex');
+  if (bankHashes.some((h) => h.bank_id === bank.id && h.hash === digest))
+    throw new HttpError(409, 'already_exists', 'the bank holds this hash already', {
+      reason: 'hash_in_bank',
+    });
+  const matched = bankHashes.find((h) => h.id === alert.bank_hash_id);
+  const label = typeof body.label === 'string' && body.label.trim() !== '' ? body.label.trim() : '';
+  const added = {
+    id: id(),
+    bank_id: bank.id,
+    hash: digest,
+    label: label || (matched?.label ?? ''),
+    source: `alert ${alert.id}`,
+    ideology: '',
+    file_type: '',
+    active: true,
+    quarantined: false,
+    created_at: now(),
+  };
+  bankHashes.push(added);
+  bank.version += 1;
+  record(request, user, 'detect.bank_hash_add', 'bank_hash', added.id);
+  return { status: 201, body: { ...added, alerts: 0 } };
+});
 route('POST', '/api/v1/detect/rescan', ({ request, body }) => {
   detectUser(request, 'detect.manage');
   checkFields(body, ['days']);

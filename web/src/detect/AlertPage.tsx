@@ -8,6 +8,7 @@ import type { FormEvent } from 'react';
 import { api, ApiError } from '../app/api';
 import { errorMessage } from '../app/errors';
 import { useI18n } from '../app/i18n';
+import { canManageDetection } from '../app/permissions';
 import { Link } from '../app/router';
 import { useSignedIn } from '../app/session';
 import { effectiveTimeZone, zonedLocalToUtc } from '../app/time';
@@ -16,6 +17,7 @@ import {
   Loading,
   Notice,
   PageHeader,
+  SelectField,
   TextAreaField,
   TextField,
   useErrorText,
@@ -29,6 +31,7 @@ import { markText } from './highlight';
 import { AlertStateBadge, DetectTabs, SeverityBadge, useNumber } from './parts';
 import {
   ALERT_KIND_LABELS,
+  BANKS_PATH,
   INDICATOR_KIND_LABELS,
   QUEUE_PAGE,
   alertPath,
@@ -39,7 +42,7 @@ import {
   isUndecided,
   listPage,
 } from './types';
-import type { Alert } from './types';
+import type { Alert, BankHash, HashBank } from './types';
 
 function MarkedText({ alert, text }: { alert: Alert; text: string }) {
   const { t } = useI18n();
@@ -163,6 +166,137 @@ function Images({ alert }: { alert: Alert }) {
   );
 }
 
+const ADD_TO_BANK_FIELDS = ['bank_id', 'label'] as const;
+
+/** Reasons of POST /api/v1/alerts/{id}/add-to-bank with words of their own here. */
+const ADD_TO_BANK_REASONS = {
+  hash_in_bank: 'detect.add_to_bank.error_hash_in_bank',
+  no_media: 'detect.add_to_bank.error_no_media',
+  image_unreadable: 'detect.add_to_bank.error_image_unreadable',
+  image_too_large: 'detect.add_to_bank.error_image_unreadable',
+} as const;
+
+/** Adds the alert's media file to a hash bank (detect.manage): the file becomes the new bank
+ * hash's reference image, so later matches show the two images side by side. */
+function AddToBankForm({ alert }: { alert: Alert }) {
+  const { t } = useI18n();
+  const banks = useResource<{ banks: HashBank[] }>(BANKS_PATH);
+  const [bankId, setBankId] = useState('');
+  const [label, setLabel] = useState('');
+  const [missing, setMissing] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [added, setAdded] = useState<{ hash: BankHash; bank: string } | null>(null);
+  const errors = useErrorText(error, ADD_TO_BANK_FIELDS);
+  const reason =
+    error instanceof ApiError && error.reason !== undefined && error.reason in ADD_TO_BANK_REASONS
+      ? t(ADD_TO_BANK_REASONS[error.reason as keyof typeof ADD_TO_BANK_REASONS])
+      : null;
+  const list = banks.data?.banks.filter((bank) => bank.active) ?? [];
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (busy) return;
+    setError(null);
+    if (bankId === '') {
+      setMissing(true);
+      return;
+    }
+    const body: Record<string, unknown> = { bank_id: Number(bankId) };
+    if (label.trim() !== '') body.label = label.trim();
+    setBusy(true);
+    try {
+      const hash = await api.post<BankHash>(`${alertPath(alert.id)}/add-to-bank`, body);
+      const bank = list.find((candidate) => String(candidate.id) === bankId);
+      setAdded({ hash, bank: bank?.name ?? bankId });
+      setLabel('');
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form
+      className="panel panel-inner"
+      onSubmit={submit}
+      noValidate
+      aria-labelledby="add-to-bank-title"
+      data-testid="add-to-bank-form"
+    >
+      <h3 id="add-to-bank-title">{t('detect.add_to_bank.title')}</h3>
+      <p className="muted">{t('detect.add_to_bank.explain')}</p>
+      {banks.data === null && banks.error === null ? (
+        <Loading />
+      ) : banks.error !== null ? (
+        <FormError message={errorMessage(t, banks.error)} testId="add-to-bank-banks-error" />
+      ) : list.length === 0 ? (
+        <p className="muted" data-testid="add-to-bank-no-banks">
+          {t('detect.add_to_bank.no_banks')}
+        </p>
+      ) : (
+        <>
+          <SelectField
+            label={t('detect.add_to_bank.bank')}
+            value={bankId}
+            onChange={(value) => {
+              setBankId(value);
+              setMissing(false);
+            }}
+            required
+            error={missing ? t('detect.add_to_bank.error_bank') : errors.forField('bank_id')}
+            testId="add-to-bank-bank"
+          >
+            <option value="">{t('detect.add_to_bank.choose')}</option>
+            {list.map((bank) => (
+              <option key={String(bank.id)} value={String(bank.id)}>
+                {`${bank.name} (${bank.algorithm})`}
+              </option>
+            ))}
+          </SelectField>
+          <TextField
+            label={t('detect.add_to_bank.label')}
+            value={label}
+            onChange={setLabel}
+            maxLength={500}
+            hint={t('detect.add_to_bank.label_hint')}
+            error={errors.forField('label')}
+            testId="add-to-bank-label"
+          />
+          <FormError message={reason ?? errors.forForm} testId="add-to-bank-error" />
+          {added !== null && (
+            <Notice testId="add-to-bank-added" tone="success">
+              {t('detect.add_to_bank.added', { bank: added.bank })}{' '}
+              <span
+                className="hash mono"
+                translate="no"
+                data-testid="add-to-bank-hash"
+                data-value={added.hash.hash}
+              >
+                {added.hash.hash}
+              </span>{' '}
+              <Link to={bankPage(added.hash.bank_id)} data-testid="add-to-bank-bank-link">
+                {t('detect.add_to_bank.open_bank')}
+              </Link>
+            </Notice>
+          )}
+          <div className="form-actions">
+            <button
+              type="submit"
+              className="button"
+              aria-disabled={busy || undefined}
+              data-testid="add-to-bank-submit"
+            >
+              {t('detect.add_to_bank.submit')}
+            </button>
+          </div>
+        </>
+      )}
+    </form>
+  );
+}
+
 const REMOVAL_FIELDS = ['platform', 'reference', 'note', 'requested_at'] as const;
 
 function RemovalRequestForm({ alert, onSaved }: { alert: Alert; onSaved: (saved: Alert) => void }) {
@@ -267,6 +401,8 @@ function RemovalRequestForm({ alert, onSaved }: { alert: Alert; onSaved: (saved:
 
 export function AlertPage({ alertId }: { alertId: string }) {
   const { t } = useI18n();
+  const { user } = useSignedIn();
+  const manage = canManageDetection(user);
   const loaded = useResource<Alert>(alertPath(alertId));
   const [dialog, setDialog] = useState<'confirm' | 'dismiss' | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -463,6 +599,7 @@ export function AlertPage({ alertId }: { alertId: string }) {
       </section>
       {item !== undefined && item.text !== '' && <MarkedText alert={alert} text={item.text} />}
       {image && <Images alert={alert} />}
+      {image && manage && <AddToBankForm alert={alert} />}
       {!undecided || alert.decided_by !== null ? (
         <section
           className="panel"
