@@ -2,16 +2,20 @@
 // over HTTP, JSON Lines with evasions imported under an approved mandate, alerts made by the
 // server's scanner and decided over HTTP (confirm makes a case and evidence; dismiss needs a
 // reason; a decided alert stays decided); kill -9 while the scanner works, after which every item
-// has its alert exactly once; and `threathub scan` alone on a folder of files.
+// has its alert exactly once; an image alert's photo added to a bank over HTTP becomes the bank
+// hash's reference image; and `threathub scan` alone on a folder of files.
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
 #include <thread>
+
+#include <unistd.h>
 
 #include "integration_test.h"
 
@@ -73,7 +77,7 @@ class DetectTest : public IntegrationTest {
   }
 
   // An approved mandate over the Telegram channel and a JSON Lines source under it.
-  int64_t Source(const Hub& hub) {
+  int64_t Source(const Hub& hub, const std::string& kind = "jsonl") {
     Json request{
         {"purpose", "Мониторинг призывов к экстремизму"},
         {"predicate", "ст. 174 УК РК"},
@@ -98,7 +102,7 @@ class DetectTest : public IntegrationTest {
       return 0;
     }
     HttpResponse source = Api(hub.port, "POST", path + "/sources",
-                              Json{{"kind", "jsonl"}, {"name", "канал"}}, hub.investigator);
+                              Json{{"kind", kind}, {"name", "канал"}}, hub.investigator);
     if (source.status != 201) {
       ADD_FAILURE() << source.Describe();
       return 0;
@@ -229,6 +233,85 @@ TEST_P(DetectTest, ImportedIndicatorsFindEvasionsAndTheReviewQueueDecides) {
     EXPECT_DOUBLE_EQ(row.value("precision", 0.0), 0.5);
   }
   EXPECT_TRUE(found) << metrics.body;
+}
+
+TEST_P(DetectTest, AnImageAlertsPhotoAddedToABankIsServedAsTheReferenceImage) {
+  std::optional<Hub> hub = OpenHub();
+  ASSERT_TRUE(hub);
+  HttpResponse bank = Api(hub->port, "POST", "/api/v1/hash-banks",
+                          Json{{"name", "Мосты"}, {"algorithm", "pdq"}}, hub->supervisor);
+  ASSERT_EQ(bank.status, 201) << bank.Describe();
+  int64_t bank_id = bank.JsonBody().value("id", int64_t{0});
+  ASSERT_EQ(ApiRaw(hub->port, "POST", "/api/v1/hash-banks/" + std::to_string(bank_id) + "/import",
+                   std::string(kBridgeHash) + " bridge\n", hub->supervisor)
+                .status,
+            200);
+  // A Telegram Desktop export (.tar.gz made with tar) whose photo is the bridge turned by 90°.
+  int64_t source_id = Source(*hub, "telegram");
+  ASSERT_NE(source_id, 0);
+  fs::path folder =
+      fs::temp_directory_path() / ("threathub-add-to-bank-" + std::to_string(::getpid()));
+  fs::remove_all(folder);
+  fs::create_directories(folder / "ChatExport" / "photos");
+  std::string photo_path = TestData("pdq/dih/bridge-2-rotate-90.jpg");
+  std::ifstream photo_stream(photo_path, std::ios::binary);
+  std::string photo((std::istreambuf_iterator<char>(photo_stream)), {});
+  ASSERT_FALSE(photo.empty());
+  fs::copy_file(photo_path, folder / "ChatExport" / "photos" / "photo_1.jpg");
+  std::time_t posted = std::time(nullptr) - 600;
+  Json message{{"id", 1},
+               {"type", "message"},
+               {"date", UtcFromNow(-600).substr(0, 19)},
+               {"date_unixtime", std::to_string(posted)},
+               {"from", "Канал"},
+               {"from_id", std::string("channel") + kChannel},
+               {"photo", "photos/photo_1.jpg"},
+               {"width", 512},
+               {"height", 512},
+               {"text", "Мост ночью"}};
+  std::ofstream(folder / "ChatExport" / "result.json") << Json{
+      {"name", "Канал"},
+      {"type", "public_channel"},
+      {"id", std::stoll(kChannel)},
+      {"messages", Json::array({message})}}.dump();
+  std::string archive = (folder / "export.tar.gz").string();
+  ASSERT_EQ(
+      std::system(("tar -czf '" + archive + "' -C '" + folder.string() + "' ChatExport").c_str()),
+      0);
+  std::ifstream archive_stream(archive, std::ios::binary);
+  std::string archive_bytes((std::istreambuf_iterator<char>(archive_stream)), {});
+  fs::remove_all(folder);
+  HttpResponse imported = Import(*hub, source_id, archive_bytes);
+  ASSERT_EQ(imported.status, 200) << imported.Describe();
+  const std::string query = "kind=image&bank_id=" + std::to_string(bank_id);
+  ASSERT_TRUE(WaitForAlerts(*hub, query, 1)) << AlertTotal(*hub, query);
+  HttpResponse listed =
+      Api(hub->port, "GET", "/api/v1/alerts?" + query, std::nullopt, hub->supervisor);
+  ASSERT_EQ(listed.status, 200) << listed.Describe();
+  int64_t alert_id = listed.JsonBody()["alerts"][0].value("id", int64_t{0});
+  const std::string add = "/api/v1/alerts/" + std::to_string(alert_id) + "/add-to-bank";
+
+  HttpResponse second = Api(hub->port, "POST", "/api/v1/hash-banks",
+                            Json{{"name", "Проверенные"}, {"algorithm", "pdq"}}, hub->supervisor);
+  ASSERT_EQ(second.status, 201) << second.Describe();
+  int64_t second_id = second.JsonBody().value("id", int64_t{0});
+  // detect.manage: the investigator reviews alerts but does not edit banks.
+  EXPECT_EQ(Api(hub->port, "POST", add, Json{{"bank_id", second_id}}, hub->investigator).status,
+            403);
+  HttpResponse added =
+      Api(hub->port, "POST", add, Json{{"bank_id", second_id}, {"label", "мост"}}, hub->supervisor);
+  ASSERT_EQ(added.status, 201) << added.Describe();
+  EXPECT_EQ(added.JsonBody().value("label", ""), "мост");
+  EXPECT_EQ(added.JsonBody().value("source", ""), "alert " + std::to_string(alert_id));
+  EXPECT_TRUE(IsError(Api(hub->port, "POST", add, Json{{"bank_id", second_id}}, hub->supervisor),
+                      409, "already_exists", "hash_in_bank"));
+  HttpResponse image = Api(
+      hub->port, "GET",
+      "/api/v1/bank-hashes/" + std::to_string(added.JsonBody().value("id", int64_t{0})) + "/image",
+      std::nullopt, hub->investigator);
+  ASSERT_EQ(image.status, 200) << image.Describe();
+  EXPECT_EQ(image.Header("content-type").substr(0, 6), "image/");
+  EXPECT_TRUE(image.body == photo) << image.body.size() << " bytes, not the photo";
 }
 
 TEST_P(DetectTest, AfterKillNineEveryItemIsScannedExactlyOnce) {
