@@ -2379,6 +2379,76 @@ test(
     );
     await shot(page, scenario, 'alert-low-confidence');
     await signOut(page, scenario);
+
+    // 6. The supervisor (detect.manage) adds the item's picture to a bank of this run from the
+    // alert view: the rescan that follows raises an alert of that bank whose view shows both
+    // pictures loaded, the reference being the exported file itself.
+    result = await signIn(page, base, config.supervisor, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    const referenceBank = await apiCall(page, 'POST', '/api/v1/hash-banks', {
+      name: `E2E PDQ reference ${tag}`,
+      algorithm: 'pdq',
+    });
+    assert.equal(referenceBank.status, 201, JSON.stringify(referenceBank.body));
+    await page.goto(`${base}/detect/alerts/${bridge.id}`);
+    await page.locator('[data-testid="page-detect-alert"][data-state="loaded"]').waitFor();
+    await page.getByTestId('add-to-bank-bank').waitFor();
+    await page.getByTestId('add-to-bank-bank').selectOption(String(referenceBank.body.id));
+    await page.getByTestId('add-to-bank-label').fill(`мост ${tag}`);
+    await page.getByTestId('add-to-bank-submit').click();
+    await page.getByTestId('add-to-bank-added').waitFor();
+    const addedHash = await page.getByTestId('add-to-bank-hash').getAttribute('data-value');
+    assert.match(addedHash, /^[0-9a-f]{64}$/);
+    await shot(page, scenario, 'added-to-bank');
+    // Adding it again: the server's refusal, in words.
+    await page.getByTestId('add-to-bank-submit').click();
+    await page.getByTestId('add-to-bank-error').waitFor();
+    assert.equal(
+      (await page.getByTestId('add-to-bank-error').textContent()).trim(),
+      uiText(await pageLanguage(page), 'detect.add_to_bank.error_hash_in_bank'),
+    );
+    const addedAt = Date.now();
+    let rematched = null;
+    for (;;) {
+      const listed = await apiCall(
+        page,
+        'GET',
+        `/api/v1/alerts?kind=image&mandate_id=${mandateId}&bank_id=${referenceBank.body.id}`,
+      );
+      assert.equal(listed.status, 200, JSON.stringify(listed.body));
+      rematched = listed.body.alerts[0] ?? null;
+      if (rematched !== null) break;
+      assert.ok(Date.now() < addedAt + 90_000, 'the rescan matches the new hash within 90 s');
+      await page.waitForTimeout(1000);
+    }
+    assert.equal(rematched.bank_hash.hash, addedHash);
+    assert.equal(rematched.distance, 0);
+    console.log(
+      `detection image: the rescan matched the added picture ${Date.now() - addedAt} ms later`,
+    );
+    await page.goto(`${base}/detect/alerts/${rematched.id}`);
+    await page.locator('[data-testid="page-detect-alert"][data-state="loaded"]').waitFor();
+    assert.ok((await loadedWidth(page, 'alert-media-image')) > 0, 'the item image is rendered');
+    assert.ok(
+      (await loadedWidth(page, 'alert-reference-image')) > 0,
+      'the reference image is rendered',
+    );
+    assert.equal(await page.getByTestId('alert-reference-missing').count(), 0);
+    const referenceImage = await page.request.get(
+      `${base}/api/v1/bank-hashes/${rematched.bank_hash.id}/image`,
+    );
+    assert.equal(referenceImage.status(), 200);
+    assert.equal(referenceImage.headers()['content-type'], 'image/jpeg');
+    assert.equal(
+      Buffer.compare(
+        await referenceImage.body(),
+        readFileSync(new URL('dih/bridge-2-rotate-90.jpg', PDQ_TESTDATA)),
+      ),
+      0,
+      'the reference image is the exported photo',
+    );
+    await shot(page, scenario, 'alert-side-by-side');
+    await signOut(page, scenario);
     await finish(page);
   },
 );
