@@ -2,6 +2,8 @@
 // review queue, rescans, status and metrics (docs/api.md, "Detection"). Lists and banks are
 // shared by the installation (detect.review reads, detect.manage edits); alerts follow their
 // item's mandate (detect::DetectService checks it).
+#include <algorithm>
+#include <fstream>
 #include <set>
 
 #include "api/render.h"
@@ -632,7 +634,11 @@ void AddDetectRoutes(http::Router& router, Services& services) {
                 ASSIGN_OR_RETURN(int64_t id, Id(request));
                 ASSIGN_OR_RETURN(std::string path, detect.HashImagePath(id));
                 // The vault keeps no MIME type for a reference image; PDQ banks hold images.
-                std::string head = base::ReadFile(path).value_or("").substr(0, 16);
+                // Its first bytes are enough to tell which (the file may be large).
+                std::string head(16, '\0');
+                std::ifstream file(path, std::ios::binary);
+                file.read(head.data(), static_cast<std::streamsize>(head.size()));
+                head.resize(static_cast<size_t>(std::max<std::streamsize>(file.gcount(), 0)));
                 std::string type = base::StartsWith(head, "\x89PNG")    ? "image/png"
                                    : base::StartsWith(head, "RIFF")     ? "image/webp"
                                    : base::StartsWith(head, "\xFF\xD8") ? "image/jpeg"
