@@ -3,12 +3,15 @@
 # about 300 bytes, from the hunspell dictionaries' words, one post in 50 with an evasion of an
 # indicator) and 10,000 indicators (dictionary words, one in ten a two-word phrase), side by side
 # in one run on one CPU (taskset):
-#   ours      detect_text_bench scan: TextMatcher, post by post as the service scans (normalise,
-#             both channels, Hyperscan), and in batches of ~64 KiB of lines;
+#   ours      detect_text_bench scan: TextMatcher batched (ScanBatch on 200 posts per call, as the
+#             service scans each batch of collected items: DetectService batch_size 200), and post
+#             by post (Scan on each: normalise, both channels, Hyperscan) beside it;
 #   rg        ripgrep -F -f patterns.txt --count (no normalisation);
 #   grep      GNU grep -F -f patterns.txt --count, LC_ALL=C (byte matching, its fastest mode);
 #   yara      yara -w rules.yar posts.txt, the same 10,000 strings in rules of 1,000.
-# Targets (issue 6): ours >= 300 MB/s, and >= 10 x ripgrep. "ours" is the scan alone (the
+# Targets (issue 6): ours >= 300 MB/s, and >= 10 x ripgrep. The verdict and the ratio to rg use
+# the batched mode, the one the service uses (post by post is reported beside it, not judged).
+# "ours" is the scan alone (the
 # database is compiled once when a service starts; the posts are in memory); the end-to-end
 # process time (read, compile, scan once) is reported beside it. Each figure is the median of
 # the rounds; wall-clock MB/s and CPU MB/s (user + system time), the latter less disturbed when
@@ -72,7 +75,10 @@ for ((round = 1; round <= rounds; round++)); do
   add ours_post "$s_wall" "$s_cpu"; add ours_post_process "$p_wall" "$p_cpu"
   ours_hits=$hits; ours_units=$units
   read -r s_wall s_cpu p_wall p_cpu hits units < <(ours_line batch)
-  add ours_batch "$s_wall" "$s_cpu"
+  add ours_batch "$s_wall" "$s_cpu"; add ours_batch_process "$p_wall" "$p_cpu"
+  if [ "$units" != "$ours_units" ]; then
+    echo "detect_text_bench: batched found hits in $units posts, post by post in $ours_units" >&2; exit 1
+  fi
   read -r t c < <(timed rg -F -f "$work/patterns.txt" --count "$work/posts.txt")
   add rg "$t" "$c"; rg_lines=$(cat "$work/stdout.txt")
   read -r t c < <(LC_ALL=C timed grep -F -f "$work/patterns.txt" --count "$work/posts.txt")
@@ -81,7 +87,8 @@ for ((round = 1; round <= rounds; round++)); do
     read -r t c < <(timed yara -w "$work/rules.yar" "$work/posts.txt")
     add yara "$t" "$c"; yara_rules=$(wc -l <"$work/stdout.txt")
   fi
-  printf '  round %d: ours post %s s (scan), rg %s s, grep %s s%s\n' "$round" \
+  printf '  round %d: ours batched %s s, post by post %s s (scan), rg %s s, grep %s s%s\n' "$round" \
+    "$(echo ${wall[ours_batch]} | awk '{ print $NF }')" \
     "$(echo ${wall[ours_post]} | awk '{ print $NF }')" "$(echo ${wall[rg]} | awk '{ print $NF }')" \
     "$(echo ${wall[grep]} | awk '{ print $NF }')" \
     "$([ "$with_yara" = 1 ] && echo ", yara $(echo ${wall[yara]} | awk '{ print $NF }') s")"
@@ -92,23 +99,25 @@ rate() { mbps "$(median ${wall[$1]})"; }
 cpu_rate() { mbps "$(median ${cpu_s[$1]})"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0) ? a / b : 0 }'; }
 
-ours_wall=$(rate ours_post); ours_cpu=$(cpu_rate ours_post)
+post_wall=$(rate ours_post); post_cpu=$(cpu_rate ours_post)
 batch_wall=$(rate ours_batch); batch_cpu=$(cpu_rate ours_batch)
-process_wall=$(rate ours_post_process)
+# The verdict's mode: batched, as the service scans.
+ours_wall=$batch_wall; ours_cpu=$batch_cpu
+process_wall=$(rate ours_batch_process)
 rg_wall=$(rate rg); rg_cpu=$(cpu_rate rg)
 grep_wall=$(rate grep); grep_cpu=$(cpu_rate grep)
 yara_wall="-"; yara_cpu="-"
 if [ "$with_yara" = 1 ]; then yara_wall=$(rate yara); yara_cpu=$(cpu_rate yara); fi
 vs_rg=$(ratio "$ours_wall" "$rg_wall"); vs_rg_cpu=$(ratio "$ours_cpu" "$rg_cpu")
 vs_rg_process=$(ratio "$process_wall" "$rg_wall")
-verdict_speed=$(awk -v r="$ours_wall" 'BEGIN { print (r >= 300) ? "met" : "**not met**" }')
-verdict_ratio=$(awk -v r="$vs_rg" 'BEGIN { print (r >= 10) ? "met" : "**not met**" }')
+verdict_speed=$(awk -v r="$ours_wall" 'BEGIN { print (r >= 300) ? "met (batched)" : "**not met** (batched)" }')
+verdict_ratio=$(awk -v r="$vs_rg" 'BEGIN { print (r >= 10) ? "met (batched)" : "**not met** (batched)" }')
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 source="commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if ! git diff --quiet HEAD -- src/detect/normalize.cc src/detect/text_matcher.h src/detect/text_matcher.cc src/detect/internal/evasion.h src/detect/internal/evasion.cc bench/detect_text_benchmark.cc 2>/dev/null; then source="$source with local changes"; fi
 generated=$(grep -o '[0-9]* posts, [0-9]* bytes, [0-9]* with an evasion' "$work/generate.txt")
 
-echo "detect_text_bench: ours $ours_wall MB/s post by post ($ours_cpu per CPU second; batched $batch_wall), end to end $process_wall; rg $rg_wall ($rg_cpu), grep $grep_wall ($grep_cpu), yara $yara_wall ($yara_cpu); ours/rg $vs_rg (CPU $vs_rg_cpu, end to end $vs_rg_process); >= 300 MB/s: $verdict_speed; >= 10 x rg: $verdict_ratio"
+echo "detect_text_bench: ours $batch_wall MB/s batched as the service scans ($batch_cpu per CPU second; post by post $post_wall ($post_cpu)), end to end $process_wall; rg $rg_wall ($rg_cpu), grep $grep_wall ($grep_cpu), yara $yara_wall ($yara_cpu); ours/rg $vs_rg (CPU $vs_rg_cpu, end to end $vs_rg_process); >= 300 MB/s: $verdict_speed; >= 10 x rg: $verdict_ratio"
 echo "  posts with hits: ours $ours_units ($ours_hits hits); lines rg counts $rg_lines, grep $grep_lines${yara_rules:+, yara rules matched $yara_rules}"
 
 if [ ! -f "$out" ]; then
@@ -122,16 +131,18 @@ indicators (dictionary words of 7+ letters, one in ten a two-word phrase). All t
 (`taskset -c 0`), the page cache warm, medians over the rounds; MB = 10^6 bytes of input per
 second, wall clock, and in brackets per CPU second (user + system).
 
-- **ours**: `detect_text_bench scan --mode post`: `TextMatcher::Scan` on each post (normalisation,
-  both channels, Hyperscan, offsets of the hits), the database compiled once and the posts in
-  memory, as in the service. "batched": the same over ~64 KiB runs of lines. "end to end": the
-  whole process (read 128 MiB, compile 10,000 indicators, scan once), for comparison with the
-  command-line tools, which also read and compile.
+- **ours**: "batched": `detect_text_bench scan --mode batch`: `TextMatcher::ScanBatch` on 200
+  posts per call, as the service scans each batch of collected items (one normalised buffer and
+  one Hyperscan scan per channel per batch; offsets only for the posts with a hit); "post by
+  post": `--mode post`, `TextMatcher::Scan` on each post. The database compiled once and the
+  posts in memory. "end to end": the whole batched process (read 128 MiB, compile 10,000
+  indicators, scan once), for comparison with the command-line tools, which also read and compile.
 - **rg**: `rg -F -f patterns.txt --count posts.txt` (ripgrep 13, no normalisation).
 - **grep**: `LC_ALL=C grep -F -f patterns.txt --count posts.txt` (GNU grep 3.8).
 - **yara**: `yara -w rules.yar posts.txt` (YARA 4.2; 10 rules of 1,000 strings).
 
-Targets (issue 6): ours >= 300 MB/s on one core and >= 10 x ripgrep.
+Targets (issue 6): ours >= 300 MB/s on one core and >= 10 x ripgrep, judged on the batched mode
+(the one the service uses).
 
 | date | machine | source | command | input | ours post by post | ours batched | ours end to end | rg | grep | yara | ours / rg (CPU; end to end) | >= 300 MB/s | >= 10 x rg | hits |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
@@ -139,7 +150,7 @@ EOF
 fi
 printf '| %s | %s CPUs (%s), load %s | %s | `bench/detect_text_bench.sh %s` (%s rounds, CPU %s) | %s; %s indicators | %s (%s) | %s (%s) | %s | %s (%s) | %s (%s) | %s (%s) | %s (%s; %s) | %s | %s | ours: %s posts with hits; rg: %s lines |\n' \
   "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)" "$cpu_model" "$load_before" "$source" \
-  "${1:-build}" "$rounds" "$cpu" "$generated" "$indicators" "$ours_wall" "$ours_cpu" "$batch_wall" \
+  "${1:-build}" "$rounds" "$cpu" "$generated" "$indicators" "$post_wall" "$post_cpu" "$batch_wall" \
   "$batch_cpu" "$process_wall" "$rg_wall" "$rg_cpu" "$grep_wall" "$grep_cpu" "$yara_wall" \
   "$yara_cpu" "$vs_rg" "$vs_rg_cpu" "$vs_rg_process" "$verdict_speed" "$verdict_ratio" \
   "$ours_units" "$rg_lines" >>"$out"

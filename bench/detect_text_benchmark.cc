@@ -6,10 +6,13 @@
 //       the hunspell dictionaries' words, one post in 50 with an evasion of an indicator),
 //       DIR/patterns.txt (the indicators, one per line) and DIR/rules.yar (the same strings as
 //       YARA rules of at most 1,000 strings each).
-//   detect_text_bench scan --posts FILE --patterns FILE [--mode post|batch] [--rounds N]
+//   detect_text_bench scan --posts FILE --patterns FILE [--mode post|batch] [--batch N]
+//                          [--rounds N]
 //       compiles the indicators once, reads the posts into memory, then scans them: post by post
-//       (as the service does) or in batches of about 64 KiB of lines. Prints one line per round
-//       and a summary line with the best and median MB/s (10^6 bytes per second of input).
+//       (TextMatcher::Scan on each) or batched (TextMatcher::ScanBatch on N posts at a time,
+//       default 200, as the service scans the items it collected: DetectService batch_size).
+//       Prints one line per round and a summary line with the best and median MB/s (10^6 bytes
+//       per second of input); units are posts in both modes.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -233,6 +236,11 @@ int Scan(int argc, char** argv) {
   const std::string posts_path = Arg(argc, argv, "--posts", "");
   const std::string patterns_path = Arg(argc, argv, "--patterns", "");
   const std::string mode = Arg(argc, argv, "--mode", "post");
+  const size_t batch_posts = std::max(1, std::stoi(Arg(argc, argv, "--batch", "200")));
+  if (mode != "post" && mode != "batch") {
+    std::cerr << "scan: --mode is post or batch\n";
+    return 2;
+  }
   const int rounds = std::stoi(Arg(argc, argv, "--rounds", "3"));
   const auto process_start = std::chrono::steady_clock::now();
 
@@ -264,29 +272,45 @@ int Scan(int argc, char** argv) {
     buffer << file.rdbuf();
     text = buffer.str();
   }
-  // Units: posts (lines), or batches of whole lines of about 64 KiB.
+  // Units: posts (lines).
   std::vector<std::string_view> units;
-  const size_t batch = mode == "batch" ? 64 << 10 : 0;
   for (size_t start = 0; start < text.size();) {
-    size_t end = text.find('\n', start + batch);
+    size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     units.emplace_back(text.data() + start, end - start);
     start = end + 1;
   }
   TextScratch scratch = (*matcher)->NewScratch();
   std::vector<TextHit> hits;
+  std::vector<std::string_view> batch;
+  std::vector<std::vector<TextHit>> batch_hits;
+  auto count = [&](const std::vector<TextHit>& found, size_t& hit_count, size_t& units_with_hits,
+                   size_t& compact_hits) {
+    hit_count += found.size();
+    units_with_hits += !found.empty();
+    for (const TextHit& hit : found) compact_hits += hit.compact;
+  };
   std::vector<double> rates;
   size_t hit_count = 0, units_with_hits = 0, compact_hits = 0;
   for (int round = 0; round < rounds; ++round) {
     hit_count = units_with_hits = compact_hits = 0;
     const double cpu_start = CpuSeconds();
     const auto start = std::chrono::steady_clock::now();
-    for (std::string_view unit : units) {
-      hits.clear();
-      (*matcher)->Scan(unit, scratch, hits);
-      hit_count += hits.size();
-      units_with_hits += !hits.empty();
-      for (const TextHit& hit : hits) compact_hits += hit.compact;
+    if (mode == "post") {
+      for (std::string_view unit : units) {
+        hits.clear();
+        (*matcher)->Scan(unit, scratch, hits);
+        count(hits, hit_count, units_with_hits, compact_hits);
+      }
+    } else {
+      for (size_t first = 0; first < units.size(); first += batch_posts) {
+        const size_t last = std::min(units.size(), first + batch_posts);
+        batch.assign(units.begin() + first, units.begin() + last);
+        (*matcher)->ScanBatch(batch, scratch, batch_hits);
+        for (const std::vector<TextHit>& found : batch_hits) {
+          count(found, hit_count, units_with_hits, compact_hits);
+        }
+      }
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -319,6 +343,6 @@ int main(int argc, char** argv) {
   if (command == "scan") return Scan(argc, argv);
   std::cerr << "usage: detect_text_bench generate --dir DIR [--bytes N] [--indicators N] "
                "[--seed N]\n       detect_text_bench scan --posts FILE --patterns FILE "
-               "[--mode post|batch] [--rounds N]\n";
+               "[--mode post|batch] [--batch N] [--rounds N]\n";
   return 2;
 }

@@ -195,6 +195,37 @@ std::string StripWordBoundaries(std::string pattern, bool* start, bool* end) {
   return pattern;
 }
 
+// Whether a (folded, outer \b stripped) regular expression can match differently depending on
+// what lies outside its match: an anchor (^ $ \A \z \Z \G) or a word boundary (\b \B) anywhere.
+// Conservative: a ^ or $ outside a class counts even where it would be literal.
+bool DependsOnContext(std::string_view pattern) {
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      if (i + 1 >= pattern.size()) return true;
+      const char next = pattern[++i];
+      if (!in_class && (next == 'b' || next == 'B' || next == 'A' || next == 'z' || next == 'Z' ||
+                        next == 'G')) {
+        return true;
+      }
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      if (i + 1 < pattern.size() && pattern[i + 1] == '^') ++i;
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;
+      continue;
+    }
+    if (c == '^' || c == '$') return true;
+  }
+  return false;
+}
+
 // RE2's \w, \d and \s are ASCII; the side path gives them their Unicode meaning, as Hyperscan's
 // UCP mode has it.
 std::string Re2Dialect(std::string_view pattern) {
@@ -276,6 +307,14 @@ struct TextMatcher::Impl {
   bool needs_utf8 = false;              // regexes: the UTF-8 full channel is made
   std::vector<SideRegex> side;
   bool any_allow = false;
+  bool context_regex = false;  // a regex DependsOnContext: ScanBatch scans text by text
+
+  unsigned Channels() const {
+    return (full_db != nullptr ? Normalizer::kCodedFull : 0) |
+           (compact_db != nullptr ? Normalizer::kCodedCompact : 0) |
+           (needs_utf8 ? Normalizer::kUtf8Full : 0);
+  }
+  std::string_view Truncate(std::string_view text) const;
 
   void Convert(std::string_view text, TextScratch::State& state) const;
   bool EnsureScratch(TextScratch::State& state) const;
@@ -294,6 +333,12 @@ struct TextScratch::State {
   std::vector<uint8_t> prefilter_hit;  // per side regex
   std::vector<Candidate> candidates;
   bool stopped = false;
+  // ScanBatch: the batch's channels (texts separated by a newline), where each text begins in
+  // each channel (one more entry: the end), and which texts had a match.
+  Normalizer::Channels batch;
+  std::string batch_hashed;
+  std::vector<uint32_t> full_base, compact_base, utf8_base;
+  std::vector<uint8_t> marked;
 };
 
 TextScratch::TextScratch() = default;
@@ -417,6 +462,7 @@ absl::StatusOr<std::unique_ptr<TextMatcher>> TextMatcher::Compile(
       const std::string hyperscan_error =
           large_repeat ? "a bounded repeat over " + std::to_string(kMaxHyperscanRepeat)
                        : TryHyperscan(folded, flags | HS_FLAG_SOM_LEFTMOST);
+      impl.context_regex = impl.context_regex || DependsOnContext(folded);
       if (hyperscan_error.empty()) {
         regexes.push_back({folded, flags | HS_FLAG_SOM_LEFTMOST, {loaded, Source::kRegex, 0}});
       } else {
@@ -720,27 +766,26 @@ void TextMatcher::Impl::Convert(std::string_view text, TextScratch::State& state
   candidates.resize(kept);
 }
 
+std::string_view TextMatcher::Impl::Truncate(std::string_view text) const {
+  if (text.size() <= options.max_text_bytes) return text;
+  size_t cut = options.max_text_bytes;
+  for (int step = 0; step < 3 && cut > 0 && (static_cast<uint8_t>(text[cut]) & 0xC0) == 0x80;
+       ++step) {
+    --cut;
+  }
+  return text.substr(0, cut);
+}
+
 void TextMatcher::Scan(std::string_view text, TextScratch& scratch,
                        std::vector<TextHit>& hits) const {
   const Impl& impl = *impl_;
   if (!scratch.state) scratch.state = std::make_unique<TextScratch::State>();
   TextScratch::State& state = *scratch.state;
   if (!impl.EnsureScratch(state)) return;
-  if (text.size() > impl.options.max_text_bytes) {
-    size_t cut = impl.options.max_text_bytes;
-    for (int step = 0; step < 3 && cut > 0 && (static_cast<uint8_t>(text[cut]) & 0xC0) == 0x80;
-         ++step) {
-      --cut;
-    }
-    text = text.substr(0, cut);
-  }
+  text = impl.Truncate(text);
   const Normalizer& normalizer = Normalizer::Get();
   Normalizer::Channels& channels = state.channels;
-  normalizer.FoldChannels(text,
-                          (impl.full_db != nullptr ? Normalizer::kCodedFull : 0) |
-                              (impl.compact_db != nullptr ? Normalizer::kCodedCompact : 0) |
-                              (impl.needs_utf8 ? Normalizer::kUtf8Full : 0),
-                          /*with_origin=*/false, channels);
+  normalizer.FoldChannels(text, impl.Channels(), /*with_origin=*/false, channels);
   state.raw.clear();
   state.stopped = false;
   if (!impl.side.empty()) std::fill(state.prefilter_hit.begin(), state.prefilter_hit.end(), 0);
@@ -799,6 +844,122 @@ void TextMatcher::Scan(std::string_view text, TextScratch& scratch,
     }
     if (!allowed) {
       hits.push_back({indicator.id, candidate.start, candidate.end, candidate.compact});
+    }
+  }
+}
+
+namespace {
+
+// ScanBatch's texts are grouped by about this many bytes of input (offsets stay far below 2^32
+// and the buffers small); a larger text is scanned alone.
+constexpr size_t kBatchBytes = size_t{1} << 20;
+
+struct BatchContext {
+  TextScratch::State* state;
+  Channel channel;
+  const std::vector<PatternRef>* refs;
+  const std::vector<uint32_t>* bases;  // where each text begins, then the end
+  const std::string* compact = nullptr;
+};
+
+// Marks the text that a match of the batch lies in (ScanBatch rescans it alone).
+int OnBatchMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
+                 void* context_pointer) {
+  auto* context = static_cast<BatchContext*>(context_pointer);
+  const std::vector<uint32_t>& bases = *context->bases;
+  if (to == 0) return 0;
+  const size_t text = static_cast<size_t>(
+      std::upper_bound(bases.begin(), bases.end(), static_cast<uint32_t>(to - 1)) - bases.begin() -
+      1);
+  if (text + 1 >= bases.size()) return 0;
+  if (to > bases[text + 1] - 1) return 0;  // ends on the separator
+  if (context->channel != Channel::kRegex) {
+    const PatternRef& ref = (*context->refs)[id];
+    if (to < ref.length || to - ref.length < bases[text]) return 0;  // crosses a boundary
+    if (context->channel == Channel::kCompact &&
+        static_cast<uint8_t>((*context->compact)[to - ref.length]) != ref.first) {
+      return 0;
+    }
+  }
+  (void)from;
+  context->state->marked[text] = 1;
+  return 0;
+}
+
+void AppendText(const std::string& channel, std::string& batch, std::vector<uint32_t>& bases) {
+  bases.push_back(static_cast<uint32_t>(batch.size()));
+  batch.append(channel);
+  batch.push_back('\n');
+}
+
+}  // namespace
+
+void TextMatcher::ScanBatch(const std::vector<std::string_view>& texts, TextScratch& scratch,
+                            std::vector<std::vector<TextHit>>& hits_per_text) const {
+  const Impl& impl = *impl_;
+  hits_per_text.resize(texts.size());
+  for (std::vector<TextHit>& hits : hits_per_text) hits.clear();
+  if (impl.context_regex || !impl.side.empty()) {
+    for (size_t i = 0; i < texts.size(); ++i) Scan(texts[i], scratch, hits_per_text[i]);
+    return;
+  }
+  if (!scratch.state) scratch.state = std::make_unique<TextScratch::State>();
+  TextScratch::State& state = *scratch.state;
+  if (!impl.EnsureScratch(state)) return;
+  const Normalizer& normalizer = Normalizer::Get();
+  const unsigned which = impl.Channels();
+  Normalizer::Channels& batch = state.batch;
+  size_t next = 0;
+  while (next < texts.size()) {
+    const size_t first = next;
+    if (impl.Truncate(texts[next]).size() > kBatchBytes) {
+      Scan(texts[next], scratch, hits_per_text[next]);
+      ++next;
+      continue;
+    }
+    // One group: normalise each text alone, append to the batch channels.
+    batch.full.clear();
+    batch.compact.clear();
+    batch.utf8_full.clear();
+    state.full_base.clear();
+    state.compact_base.clear();
+    state.utf8_base.clear();
+    size_t bytes = 0;
+    while (next < texts.size()) {
+      const std::string_view text = impl.Truncate(texts[next]);
+      if (text.size() > kBatchBytes || (next > first && bytes + text.size() > kBatchBytes)) break;
+      bytes += text.size();
+      normalizer.FoldChannels(text, which, /*with_origin=*/false, state.channels);
+      if (which & Normalizer::kCodedFull) {
+        AppendText(state.channels.full, batch.full, state.full_base);
+      }
+      if (which & Normalizer::kCodedCompact) {
+        AppendText(state.channels.compact, batch.compact, state.compact_base);
+      }
+      if (which & Normalizer::kUtf8Full) {
+        AppendText(state.channels.utf8_full, batch.utf8_full, state.utf8_base);
+      }
+      ++next;
+    }
+    state.full_base.push_back(static_cast<uint32_t>(batch.full.size()));
+    state.compact_base.push_back(static_cast<uint32_t>(batch.compact.size()));
+    state.utf8_base.push_back(static_cast<uint32_t>(batch.utf8_full.size()));
+    state.marked.assign(next - first, 0);
+    if (impl.compact_db != nullptr) HashPairs(batch.compact, state.batch_hashed);
+    auto scan = [&](hs_database_t* database, const std::string& channel, Channel kind,
+                    const std::vector<PatternRef>& refs, const std::vector<uint32_t>& bases) {
+      if (database == nullptr) return;
+      BatchContext context{&state, kind, &refs, &bases, &batch.compact};
+      hs_scan(database, channel.data(), static_cast<unsigned>(channel.size()), 0, state.hs,
+              OnBatchMatch, &context);
+    };
+    scan(impl.full_db, batch.full, Channel::kFull, impl.full_refs, state.full_base);
+    scan(impl.compact_db, state.batch_hashed, Channel::kCompact, impl.compact_refs,
+         state.compact_base);
+    scan(impl.regex_db, batch.utf8_full, Channel::kRegex, impl.regex_refs, state.utf8_base);
+    // Scan uses the per-text buffers of the state, never the batch ones or the marks.
+    for (size_t i = first; i < next; ++i) {
+      if (state.marked[i - first]) Scan(texts[i], scratch, hits_per_text[i]);
     }
   }
 }

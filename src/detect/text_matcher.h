@@ -164,6 +164,21 @@ class TextMatcher {
   // Appends the hits in `text` (any bytes; invalid UTF-8 is scanned as U+FFFD) to `hits`: each
   // indicator at most once per distinct span, allow-listed spans removed, sorted by start.
   void Scan(std::string_view text, TextScratch& scratch, std::vector<TextHit>& hits) const;
+  // Scans many texts at once, the fast path for many short texts (posts): `hits_per_text` is
+  // resized to texts.size() and hits_per_text[i] holds exactly what Scan(texts[i]) appends to an
+  // empty vector (texts[i] may be empty, invalid UTF-8 or longer than max_text_bytes, as for Scan).
+  // How: every text is normalised alone (so folding never sees a neighbour) into one buffer per
+  // channel, texts separated by a newline; one hs_scan per channel covers the batch; a match is
+  // mapped to its text by binary search over the boundaries and counts only inside one text
+  // (literals: both ends within it; regular expressions: its end). Only the texts with such a match
+  // are scanned again alone with Scan (offset maps, spelled-out check, allow entries), so the
+  // result never depends on the batch. Texts are grouped internally by about 1 MiB; a text larger
+  // than that is scanned alone. A matcher whose regular expressions depend on their context
+  // (anchors, \b or \B inside) or use the RE2 side path (its prefilters report once per scan) scans
+  // text by text. Neither throws nor allocates per call once the scratch and the vectors have
+  // grown.
+  void ScanBatch(const std::vector<std::string_view>& texts, TextScratch& scratch,
+                 std::vector<std::vector<TextHit>>& hits_per_text) const;
 
   const std::vector<PatternProblem>& problems() const { return problems_; }
   size_t size() const;  // indicators loaded (allow entries included)

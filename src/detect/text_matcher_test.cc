@@ -3,9 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "detect/internal/evasion.h"
 
 namespace threathub::detect {
 namespace {
@@ -347,6 +352,126 @@ TEST(TextMatcherTest, ScratchMovesBetweenMatchers) {
   hits.clear();
   first->Scan("террор", empty, hits);
   EXPECT_EQ(hits.size(), 1u);
+}
+
+// ScanBatch must give each text exactly what Scan gives it, whatever the batch around it.
+void ExpectBatchEqualsScan(const TextMatcher& matcher, const std::vector<std::string>& texts) {
+  TextScratch scratch = matcher.NewScratch();
+  std::vector<std::vector<TextHit>> expected(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) matcher.Scan(texts[i], scratch, expected[i]);
+  size_t with_hits = 0;
+  for (const auto& hits : expected) with_hits += !hits.empty();
+  EXPECT_GT(with_hits, 0u);
+  std::vector<std::vector<TextHit>> got;
+  for (size_t batch_size : {size_t{1}, size_t{2}, size_t{7}, size_t{256}, texts.size()}) {
+    for (size_t first = 0; first < texts.size(); first += batch_size) {
+      const size_t last = std::min(texts.size(), first + batch_size);
+      std::vector<std::string_view> batch(texts.begin() + first, texts.begin() + last);
+      matcher.ScanBatch(batch, scratch, got);
+      ASSERT_EQ(got.size(), batch.size());
+      for (size_t i = 0; i < batch.size(); ++i) {
+        const std::vector<TextHit>& want = expected[first + i];
+        ASSERT_EQ(got[i].size(), want.size())
+            << "batch of " << batch_size << ", text " << first + i << ": " << texts[first + i];
+        for (size_t k = 0; k < want.size(); ++k) {
+          EXPECT_EQ(got[i][k].indicator_id, want[k].indicator_id);
+          EXPECT_EQ(got[i][k].start, want[k].start);
+          EXPECT_EQ(got[i][k].end, want[k].end);
+          EXPECT_EQ(got[i][k].compact, want[k].compact);
+        }
+      }
+    }
+  }
+}
+
+std::vector<std::string> BatchTestTexts(size_t max_text_bytes) {
+  std::vector<std::string> texts;
+  const std::vector<std::string> indicators = {"террор", "кот",   "взорвать школу", "қару",
+                                               "bomb",   "бомба", "игил",           "антитеррор"};
+  const std::vector<std::string> context = {"сегодня", "вчера", "бүгін", "2024", "и", "",
+                                            "кот.",    "т",     "ер",    "о",    "-"};
+  internal::EvasionGenerator generator(6);
+  for (const std::string& indicator : indicators) {
+    for (const auto& [kind, variant] : generator.Variants(indicator, 18)) {
+      texts.push_back(context[generator.Below(context.size())] + " " + variant + " " +
+                      context[generator.Below(context.size())]);
+      texts.push_back(variant);                                // the whole text
+      texts.push_back(variant.substr(0, variant.size() / 2));  // cut, maybe inside a character
+      texts.push_back(variant.substr(variant.size() / 2));
+    }
+  }
+  // The fuzz corpus.
+  const std::filesystem::path corpus =
+      std::filesystem::path(THREATHUB_SOURCE_DIR_PATH) / "fuzz/corpus/detect_text";
+  if (std::filesystem::exists(corpus)) {
+    for (const auto& entry : std::filesystem::directory_iterator(corpus)) {
+      std::ifstream file(entry.path(), std::ios::binary);
+      std::stringstream content;
+      content << file.rdbuf();
+      texts.push_back(content.str());
+    }
+  }
+  // Random texts of letters, evasion symbols, separators and invalid bytes; empty texts.
+  const std::vector<std::string> pieces = {
+      "т", "е", "р", "о", "к",  "б",    "м",    "а",        "0",       "3",
+      "@", ".", " ", "-", "\n", "\xFF", "\xD1", "\xE2\x80", "\u00AD",  "t",
+      "e", "p", "ә", "қ", "💣",  "bomb", "кот",  "террор",   "\xF0\x9F"};
+  for (int i = 0; i < 600; ++i) {
+    std::string text;
+    const size_t count = generator.Below(i % 10 == 0 ? 400 : 40);
+    for (size_t k = 0; k < count; ++k) text += pieces[generator.Below(pieces.size())];
+    texts.push_back(text);
+    if (i % 50 == 0) texts.emplace_back();
+  }
+  // Texts around max_text_bytes, with an indicator cut by the limit or just inside it.
+  for (size_t size = max_text_bytes - 6; size <= max_text_bytes + 6; ++size) {
+    std::string text(size - std::min(size, size_t{12}), ' ');
+    text += "бомба террор";
+    texts.push_back(text.substr(0, std::min(text.size(), size + 3)));
+  }
+  return texts;
+}
+
+TEST(TextMatcherTest, ScanBatchGivesEachTextWhatScanGivesIt) {
+  TextMatcher::Options options;
+  options.max_text_bytes = 1000;
+  const std::vector<Indicator> indicators = {
+      {.id = 1, .pattern = "террор"},
+      {.id = 2, .pattern = "кот"},
+      {.id = 3, .kind = IndicatorKind::kPhrase, .pattern = "взорвать школу"},
+      {.id = 4, .pattern = "қару"},
+      {.id = 5, .pattern = "bomb"},
+      {.id = 6, .pattern = "бомба"},
+      {.id = 7, .pattern = "💣"},
+      {.id = 8, .pattern = "а"},
+      {.id = 9, .pattern = "антитеррор", .allow = true},
+      {.id = 10, .kind = IndicatorKind::kRegex, .pattern = "бомб\\w*"},
+      {.id = 11, .kind = IndicatorKind::kRegex, .pattern = "\\bигил\\b"},
+      {.id = 12, .kind = IndicatorKind::kRegex, .pattern = "взрыв.{0,20}школ"},
+      {.id = 13, .kind = IndicatorKind::kRegex, .pattern = "[^а-я]кот"},
+  };
+  auto compiled = TextMatcher::Compile(indicators, options);
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  ASSERT_THAT((*compiled)->problems(), IsEmpty());
+  ExpectBatchEqualsScan(**compiled, BatchTestTexts(options.max_text_bytes));
+  // Literals only (the service's usual lists), and with the default limit.
+  auto literals = MustCompile({indicators.begin(), indicators.begin() + 9});
+  ExpectBatchEqualsScan(*literals, BatchTestTexts(options.max_text_bytes));
+}
+
+TEST(TextMatcherTest, ScanBatchWithContextRegexesOrTheSidePathScansTextByText) {
+  const std::vector<std::string> texts = BatchTestTexts(1000);
+  // An anchor and an inner \b depend on the text around the match.
+  ExpectBatchEqualsScan(
+      *MustCompile({{.id = 1, .pattern = "террор"},
+                    {.id = 2, .kind = IndicatorKind::kRegex, .pattern = "^бомба"},
+                    {.id = 3, .kind = IndicatorKind::kRegex, .pattern = "кот\\b.*$"}}),
+      texts);
+  // A bounded repeat over 64 goes to RE2 (with a single-match prefilter).
+  ExpectBatchEqualsScan(
+      *MustCompile({{.id = 1, .pattern = "террор"},
+                    {.id = 2, .kind = IndicatorKind::kRegex, .pattern = "бомб.{0,100}а"}}),
+      texts);
 }
 
 TEST(IndicatorKindTest, NamesRoundTrip) {
