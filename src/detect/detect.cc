@@ -1772,13 +1772,20 @@ std::vector<DetectService::NewAlert> DetectService::ScanItems(const Compiled& co
   std::vector<NewAlert> alerts;
   std::optional<TextScratch> scratch;
   if (compiled.matcher) scratch.emplace(compiled.matcher->NewScratch());
-  std::vector<TextHit> hits;
+  // The texts of the batch in one batched scan (each gets what Scan alone would give it).
+  std::vector<std::vector<TextHit>> hits_per_item;
+  if (compiled.matcher) {
+    std::vector<std::string_view> texts;
+    texts.reserve(items.size());
+    for (const ScanItem& item : items) texts.emplace_back(item.text);
+    compiled.matcher->ScanBatch(texts, *scratch, hits_per_item);
+  }
   std::unique_ptr<PdqHasher> hasher;
   std::vector<PdqMatch> matches;
-  for (const ScanItem& item : items) {
+  for (size_t index = 0; index < items.size(); ++index) {
+    const ScanItem& item = items[index];
     if (compiled.matcher && !item.text.empty()) {
-      hits.clear();
-      compiled.matcher->Scan(item.text, *scratch, hits);
+      const std::vector<TextHit>& hits = hits_per_item[index];
       // One alert per indicator, with every span it matched.
       std::map<int64_t, std::vector<const TextHit*>> by_indicator;
       for (const TextHit& hit : hits) by_indicator[hit.indicator_id].push_back(&hit);
