@@ -115,21 +115,20 @@ absl::Status App::SeedDemoDetection() {
       "term,лаңкес,kk,terrorism,high,террорист (каз.)\n"
       "term,жиһад,kk,extremism,high,\n"
       "regex,взрывчатк[аиу],ru,explosives,critical,\n";
-  RETURN_IF_ERROR(detect_
-                      ->ImportIndicators(analyst, origin, list.id, kCsv,
-                                         detect::IndicatorFormat::kCsv, {})
-                      .status());
-  ASSIGN_OR_RETURN(detect::IndicatorList allow,
-                   detect_->CreateList(analyst, origin,
-                                       {.name = "Демо: исключения", .kind = "allow"}));
+  RETURN_IF_ERROR(
+      detect_->ImportIndicators(analyst, origin, list.id, kCsv, detect::IndicatorFormat::kCsv, {})
+          .status());
+  ASSIGN_OR_RETURN(
+      detect::IndicatorList allow,
+      detect_->CreateList(analyst, origin, {.name = "Демо: исключения", .kind = "allow"}));
   RETURN_IF_ERROR(detect_
                       ->AddIndicator(analyst, origin, allow.id,
                                      {.kind = "term", .pattern = "антитеррористический"})
                       .status());
-  ASSIGN_OR_RETURN(detect::Bank bank,
-                   detect_->CreateBank(analyst, origin,
-                                       {.name = "Демо: PDQ", .algorithm = "pdq",
-                                        .labels = {"demo"}}));
+  ASSIGN_OR_RETURN(
+      detect::Bank bank,
+      detect_->CreateBank(analyst, origin,
+                          {.name = "Демо: PDQ", .algorithm = "pdq", .labels = {"demo"}}));
   return detect_
       ->ImportHashes(analyst, origin, bank.id,
                      "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22 demo\n")
