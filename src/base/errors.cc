@@ -1,4 +1,5 @@
 #include "base/errors.h"
+#include "base/encoding.h"
 #include "base/strings.h"
 
 #include "absl/strings/cord.h"
@@ -48,6 +49,25 @@ std::optional<std::string> StatusReason(const absl::Status& status) {
 std::string StatusCodeName(absl::StatusCode code) {
   // absl's names are "INVALID_ARGUMENT"; the API speaks lower case.
   return base::AsciiStrToLower(absl::StatusCodeToString(code));
+}
+
+absl::Status CheckText(std::string_view field, std::string_view value, size_t max_bytes,
+                       TextForm form, Presence presence) {
+  if (presence == Presence::kRequired && StripAsciiWhitespace(value).empty()) {
+    return InvalidField(field, "required");
+  }
+  if (value.size() > max_bytes) {
+    return InvalidField(field, StrCat("at most ", max_bytes, " bytes"));
+  }
+  if (!IsValidUtf8(value)) return InvalidField(field, "not valid UTF-8");
+  for (char symbol : value) {
+    unsigned char byte = static_cast<unsigned char>(symbol);
+    bool allowed = form == TextForm::kLines && (symbol == '\n' || symbol == '\t');
+    if ((byte < 0x20 && !allowed) || byte == 0x7f) {
+      return InvalidField(field, "control characters are not allowed");
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace threathub::base

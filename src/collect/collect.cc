@@ -19,6 +19,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "collect/internal/unpack.h"
+#include "store/scheduled_jobs.h"
 #include "vault/file_type.h"
 #include "vault/original_name.h"
 
@@ -184,24 +185,6 @@ void CleanText(std::string& text) {
     }
   }
   text = std::move(clean);
-}
-
-absl::Status CheckText(std::string_view field, const std::string& value, size_t max_bytes,
-                       bool required) {
-  if (required && base::StripAsciiWhitespace(value).empty()) {
-    return base::InvalidField(field, "required");
-  }
-  if (value.size() > max_bytes) {
-    return base::InvalidField(field, base::StrCat("at most ", max_bytes, " bytes"));
-  }
-  if (!base::IsValidUtf8(value)) return base::InvalidField(field, "not valid UTF-8");
-  for (char symbol : value) {
-    unsigned char byte = static_cast<unsigned char>(symbol);
-    if (byte < 0x20 || byte == 0x7f) {
-      return base::InvalidField(field, "control characters are not allowed");
-    }
-  }
-  return absl::OkStatus();
 }
 
 bool EndsSource(mandates::Refusal refusal) {
@@ -446,7 +429,8 @@ absl::StatusOr<Source> CollectService::CreateSource(const auth::Principal& who,
   std::optional<SourceKind> kind = ParseSourceKind(fields.kind);
   if (!kind) return base::InvalidField("kind", "expected telegram, vk, jsonl, feed or warc");
   fields.name = std::string(base::StripAsciiWhitespace(fields.name));
-  RETURN_IF_ERROR(CheckText("name", fields.name, kMaxNameBytes, true));
+  RETURN_IF_ERROR(base::CheckText("name", fields.name, kMaxNameBytes, base::TextForm::kLine,
+                                  base::Presence::kRequired));
   RETURN_IF_ERROR(CheckMandateVisible(who, mandate_id));
   ASSIGN_OR_RETURN(mandates::Mandate mandate, mandates_.GetForCollection(mandate_id));
   base::Millis now = clock_.NowMillis();
@@ -459,7 +443,8 @@ absl::StatusOr<Source> CollectService::CreateSource(const auth::Principal& who,
   }
   int poll_minutes = 0;
   if (*kind == SourceKind::kFeed) {
-    RETURN_IF_ERROR(CheckText("url", fields.url, kMaxUrlBytes, true));
+    RETURN_IF_ERROR(base::CheckText("url", fields.url, kMaxUrlBytes, base::TextForm::kLine,
+                                    base::Presence::kRequired));
     absl::StatusOr<HttpUrl> parsed = ParseHttpUrl(fields.url);
     if (!parsed.ok()) return base::InvalidField("url", base::FromAbsl(parsed.status().message()));
     // The feed's own URL must be listed (a "platform" entry covers its entries, not the feed).
@@ -1425,22 +1410,7 @@ absl::StatusOr<int64_t> CollectService::PollDueFeeds() {
 }
 
 absl::StatusOr<bool> CollectService::ClaimJob(std::string_view name, base::Millis interval) {
-  bool claimed = false;
-  base::Millis now = clock_.NowMillis();
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) {
-    // As evidence's jobs (evidence.cc): the first run is one interval after the job appears.
-    RETURN_IF_ERROR(tx.Execute("INSERT INTO scheduled_jobs(name, last_run_at) VALUES ($1, $2) "
-                               "ON CONFLICT (name) DO NOTHING",
-                               {std::string(name), now})
-                        .status());
-    ASSIGN_OR_RETURN(store::Result updated,
-                     tx.Execute("UPDATE scheduled_jobs SET last_run_at = $2 WHERE name = $1 AND "
-                                "last_run_at <= $3",
-                                {std::string(name), now, now - interval}));
-    claimed = updated.affected_rows == 1;
-    return absl::OkStatus();
-  }));
-  return claimed;
+  return store::ClaimScheduledJob(database_, name, clock_.NowMillis(), interval);
 }
 
 absl::Status CollectService::RunScheduledJobs() {

@@ -35,24 +35,6 @@ constexpr int kMaxVisibleMandates = 1000;  // MandateService::List's own limit
 // Batches of arrivals per tick, so that rescans and a stop request get their turn.
 constexpr int kArrivalBatchesPerTick = 20;
 
-absl::Status CheckText(std::string_view field, std::string_view value, size_t max_bytes,
-                       bool required) {
-  if (required && base::StripAsciiWhitespace(value).empty()) {
-    return base::InvalidField(field, "required");
-  }
-  if (value.size() > max_bytes) {
-    return base::InvalidField(field, base::StrCat("at most ", max_bytes, " bytes"));
-  }
-  if (!base::IsValidUtf8(value)) return base::InvalidField(field, "not valid UTF-8");
-  for (char symbol : value) {
-    unsigned char byte = static_cast<unsigned char>(symbol);
-    if ((byte < 0x20 && symbol != '\n' && symbol != '\t') || byte == 0x7f) {
-      return base::InvalidField(field, "control characters are not allowed");
-    }
-  }
-  return absl::OkStatus();
-}
-
 std::optional<int64_t> OptionalInt(const store::Row& row, size_t column) {
   if (row.IsNull(column)) return std::nullopt;
   return row.Int(column);
@@ -85,7 +67,9 @@ std::vector<std::string> LabelsFromJson(const std::string& text) {
 
 absl::Status CheckLabels(const std::vector<std::string>& labels) {
   if (labels.size() > 50) return base::InvalidField("labels", "at most 50");
-  for (const std::string& label : labels) RETURN_IF_ERROR(CheckText("labels", label, 100, true));
+  for (const std::string& label : labels)
+    RETURN_IF_ERROR(
+        base::CheckText("labels", label, 100, base::TextForm::kLines, base::Presence::kRequired));
   return absl::OkStatus();
 }
 
@@ -467,8 +451,10 @@ absl::Status DetectService::BumpList(store::Transaction& tx, const auth::Princip
 absl::StatusOr<IndicatorList> DetectService::CreateList(const auth::Principal& who,
                                                         const Origin& origin, NewList fields) {
   fields.name = std::string(base::StripAsciiWhitespace(fields.name));
-  RETURN_IF_ERROR(CheckText("name", fields.name, kMaxNameBytes, true));
-  RETURN_IF_ERROR(CheckText("description", fields.description, kMaxDescriptionBytes, false));
+  RETURN_IF_ERROR(base::CheckText("name", fields.name, kMaxNameBytes, base::TextForm::kLines,
+                                  base::Presence::kRequired));
+  RETURN_IF_ERROR(base::CheckText("description", fields.description, kMaxDescriptionBytes,
+                                  base::TextForm::kLines, base::Presence::kOptional));
   if (fields.kind.empty()) fields.kind = "indicators";
   if (fields.kind != "indicators" && fields.kind != "allow") {
     return base::InvalidField("kind", "expected indicators or allow");
@@ -507,10 +493,12 @@ absl::StatusOr<IndicatorList> DetectService::UpdateList(const auth::Principal& w
                                                         ListChanges changes) {
   if (changes.name) {
     changes.name = std::string(base::StripAsciiWhitespace(*changes.name));
-    RETURN_IF_ERROR(CheckText("name", *changes.name, kMaxNameBytes, true));
+    RETURN_IF_ERROR(base::CheckText("name", *changes.name, kMaxNameBytes, base::TextForm::kLines,
+                                    base::Presence::kRequired));
   }
   if (changes.description) {
-    RETURN_IF_ERROR(CheckText("description", *changes.description, kMaxDescriptionBytes, false));
+    RETURN_IF_ERROR(base::CheckText("description", *changes.description, kMaxDescriptionBytes,
+                                    base::TextForm::kLines, base::Presence::kOptional));
   }
   IndicatorList updated;
   absl::Status status = database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) {
@@ -886,8 +874,10 @@ absl::Status DetectService::BumpBank(store::Transaction& tx, int64_t bank_id) {
 absl::StatusOr<Bank> DetectService::CreateBank(const auth::Principal& who, const Origin& origin,
                                                NewBank fields) {
   fields.name = std::string(base::StripAsciiWhitespace(fields.name));
-  RETURN_IF_ERROR(CheckText("name", fields.name, kMaxNameBytes, true));
-  RETURN_IF_ERROR(CheckText("description", fields.description, kMaxDescriptionBytes, false));
+  RETURN_IF_ERROR(base::CheckText("name", fields.name, kMaxNameBytes, base::TextForm::kLines,
+                                  base::Presence::kRequired));
+  RETURN_IF_ERROR(base::CheckText("description", fields.description, kMaxDescriptionBytes,
+                                  base::TextForm::kLines, base::Presence::kOptional));
   std::optional<HashAlgorithm> algorithm = ParseHashAlgorithm(fields.algorithm);
   if (!algorithm) return base::InvalidField("algorithm", "expected pdq, md5 or sha256");
   RETURN_IF_ERROR(CheckThreshold(fields.threshold, fields.quality_gate));
@@ -925,10 +915,12 @@ absl::StatusOr<Bank> DetectService::UpdateBank(const auth::Principal& who, const
                                                int64_t bank_id, BankChanges changes) {
   if (changes.name) {
     changes.name = std::string(base::StripAsciiWhitespace(*changes.name));
-    RETURN_IF_ERROR(CheckText("name", *changes.name, kMaxNameBytes, true));
+    RETURN_IF_ERROR(base::CheckText("name", *changes.name, kMaxNameBytes, base::TextForm::kLines,
+                                    base::Presence::kRequired));
   }
   if (changes.description) {
-    RETURN_IF_ERROR(CheckText("description", *changes.description, kMaxDescriptionBytes, false));
+    RETURN_IF_ERROR(base::CheckText("description", *changes.description, kMaxDescriptionBytes,
+                                    base::TextForm::kLines, base::Presence::kOptional));
   }
   RETURN_IF_ERROR(CheckThreshold(changes.threshold, changes.quality_gate));
   if (changes.labels) RETURN_IF_ERROR(CheckLabels(*changes.labels));
@@ -1106,7 +1098,8 @@ absl::StatusOr<BankHash> DetectService::AddAlertMediaToBank(const auth::Principa
   };
   if (!alert.media_n) return no_media("a text alert has no media file");
   label = std::string(base::StripAsciiWhitespace(label));
-  RETURN_IF_ERROR(CheckText("label", label, 500, false));
+  RETURN_IF_ERROR(
+      base::CheckText("label", label, 500, base::TextForm::kLines, base::Presence::kOptional));
   if (label.empty() && alert.bank_hash) label = alert.bank_hash->label;
   Bank bank;
   RETURN_IF_ERROR(database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) {
@@ -1324,19 +1317,23 @@ absl::StatusOr<Alert> DetectService::Decide(const auth::Principal& who,
   std::string new_state;
   if (decision.decision == "dismiss") {
     decision.reason = std::string(base::StripAsciiWhitespace(decision.reason));
-    RETURN_IF_ERROR(CheckText("reason", decision.reason, kMaxReasonBytes, true));
+    RETURN_IF_ERROR(base::CheckText("reason", decision.reason, kMaxReasonBytes,
+                                    base::TextForm::kLines, base::Presence::kRequired));
     new_state = "dismissed";
     detail = base::StrCat("dismissed: ", decision.reason);
   } else if (decision.decision == "escalate") {
-    RETURN_IF_ERROR(CheckText("reason", decision.reason, kMaxReasonBytes, false));
+    RETURN_IF_ERROR(base::CheckText("reason", decision.reason, kMaxReasonBytes,
+                                    base::TextForm::kLines, base::Presence::kOptional));
     new_state = "escalated";
     detail = base::StrCat("escalated", decision.reason.empty() ? "" : ": ", decision.reason);
   } else if (decision.decision == "confirm") {
-    RETURN_IF_ERROR(CheckText("legal_basis", decision.legal_basis, 2000, true));
+    RETURN_IF_ERROR(base::CheckText("legal_basis", decision.legal_basis, 2000,
+                                    base::TextForm::kLines, base::Presence::kRequired));
     if (decision.case_id.has_value() == decision.new_case.has_value()) {
       return base::InvalidField("case_id", "give case_id or new_case (one of them)");
     }
-    RETURN_IF_ERROR(CheckText("description", decision.description, 2000, false));
+    RETURN_IF_ERROR(base::CheckText("description", decision.description, 2000,
+                                    base::TextForm::kLines, base::Presence::kOptional));
     // The item must still be there (and visible) before a case is made for it.
     ASSIGN_OR_RETURN(collect::Item item, collect_.Get(who, alert.item_id));
     if (decision.new_case) {
@@ -1400,9 +1397,12 @@ absl::StatusOr<Alert> DetectService::RecordRemovalRequest(const auth::Principal&
                                                           const Origin& origin, int64_t alert_id,
                                                           RemovalRequest request) {
   ASSIGN_OR_RETURN(Alert alert, LoadVisibleAlert(who, alert_id));
-  RETURN_IF_ERROR(CheckText("platform", request.platform, 100, true));
-  RETURN_IF_ERROR(CheckText("reference", request.reference, 500, false));
-  RETURN_IF_ERROR(CheckText("note", request.note, 2000, false));
+  RETURN_IF_ERROR(base::CheckText("platform", request.platform, 100, base::TextForm::kLines,
+                                  base::Presence::kRequired));
+  RETURN_IF_ERROR(base::CheckText("reference", request.reference, 500, base::TextForm::kLines,
+                                  base::Presence::kOptional));
+  RETURN_IF_ERROR(base::CheckText("note", request.note, 2000, base::TextForm::kLines,
+                                  base::Presence::kOptional));
   if (alert.state != "confirmed") {
     return base::WithReason(
         absl::FailedPreconditionError("a removal request is recorded for confirmed alerts only"),

@@ -15,6 +15,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "evidence/ewf_child.h"
+#include "store/scheduled_jobs.h"
 #include "vault/file_type.h"
 #include "vault/multi_hash.h"
 #include "vault/original_name.h"
@@ -179,37 +180,29 @@ Alert AlertFromRow(const store::Row& row) {
   return alert;
 }
 
-absl::Status CheckText(std::string_view field, const std::string& value, size_t max_bytes) {
-  if (value.size() > max_bytes) {
-    return base::InvalidField(field, base::StrCat("at most ", max_bytes, " bytes"));
-  }
-  if (!base::IsValidUtf8(value)) return base::InvalidField(field, "not valid UTF-8");
-  for (char symbol : value) {
-    unsigned char byte = static_cast<unsigned char>(symbol);
-    if ((byte < 0x20 && symbol != '\n' && symbol != '\t') || byte == 0x7f) {
-      return base::InvalidField(field, "control characters are not allowed");
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status CheckRequired(std::string_view field, const std::string& value, size_t max_bytes) {
-  if (base::StripAsciiWhitespace(value).empty()) return base::InvalidField(field, "required");
-  return CheckText(field, value, max_bytes);
+  return base::CheckText(field, value, max_bytes, base::TextForm::kLines,
+                         base::Presence::kRequired);
 }
 
 absl::Status ValidateMetadata(Metadata& metadata) {
   ASSIGN_OR_RETURN(metadata.original_name, vault::SanitizeOriginalName(metadata.original_name));
-  RETURN_IF_ERROR(CheckText("description", metadata.description, kMaxTextField));
+  RETURN_IF_ERROR(base::CheckText("description", metadata.description, kMaxTextField,
+                                  base::TextForm::kLines, base::Presence::kOptional));
   if (metadata.source_type != "seized" && metadata.source_type != "received" &&
       metadata.source_type != "captured_online") {
     return base::InvalidField("source_type", "expected seized, received or captured_online");
   }
-  RETURN_IF_ERROR(CheckText("source_detail", metadata.source_detail, kMaxTextField));
-  RETURN_IF_ERROR(CheckText("acquisition_method", metadata.acquisition_method, kMaxShortField));
-  RETURN_IF_ERROR(CheckText("acquisition_tool", metadata.acquisition_tool, kMaxShortField));
-  RETURN_IF_ERROR(CheckText("examiner", metadata.examiner, kMaxShortField));
-  RETURN_IF_ERROR(CheckText("acquired_place", metadata.acquired_place, kMaxShortField));
+  RETURN_IF_ERROR(base::CheckText("source_detail", metadata.source_detail, kMaxTextField,
+                                  base::TextForm::kLines, base::Presence::kOptional));
+  RETURN_IF_ERROR(base::CheckText("acquisition_method", metadata.acquisition_method, kMaxShortField,
+                                  base::TextForm::kLines, base::Presence::kOptional));
+  RETURN_IF_ERROR(base::CheckText("acquisition_tool", metadata.acquisition_tool, kMaxShortField,
+                                  base::TextForm::kLines, base::Presence::kOptional));
+  RETURN_IF_ERROR(base::CheckText("examiner", metadata.examiner, kMaxShortField,
+                                  base::TextForm::kLines, base::Presence::kOptional));
+  RETURN_IF_ERROR(base::CheckText("acquired_place", metadata.acquired_place, kMaxShortField,
+                                  base::TextForm::kLines, base::Presence::kOptional));
   RETURN_IF_ERROR(CheckRequired("legal_basis", metadata.legal_basis, kMaxTextField));
   if (metadata.categories.empty()) metadata.categories = {"general"};
   std::sort(metadata.categories.begin(), metadata.categories.end());
@@ -594,7 +587,8 @@ absl::StatusOr<CustodyEvent> EvidenceService::Seal(const auth::Principal& who, c
                                                    int64_t item_id, std::string reason,
                                                    std::string seal_number) {
   RETURN_IF_ERROR(CheckRequired("reason", reason, kMaxTextField));
-  RETURN_IF_ERROR(CheckText("seal_number", seal_number, kMaxShortField));
+  RETURN_IF_ERROR(base::CheckText("seal_number", seal_number, kMaxShortField,
+                                  base::TextForm::kLines, base::Presence::kOptional));
   CustodyEvent event{.action = "seal", .why = reason, .result = seal_number};
   return SimpleEvent(who, origin, item_id, auth::AccessMode::kWrite, event, "evidence.seal",
                      [&](store::Transaction& tx, Item& item) -> absl::Status {
@@ -1093,23 +1087,7 @@ absl::StatusOr<int64_t> EvidenceService::ProposeRetentionDisposals(const Origin&
 }
 
 absl::StatusOr<bool> EvidenceService::ClaimJob(std::string_view name, base::Millis interval) {
-  bool claimed = false;
-  base::Millis now = clock_.NowMillis();
-  RETURN_IF_ERROR(database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) {
-    // The first run of a job is one interval after the job first appears, not at once: a new
-    // installation has nothing to re-verify.
-    RETURN_IF_ERROR(tx.Execute("INSERT INTO scheduled_jobs(name, last_run_at) VALUES ($1, $2) "
-                               "ON CONFLICT (name) DO NOTHING",
-                               {std::string(name), now})
-                        .status());
-    ASSIGN_OR_RETURN(store::Result updated,
-                     tx.Execute("UPDATE scheduled_jobs SET last_run_at = $2 WHERE name = $1 AND "
-                                "last_run_at <= $3",
-                                {std::string(name), now, now - interval}));
-    claimed = updated.affected_rows == 1;
-    return absl::OkStatus();
-  }));
-  return claimed;
+  return store::ClaimScheduledJob(database_, name, clock_.NowMillis(), interval);
 }
 
 absl::Status EvidenceService::RunScheduledJobs() {
