@@ -15,21 +15,24 @@ const std::vector<RoleInfo>& RoleTable() {
       {Role::kAdmin,
        "admin",
        {Permission::kOrgRead, Permission::kOrgManage, Permission::kUsersRead,
-        Permission::kUsersManage, Permission::kAuditRead}},
+        Permission::kUsersManage, Permission::kAuditRead, Permission::kDirectoryManage}},
       {Role::kSupervisor,
        "supervisor",
        {Permission::kOrgRead, Permission::kUsersRead, Permission::kAuditRead,
         Permission::kCasesRead, Permission::kCasesCreate, Permission::kEvidenceApprove,
-        Permission::kMonitoring, Permission::kDetectReview, Permission::kDetectManage}},
+        Permission::kMonitoring, Permission::kDetectReview, Permission::kDetectManage,
+        Permission::kRequestsDraft, Permission::kRequestsApprove}},
       {Role::kInvestigator,
        "investigator",
        {Permission::kOrgRead, Permission::kCasesRead, Permission::kCasesCreate,
-        Permission::kMonitoring, Permission::kDetectReview}},
+        Permission::kMonitoring, Permission::kDetectReview, Permission::kRequestsDraft}},
       {Role::kAnalyst,
        "analyst",
        {Permission::kOrgRead, Permission::kCasesRead, Permission::kMonitoring,
-        Permission::kDetectReview, Permission::kDetectManage}},
-      {Role::kProsecutor, "prosecutor", {Permission::kOrgRead, Permission::kCasesRead}},
+        Permission::kDetectReview, Permission::kDetectManage, Permission::kRequestsDraft}},
+      {Role::kProsecutor,
+       "prosecutor",
+       {Permission::kOrgRead, Permission::kCasesRead, Permission::kRequestsApprove}},
       {Role::kTrainer, "trainer", {Permission::kOrgRead}},
       {Role::kTrainee, "trainee", {}},
   };
@@ -84,6 +87,12 @@ std::string_view PermissionName(Permission permission) {
       return "detect.review";
     case Permission::kDetectManage:
       return "detect.manage";
+    case Permission::kRequestsDraft:
+      return "requests.draft";
+    case Permission::kRequestsApprove:
+      return "requests.approve";
+    case Permission::kDirectoryManage:
+      return "directory.manage";
     case Permission::kCount:
       break;
   }

@@ -35,6 +35,9 @@ enum class Permission {
   kMonitoring,       // request monitoring mandates, use collection (each mandate: need-to-know)
   kDetectReview,     // see and decide detection alerts (each alert: its mandate's need-to-know)
   kDetectManage,     // edit indicator lists and hash banks, start rescans
+  kRequestsDraft,    // draft and track requests to service providers (each one: its case)
+  kRequestsApprove,  // approve requests to service providers after legal review
+  kDirectoryManage,  // edit the service-provider directory
   kCount,
 };
 

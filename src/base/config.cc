@@ -89,6 +89,16 @@ const std::vector<std::pair<std::string, Setter>>& Setters() {
        IntField("detect_flood_per_hour", &Config::detect_flood_per_hour, 1)},
       {"detect_max_image_pixels",
        IntField("detect_max_image_pixels", &Config::detect_max_image_pixels, 1)},
+      {"smtp_host", StringField(&Config::smtp_host)},
+      {"smtp_port", IntField("smtp_port", &Config::smtp_port, 1)},
+      {"smtp_tls", StringField(&Config::smtp_tls)},
+      {"smtp_user", StringField(&Config::smtp_user)},
+      {"smtp_password", StringField(&Config::smtp_password)},
+      {"smtp_from", StringField(&Config::smtp_from)},
+      {"smtp_timeout_seconds", IntField("smtp_timeout_seconds", &Config::smtp_timeout_seconds, 1)},
+      {"public_url", StringField(&Config::public_url)},
+      {"reminder_interval_seconds",
+       IntField("reminder_interval_seconds", &Config::reminder_interval_seconds, 1)},
       {"argon2_ops", IntField("argon2_ops", &Config::argon2_ops, 1)},
       {"argon2_memory_bytes", IntField("argon2_memory_bytes", &Config::argon2_memory_bytes, 8192)},
   };
@@ -161,6 +171,14 @@ absl::Status ValidateConfig(const Config& config) {
       config.db.rfind("postgres://", 0) != 0) {
     return absl::InvalidArgumentError(
         base::StrCat("--db: expected \"sqlite\" or a postgresql:// URI, got \"", config.db, "\""));
+  }
+  if (config.smtp_tls != "none" && config.smtp_tls != "starttls" && config.smtp_tls != "tls") {
+    return absl::InvalidArgumentError(base::StrCat(
+        "smtp_tls: expected \"none\", \"starttls\" or \"tls\", got \"", config.smtp_tls, "\""));
+  }
+  if (!config.smtp_user.empty() && config.smtp_tls == "none") {
+    return absl::InvalidArgumentError(
+        "smtp_user: a password is sent only over TLS; set smtp_tls to \"starttls\" or \"tls\"");
   }
   if (config.listen.rfind(':') == std::string::npos) {
     return absl::InvalidArgumentError(

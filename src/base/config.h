@@ -54,6 +54,20 @@ struct Config {
   int64_t detect_rescan_days = 30;
   int64_t detect_flood_per_hour = 50;
   int64_t detect_max_image_pixels = 100'000'000;
+  // Requests to service providers: reminders of deadlines by e-mail through this SMTP server
+  // (smtp_host empty: reminders only in the application). smtp_tls: "none", "starttls" (the
+  // server must offer STARTTLS) or "tls" (implicit TLS, port 465). smtp_user/smtp_password for
+  // AUTH PLAIN (only over TLS). The web address in e-mails links to the request.
+  std::string smtp_host;
+  int64_t smtp_port = 25;
+  std::string smtp_tls = "none";
+  std::string smtp_user;
+  std::string smtp_password;
+  std::string smtp_from = "threathub@localhost";
+  int64_t smtp_timeout_seconds = 20;
+  std::string public_url = "http://127.0.0.1:8080";
+  // How often due reminders are looked for (seconds).
+  int64_t reminder_interval_seconds = 60;
   // Argon2id cost (libsodium opslimit / memlimit in bytes).
   int64_t argon2_ops = 2;
   int64_t argon2_memory_bytes = 64 << 20;
