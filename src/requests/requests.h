@@ -81,10 +81,10 @@ enum class State {
 std::string_view StateName(State state);
 std::optional<State> ParseState(std::string_view name);
 
-// Why a provider refused, coded for the statistics (docs/requests.md lists them with the
-// reference's refusal reasons they stand for).
-// wrong_entity, no_legal_basis, over_broad, invalid_identifier, content_needs_mla,
-// not_emergency, no_data, not_translated, no_jurisdiction, other
+// Why a provider refused, coded for the statistics: one code per refusal reason of the
+// reference (Directory::refusal_reasons(), in its order; docs/requests.md pairs them), then two:
+// wrong_entity, no_legal_basis, no_offence, no_date_range, over_broad, invalid_identifier,
+// no_data, needs_mla, data_public, not_translated, extension_too_late, not_emergency, other
 const std::vector<std::string>& RefusalCodes();
 
 // Largest file accepted as a provider's response (data received), and as one text field.
