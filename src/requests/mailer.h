@@ -30,6 +30,9 @@ struct SmtpOptions {
   std::string from;
   int timeout_seconds = 20;
   std::string helo_name = "threathub";
+  // PEM file of the certificate authorities that may sign the server's certificate ("tls" and
+  // "starttls"); empty: the system's trust store. The host name is checked either way.
+  std::string ca_file;
 };
 
 struct Mail {
