@@ -262,4 +262,19 @@ Json RenderCollectedItem(const collect::Item& item) {
   return rendered;
 }
 
+absl::StatusOr<SplitJson> SplitJsonBody(std::string_view body,
+                                        const std::vector<std::string>& fields) {
+  absl::StatusOr<http::JsonObject> checked = http::JsonObject::Parse(body);
+  if (!checked.ok()) return checked.status();  // the parse errors, with their positions
+  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  std::map<std::string, Json> taken;
+  for (const std::string& field : fields) {
+    if (auto found = parsed.find(field); found != parsed.end()) {
+      taken.emplace(field, std::move(*found));
+      parsed.erase(found);
+    }
+  }
+  return SplitJson{http::JsonObject(std::move(parsed)), std::move(taken)};
+}
+
 }  // namespace threathub::api

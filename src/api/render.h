@@ -1,6 +1,12 @@
 // JSON forms of the foundation's objects, as docs/api.md describes them.
 #pragma once
 
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
 #include "audit/audit.h"
 #include "auth/org.h"
 #include "auth/principal.h"
@@ -31,6 +37,17 @@ std::string ContentDisposition(std::string_view name);
 // The file at `path`, sent from disk as an attachment named `name`, never cached.
 http::Response FileDownload(const std::string& path, std::string_view name,
                             std::string content_type);
+
+// A JSON body whose object- and list-valued fields JsonObject has no reader for: `rest` reads
+// the other fields one by one (and refuses unknown ones on Finish), `taken` holds the named
+// fields that were present (null included, so a PATCH can clear a value).
+struct SplitJson {
+  http::JsonObject rest;
+  std::map<std::string, http::Json> taken;
+};
+// The parse errors are JsonObject::Parse's (malformed JSON, not an object).
+absl::StatusOr<SplitJson> SplitJsonBody(std::string_view body,
+                                        const std::vector<std::string>& fields);
 
 // A collected item as GET /api/v1/collected/{id} answers it (without `raw`), with `snippet`
 // when the item carries one (a search result).
