@@ -33,8 +33,8 @@ constexpr Text kTexts[] = {
      "Запрос о добровольном раскрытии данных", "Request for voluntary disclosure of data"},
     {"type.emergency_disclosure", "Төтенше жағдайда деректерді ашу туралы сұрау салу",
      "Запрос о раскрытии данных в экстренной ситуации", "Emergency disclosure request"},
-    {"type.production_order", "Деректерді ұсыну туралы талап",
-     "Требование о предоставлении данных", "Production order"},
+    {"type.production_order", "Деректерді ұсыну туралы талап", "Требование о предоставлении данных",
+     "Production order"},
     {"type.mla_request", "Қылмыстық істер бойынша өзара құқықтық көмек туралы сұрау салу",
      "Запрос о взаимной правовой помощи по уголовным делам",
      "Request for mutual legal assistance in criminal matters"},
@@ -53,8 +53,7 @@ constexpr Text kTexts[] = {
     {"case_reference", "Іс нөмірі", "Номер дела", "Case reference"},
     {"request_status", "Сұрау салудың мәртебесі", "Статус запроса", "Request status"},
     {"requested_authority", "Сұрау салынатын орган", "Запрашиваемый орган", "Requested authority"},
-    {"requesting_authority", "Сұрау салушы орган", "Запрашивающий орган",
-     "Requesting authority"},
+    {"requesting_authority", "Сұрау салушы орган", "Запрашивающий орган", "Requesting authority"},
     {"confirmation_contact", "Растау үшін байланысатын тұлға", "Контакт для подтверждения",
      "Confirmation contact"},
     {"investigative_authority", "Тергеу органы", "Следственный орган", "Investigative authority"},
@@ -82,16 +81,15 @@ constexpr Text kTexts[] = {
      "Previous ticket number"},
     {"previous_reference", "Алдыңғы сұрау салудың нөмірі", "Номер предыдущего запроса",
      "Previous reference"},
-    {"preserved_until", "Деректер осы уақытқа дейін сақталады",
-     "Данные сохраняются до", "Data preserved until"},
+    {"preserved_until", "Сақтау мерзімінің аяқталуы", "Данные сохраняются до",
+     "Data preserved until"},
 
     // Requested authority.
     {"provider", "Қызмет көрсетуші", "Поставщик услуг", "Service provider"},
     {"entity", "Заңды тұлға", "Юридическое лицо", "Legal entity"},
     {"jurisdiction", "Юрисдикциясы", "Юрисдикция", "Jurisdiction"},
     {"channel", "Жіберу арнасы", "Канал направления", "Channel"},
-    {"requested_state", "Сұрау салынатын мемлекет", "Запрашиваемое государство",
-     "Requested State"},
+    {"requested_state", "Сұрау салынатын мемлекет", "Запрашиваемое государство", "Requested State"},
     {"central_authority", "Орталық орган", "Центральный орган", "Central authority"},
     {"instruments", "Қолданылатын халықаралық шарттар", "Применимые международные договоры",
      "Instruments in force"},
@@ -116,7 +114,7 @@ constexpr Text kTexts[] = {
     {"col_sent", "Жіберілді", "Отправлен", "Sent"},
     {"col_channel", "Арна", "Канал", "Channel"},
     {"col_ticket", "Өтінім", "Заявка", "Ticket"},
-    {"col_preserved", "Сақталады", "Сохранено до", "Preserved until"},
+    {"col_preserved", "Сақтау мерзімі", "Сохранено до", "Preserved until"},
     {"short.preservation", "Сақтау", "Сохранение", "Preservation"},
     {"short.preservation_extension", "Сақтауды ұзарту", "Продление сохранения",
      "Preservation extension"},
@@ -138,13 +136,12 @@ constexpr Text kTexts[] = {
     {"kind.email", "Электрондық пошта", "Адрес электронной почты", "E-mail address"},
     {"kind.url", "URL-мекенжай", "URL-адрес", "URL"},
     {"kind.username", "Пайдаланушы аты", "Имя пользователя", "Username"},
-    {"kind.user_id", "Пайдаланушының сандық идентификаторы", "Числовой ID пользователя",
-     "Numeric user ID"},
+    {"kind.user_id", "Пайдаланушының сандық ID-і", "Числовой ID пользователя", "Numeric user ID"},
     {"kind.video_id", "Бейненің идентификаторы", "Идентификатор видео", "Video ID"},
     {"kind.ip", "IP-мекенжай", "IP-адрес", "IP address"},
     {"range", "Кезеңі", "Период", "Date/time range"},
-    {"range_from", "басы", "с", "from"},
-    {"range_to", "соңы", "по", "to"},
+    {"range_from", "басы:", "с", "from"},
+    {"range_to", "соңы:", "по", "to"},
 
     // Data categories.
     {"category.subscriber", "Абонент туралы мәліметтер", "Сведения об абоненте",
@@ -202,11 +199,21 @@ constexpr Text kTexts[] = {
 };
 
 // The template keys in T-CY order, for a directory that has no request template.
-constexpr std::string_view kTemplateKeys[] = {
-    "date",         "case_reference",        "request_status",   "requested_authority",
-    "requesting_authority", "confirmation_contact", "investigative_authority",
-    "prosecution_and_court", "earlier_requests", "identifiers", "data_categories",
-    "offence",      "necessity",             "confidentiality",  "urgency"};
+constexpr std::string_view kTemplateKeys[] = {"date",
+                                              "case_reference",
+                                              "request_status",
+                                              "requested_authority",
+                                              "requesting_authority",
+                                              "confirmation_contact",
+                                              "investigative_authority",
+                                              "prosecution_and_court",
+                                              "earlier_requests",
+                                              "identifiers",
+                                              "data_categories",
+                                              "offence",
+                                              "necessity",
+                                              "confidentiality",
+                                              "urgency"};
 
 const Text* FindText(std::string_view key) {
   for (const Text& text : kTexts) {
@@ -231,6 +238,15 @@ bool IsDocumentLanguage(std::string_view language) {
 constexpr size_t kPieceBytes = 1200;
 // Values longer than this (or of several lines) go under their label rather than beside it.
 constexpr size_t kBesideLabelBytes = 300;
+
+// Labels longer than this (in characters) would wrap in the label column: they go above.
+constexpr size_t kBesideLabelCharacters = 30;
+
+size_t Characters(std::string_view text) {
+  size_t count = 0;
+  for (char c : text) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return count;
+}
 
 // The start of the UTF-8 character at or before `pos`.
 size_t CharacterStart(std::string_view text, size_t pos) {
@@ -304,6 +320,34 @@ class Document {
     return base::StrCat(text.substr(0, 10), " ", text.substr(11, 5), " (", input_.user_zone,
                         ", UTC", text.substr(19), ")");
   }
+  // "2026-12-01 23:30\nUTC+05:00", for a table cell (the zone's name is above the table).
+  std::string TableDateTime(const std::optional<base::Millis>& instant) const {
+    if (!instant) return "—";
+    absl::StatusOr<LocalTime> local = ToLocal(*instant, input_.user_zone);
+    if (!local.ok()) return base::FormatUtc(*instant);
+    const std::string& text = local->text;
+    return base::StrCat(text.substr(0, 10), " ", text.substr(11, 5), "\nUTC", text.substr(19));
+  }
+  // "2026-10-01 05:00 — 2026-10-31 05:00 (Asia/Almaty, UTC+05:00)"; "" when neither end is set.
+  std::string RangeText() const {
+    const std::optional<base::Millis>& from = input_.range_from;
+    const std::optional<base::Millis>& to = input_.range_to;
+    if (from && to) {
+      std::string from_text = LocalDateTime(*from);
+      std::string to_text = LocalDateTime(*to);
+      // One zone note when both ends have the same offset.
+      size_t from_zone = from_text.find(" (");
+      size_t to_zone = to_text.find(" (");
+      if (from_zone != std::string::npos && to_zone != std::string::npos &&
+          from_text.substr(from_zone) == to_text.substr(to_zone)) {
+        return base::StrCat(from_text.substr(0, from_zone), " — ", to_text);
+      }
+      return base::StrCat(from_text, " — ", to_text);
+    }
+    if (from) return base::StrCat(Label("range_from"), " ", LocalDateTime(*from));
+    if (to) return base::StrCat(Label("range_to"), " ", LocalDateTime(*to));
+    return "";
+  }
   std::string LocalDate(base::Millis instant) const {
     absl::StatusOr<LocalTime> local = ToLocal(instant, input_.user_zone);
     if (!local.ok()) return base::FormatUtc(instant).substr(0, 10);
@@ -317,11 +361,13 @@ class Document {
   // continues on the next pages).
   void Value(std::string_view key, std::string_view value) {
     std::string shown = OrNotGiven(value);
-    if (shown.size() <= kBesideLabelBytes && shown.find('\n') == std::string::npos) {
-      pdf_.Field(Label(key), shown);
+    std::string label = Label(key);
+    if (shown.size() <= kBesideLabelBytes && shown.find('\n') == std::string::npos &&
+        Characters(label) <= kBesideLabelCharacters) {
+      pdf_.Field(label, shown);
       return;
     }
-    pdf_.Paragraph(Label(key), bundle::internal::kLabelFont);
+    pdf_.Paragraph(label, bundle::internal::kLabelFont);
     FreeText(shown);
   }
 
@@ -446,17 +492,18 @@ class Document {
     constexpr double kChannelWidth = bundle::internal::kContentWidth - kTypeWidth -
                                      kReferenceWidth - 2 * kDateWidth - kTicketWidth;
     const std::vector<PdfColumn> columns = {
-        {Label("col_type"), kTypeWidth},       {Label("col_reference"), kReferenceWidth},
-        {Label("col_sent"), kDateWidth},       {Label("col_channel"), kChannelWidth},
-        {Label("col_ticket"), kTicketWidth},   {Label("col_preserved"), kDateWidth},
+        {Label("col_type"), kTypeWidth},     {Label("col_reference"), kReferenceWidth},
+        {Label("col_sent"), kDateWidth},     {Label("col_channel"), kChannelWidth},
+        {Label("col_ticket"), kTicketWidth}, {Label("col_preserved"), kDateWidth},
     };
     std::vector<std::vector<std::string>> rows;
     for (const EarlierRequest& earlier : input_.earlier) {
       rows.push_back({Label(base::StrCat("short.", RequestTypeName(earlier.type))),
-                      OrNotGiven(earlier.reference), OptionalDateTime(earlier.sent_at),
+                      OrNotGiven(earlier.reference), TableDateTime(earlier.sent_at),
                       OrNotGiven(earlier.channel), OrNotGiven(earlier.ticket),
-                      earlier.preserved_until ? LocalDateTime(*earlier.preserved_until) : "—"});
+                      TableDateTime(earlier.preserved_until)});
     }
+    Value("time_zone", input_.user_zone);
     pdf_.Table(columns, rows);
   }
 
@@ -482,13 +529,7 @@ class Document {
       }
       pdf_.Table(columns, rows);
     }
-    std::string range;
-    if (input_.range_from || input_.range_to) {
-      range = base::StrCat(Label("range_from"), " ", OptionalDateTime(input_.range_from), " ",
-                           Label("range_to"), " ", OptionalDateTime(input_.range_to));
-    }
-    Value("range", range);
-    Value("time_zone", input_.user_zone);
+    Value("range", RangeText());
   }
 
   void DataCategories() {
@@ -505,6 +546,7 @@ class Document {
     Value("emergency_criterion", input_.emergency_criterion);
     Value("criterion", FieldValue("criterion"));
     for (const EmergencyField& field : input_.emergency_required) {
+      pdf_.Space(4);
       // The label in the document's language, then the provider's own wording of the field.
       std::string label = DocumentLabel(field.key, language_);
       if (label == field.key) label = field.text.empty() ? field.key : field.text;
@@ -563,9 +605,8 @@ absl::StatusOr<std::string> RenderRequestDocument(const Directory& directory,
                .footer = base::StrCat("threathub · ", input.reference, draft),
                .created_at = input.date,
                .what = "the request document"};
-  return bundle::internal::RenderPdf(info, [&](PdfWriter& pdf) {
-    Document(directory, input, language, pdf).Draw();
-  });
+  return bundle::internal::RenderPdf(
+      info, [&](PdfWriter& pdf) { Document(directory, input, language, pdf).Draw(); });
 }
 
 }  // namespace threathub::requests
