@@ -4,7 +4,7 @@
 threathub_module(requests_mailer
   SOURCES mailer.cc
   DEPS threathub_base Boost::headers OpenSSL::SSL OpenSSL::Crypto Threads::Threads
-       absl::status absl::strings)
+       absl::status absl::statusor absl::strings)
 threathub_test(requests_mailer_test
   SOURCES mailer_test.cc
   DEPS threathub_requests_mailer nlohmann_json::nlohmann_json)
