@@ -35,7 +35,7 @@ constexpr Text kTexts[] = {
      "Запрос о раскрытии данных в экстренной ситуации", "Emergency disclosure request"},
     {"type.production_order", "Деректерді ұсыну туралы талап", "Требование о предоставлении данных",
      "Production order"},
-    {"type.mla_request", "Қылмыстық істер бойынша өзара құқықтық көмек туралы сұрау салу",
+    {"type.mla_request", "Қылмыстық істер бойынша құқықтық көмек көрсету туралы сұрау салу",
      "Запрос о взаимной правовой помощи по уголовным делам",
      "Request for mutual legal assistance in criminal matters"},
     {"type.network_24_7", "24/7 желісі арқылы жіберілетін сұрау салу", "Запрос через сеть 24/7",
@@ -157,7 +157,7 @@ constexpr Text kTexts[] = {
     {"offence_article", "Қылмыстық кодекстің бабы", "Статья уголовного кодекса",
      "Article of the criminal code"},
     {"legal_basis", "Құқықтық негіз", "Правовое основание", "Legal basis"},
-    {"offence_summary", "Саралануы, ең ауыр жаза, мән-жайлардың қысқаша баяндалуы",
+    {"offence_summary", "Құқықтық саралануы, ең ауыр жаза, мән-жайлардың қысқаша сипаттамасы",
      "Квалификация, максимальное наказание, краткое изложение фактов",
      "Legal classification, maximum penalty, summary of facts"},
 
@@ -240,7 +240,7 @@ constexpr size_t kPieceBytes = 1200;
 constexpr size_t kBesideLabelBytes = 300;
 
 // Labels longer than this (in characters) would wrap in the label column: they go above.
-constexpr size_t kBesideLabelCharacters = 30;
+constexpr size_t kBesideLabelCharacters = 26;
 
 size_t Characters(std::string_view text) {
   size_t count = 0;
