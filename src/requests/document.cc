@@ -312,21 +312,36 @@ class Document {
     return base::StripAsciiWhitespace(value).empty() ? Label("not_given") : std::string(value);
   }
 
-  // "2026-12-01 23:30 (Asia/Almaty, UTC+05:00)". The zone was checked before drawing.
-  std::string LocalDateTime(base::Millis instant) const {
+  // `instant` in the user's zone as "2026-12-01 23:30" and its offset "+05:00". The zone was
+  // checked before drawing.
+  struct Clock {
+    std::string date_time;
+    std::string offset;
+  };
+  Clock Local(base::Millis instant) const {
     absl::StatusOr<LocalTime> local = ToLocal(instant, input_.user_zone);
-    if (!local.ok()) return base::FormatUtc(instant);
-    const std::string& text = local->text;  // 2026-12-01T23:30:00+05:00
-    return base::StrCat(text.substr(0, 10), " ", text.substr(11, 5), " (", input_.user_zone,
-                        ", UTC", text.substr(19), ")");
+    if (!local.ok()) return {base::FormatUtc(instant), ""};
+    // RFC 3339 with the offset last: 2026-12-01T23:30:00+05:00 (a year may have more digits).
+    const std::string& text = local->text;
+    size_t time_at = text.find('T');
+    constexpr size_t kOffsetSize = 6;  // +05:00
+    if (time_at == std::string::npos || text.size() < time_at + 1 + 5 + kOffsetSize) {
+      return {text, ""};
+    }
+    return {base::StrCat(text.substr(0, time_at), " ", text.substr(time_at + 1, 5)),
+            text.substr(text.size() - kOffsetSize)};
+  }
+
+  // "2026-12-01 23:30 (Asia/Almaty, UTC+05:00)".
+  std::string LocalDateTime(base::Millis instant) const {
+    Clock clock = Local(instant);
+    return base::StrCat(clock.date_time, " (", input_.user_zone, ", UTC", clock.offset, ")");
   }
   // "2026-12-01 23:30\nUTC+05:00", for a table cell (the zone's name is above the table).
   std::string TableDateTime(const std::optional<base::Millis>& instant) const {
     if (!instant) return "—";
-    absl::StatusOr<LocalTime> local = ToLocal(*instant, input_.user_zone);
-    if (!local.ok()) return base::FormatUtc(*instant);
-    const std::string& text = local->text;
-    return base::StrCat(text.substr(0, 10), " ", text.substr(11, 5), "\nUTC", text.substr(19));
+    Clock clock = Local(*instant);
+    return base::StrCat(clock.date_time, "\nUTC", clock.offset);
   }
   // "2026-10-01 05:00 — 2026-10-31 05:00 (Asia/Almaty, UTC+05:00)"; "" when neither end is set.
   std::string RangeText() const {

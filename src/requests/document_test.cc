@@ -411,6 +411,19 @@ TEST(DocumentTest, TextInAnyScriptAndBadBytesRender) {
   }
 }
 
+TEST(DocumentTest, InstantsFarFromNowRender) {
+  for (base::Millis instant : {base::Millis{0}, base::Millis{-62135596800000},  // year 1
+                               base::Millis{253402300799000},                   // 9999-12-31
+                               base::Millis{400000000000000}}) {                // year 14645
+    DocumentInput input = MlaInput("en");
+    input.date = instant;
+    input.range_from = instant;
+    input.preserved_until = instant;
+    absl::StatusOr<std::string> pdf = RenderRequestDocument(Seed(), input, "en");
+    EXPECT_TRUE(pdf.ok()) << instant << ": " << pdf.status();
+  }
+}
+
 TEST(DocumentTest, AVeryLongFieldContinuesOnFurtherPages) {
   REQUIRE_PDFTOTEXT();
   DocumentInput input = PreservationInput("kk");
