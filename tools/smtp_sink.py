@@ -5,7 +5,7 @@ Python 3.11 standard library only (no smtpd, no aiosmtpd). Listens on 127.0.0.1.
 
     python3 tools/smtp_sink.py --port 0 --port-file F --dir D
         [--fail-first N] [--reject-rcpt ADDR]... [--tls-cert PEM --tls-key PEM]
-        [--implicit-tls] [--auth USER:PASSWORD]
+        [--implicit-tls] [--auth USER:PASSWORD] [--no-ehlo]
 
   --port P           port to listen on; 0 picks a free one
   --port-file F      once listening, the port is written to F (atomically: wait for F to appear)
@@ -23,6 +23,7 @@ Python 3.11 standard library only (no smtpd, no aiosmtpd). Listens on 127.0.0.1.
                      a certificate and key: STARTTLS is offered (RFC 3207)
   --implicit-tls     TLS from the first byte instead (needs --tls-cert/--tls-key)
   --auth U:P         AUTH PLAIN is offered (over TLS only) and required before MAIL FROM
+  --no-ehlo          EHLO gets 502 (an old server that knows HELO only)
 
 Commands: EHLO, HELO, STARTTLS, AUTH PLAIN, MAIL, RCPT, DATA, RSET, NOOP, QUIT (others: 502).
 EHLO offers 8BITMIME, SMTPUTF8 and SIZE. SIGTERM or SIGINT ends it.
@@ -117,7 +118,9 @@ class Sink:
                 line = raw.decode("utf-8", "replace").rstrip("\r\n")
                 verb, _, rest = line.partition(" ")
                 verb = verb.upper()
-                if verb == "EHLO":
+                if verb == "EHLO" and self.args.no_ehlo:
+                    await reply("502 5.5.2 command not recognized")
+                elif verb == "EHLO":
                     session["helo"] = rest
                     reset()
                     lines = ["250-threathub-smtp-sink greets " + rest, "250-8BITMIME",
@@ -217,14 +220,14 @@ class Sink:
                     break
                 else:
                     await reply("502 5.5.2 command not recognized")
-        except (ConnectionError, ValueError, ssl.SSLError, asyncio.IncompleteReadError,
+        except (OSError, ValueError, asyncio.IncompleteReadError,
                 asyncio.LimitOverrunError) as error:
             print(f"smtp_sink: {error}", file=sys.stderr)
         finally:
             try:
                 writer.close()
                 await writer.wait_closed()
-            except (ConnectionError, ssl.SSLError):
+            except OSError:
                 pass
 
 
@@ -256,6 +259,7 @@ def main():
     parser.add_argument("--tls-key")
     parser.add_argument("--implicit-tls", action="store_true")
     parser.add_argument("--auth")
+    parser.add_argument("--no-ehlo", action="store_true")
     args = parser.parse_args()
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")

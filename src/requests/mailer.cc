@@ -248,8 +248,9 @@ struct Reply {
   std::string Text() const { return base::StrCat(code, " ", base::StrJoin(lines, " / ")); }
 };
 
-// One connection to the server: every read and write has its own deadline of
-// options.timeout_seconds; after STARTTLS (or from the start with "tls") the same TCP stream
+// One connection to the server: every step (resolution, connection, handshake, each read and
+// write) has its own deadline of options.timeout_seconds, so a server that stops answering is
+// given up on within that time; after STARTTLS (or from the start with "tls") the same TCP stream
 // carries TLS.
 class Session {
  public:
@@ -288,6 +289,7 @@ class Session {
   absl::Status StartTls() {
     // RFC 3207 section 4.2 (and CVE-2011-0411): nothing the server sent before the handshake
     // may be taken as an answer after it.
+    talking_ = false;
     if (!buffer_.empty()) {
       return absl::UnavailableError(
           base::StrCat(Where(), ": STARTTLS: the server sent data before the TLS handshake"));
@@ -319,6 +321,7 @@ class Session {
                           [&](const beast::error_code& result) { error = result; });
     RunAll();
     if (error) return NetworkError("TLS handshake", error);
+    talking_ = true;
     return absl::OkStatus();
   }
 
@@ -354,7 +357,10 @@ class Session {
       }
       reply.code = code;
       reply.lines.push_back(line.size() > 4 ? line.substr(4) : "");
-      if (line.size() == 3 || line[3] == ' ') return reply;
+      if (line.size() == 3 || line[3] == ' ') {
+        talking_ = true;
+        return reply;
+      }
     }
   }
 
@@ -373,15 +379,15 @@ class Session {
     for (int code : expected) {
       if (reply.code == code) return absl::OkStatus();
     }
-    replied_with_error_ = true;
     std::string message = base::StrCat(Where(), ": ", command, ": ", reply.Text());
     if (reply.code >= 500) return absl::FailedPreconditionError(message);
     return absl::UnavailableError(message);
   }
 
-  // After an error reply the server still listens: say goodbye, but do not wait long for it.
-  void QuitAfterError() {
-    if (!replied_with_error_) return;
+  // After an error the server may still be listening (it answered the last command): say
+  // goodbye, but do not wait long for it.
+  void QuitIfTalking() {
+    if (!talking_) return;
     timeout_ = std::min(timeout_, std::chrono::steady_clock::duration(std::chrono::seconds(2)));
     if (Write("QUIT\r\n", "QUIT").ok()) Read("QUIT").IgnoreError();
   }
@@ -390,6 +396,7 @@ class Session {
   std::string Where() const { return base::StrCat("SMTP ", options_.host, ":", options_.port); }
 
   absl::Status NetworkError(std::string_view step, const beast::error_code& error) {
+    talking_ = false;
     std::string what = error == beast::error::timeout
                            ? base::StrCat("no answer within ", options_.timeout_seconds, " s")
                            : error.message();
@@ -397,6 +404,7 @@ class Session {
   }
 
   absl::Status Malformed(std::string_view command, std::string_view line) {
+    talking_ = false;
     return absl::UnavailableError(
         base::StrCat(Where(), ": ", command, ": malformed reply \"", line.substr(0, 200), "\""));
   }
@@ -420,6 +428,7 @@ class Session {
       RunAll();
       if (error == asio::error::not_found) return Malformed(command, "line too long");
       if (error == asio::error::eof) {
+        talking_ = false;
         return absl::UnavailableError(
             base::StrCat(Where(), ": ", command, ": the server closed the connection"));
       }
@@ -444,7 +453,7 @@ class Session {
   std::unique_ptr<asio::ssl::context> ssl_context_;
   std::unique_ptr<asio::ssl::stream<beast::tcp_stream&>> tls_;
   std::string buffer_;  // read but not yet taken
-  bool replied_with_error_ = false;
+  bool talking_ = false;  // the server answered the last command and the stream is sound
 };
 
 // The EHLO keywords (RFC 5321 section 4.1.1.1: the lines after the first), upper case, with
@@ -488,6 +497,21 @@ absl::Status CheckOptions(const SmtpOptions& options) {
   return absl::OkStatus();
 }
 
+// EHLO; RFC 5321 section 3.2: a server that does not know it gets HELO, unless what we need
+// (STARTTLS, AUTH) exists only with EHLO. The reply's lines after the first are the extensions.
+absl::StatusOr<Reply> Hello(Session& session, const SmtpOptions& options,
+                            std::string_view ehlo_line) {
+  RETURN_IF_ERROR(session.Write(base::StrCat(ehlo_line, "\r\n"), "EHLO"));
+  ASSIGN_OR_RETURN(Reply ehlo, session.Read("EHLO"));
+  if (ehlo.code == 250) return ehlo;
+  bool plain = options.tls == "none" && options.user.empty();
+  if (!plain || (ehlo.code != 500 && ehlo.code != 502 && ehlo.code != 504 && ehlo.code != 550)) {
+    RETURN_IF_ERROR(session.Expect(ehlo, "EHLO", {250}));
+  }
+  std::string helo_line = base::StrCat("HELO", ehlo_line.substr(4));
+  return session.Command(helo_line, "HELO", {250});
+}
+
 absl::Status Converse(Session& session, const SmtpOptions& options, const Mail& mail,
                       std::string_view message) {
   RETURN_IF_ERROR(session.Connect());
@@ -496,7 +520,7 @@ absl::Status Converse(Session& session, const SmtpOptions& options, const Mail& 
   RETURN_IF_ERROR(session.Expect(greeting, "greeting", {220}));
   std::string helo_name = options.helo_name.empty() ? "threathub" : options.helo_name;
   std::string ehlo_line = base::StrCat("EHLO ", helo_name);
-  ASSIGN_OR_RETURN(Reply ehlo, session.Command(ehlo_line, "EHLO", {250}));
+  ASSIGN_OR_RETURN(Reply ehlo, Hello(session, options, ehlo_line));
   if (options.tls == "starttls") {
     if (!Offers(ehlo, "STARTTLS")) {
       return absl::FailedPreconditionError(base::StrCat(
@@ -558,7 +582,7 @@ absl::Status SmtpMailer::Send(const Mail& mail) {
       FormatMessage(options_, mail, base::SystemClock::Instance().NowMillis());
   Session session(options_);
   absl::Status status = Converse(session, options_, mail, message);
-  if (!status.ok()) session.QuitAfterError();
+  if (!status.ok()) session.QuitIfTalking();
   return status;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <mutex>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -161,6 +162,7 @@ class SilentListener {
   }
   ~SilentListener() { ::close(fd_); }
   int port() const { return port_; }
+  int fd() const { return fd_; }
   bool HasPendingConnection() const {
     pollfd poll_fd{.fd = fd_, .events = POLLIN, .revents = 0};
     return ::poll(&poll_fd, 1, 100) > 0;
@@ -169,6 +171,66 @@ class SilentListener {
  private:
   int fd_ = -1;
   int port_ = 0;
+};
+
+// A server on 127.0.0.1 that plays a fixed script for one connection: the first reply on
+// connecting, then one reply per line read (after a "354" reply, the whole message up to the
+// final "." counts as one), then it reads until the client closes. For replies the Python sink
+// would never send.
+class ScriptedServer {
+ public:
+  explicit ScriptedServer(std::vector<std::string> replies) : replies_(std::move(replies)) {
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~ScriptedServer() {
+    ::shutdown(listener_.fd(), SHUT_RDWR);
+    thread_.join();
+  }
+  int port() const { return listener_.port(); }
+  // The lines the client sent, in order.
+  std::vector<std::string> Received() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return received_;
+  }
+
+ private:
+  void Serve() {
+    int connection = ::accept(listener_.fd(), nullptr, nullptr);
+    if (connection < 0) return;
+    std::string pending;
+    auto read_line = [&](std::string_view end) -> std::optional<std::string> {
+      while (pending.find(end) == std::string::npos) {
+        char chunk[4096];
+        ssize_t count = ::read(connection, chunk, sizeof chunk);
+        if (count <= 0) return std::nullopt;
+        pending.append(chunk, count);
+      }
+      size_t length = pending.find(end) + end.size();
+      std::string line = pending.substr(0, length);
+      pending.erase(0, length);
+      return line;
+    };
+    bool in_data = false;
+    for (size_t index = 0; index < replies_.size(); ++index) {
+      if (index > 0) {
+        std::optional<std::string> line = read_line(in_data ? "\r\n.\r\n" : "\r\n");
+        if (!line) break;
+        std::lock_guard<std::mutex> lock(mutex_);
+        received_.push_back(*line);
+      }
+      ::write(connection, replies_[index].data(), replies_[index].size());
+      in_data = base::StartsWith(replies_[index], "354");
+    }
+    while (read_line("\r\n")) {
+    }
+    ::close(connection);
+  }
+
+  SilentListener listener_;
+  std::vector<std::string> replies_;
+  std::mutex mutex_;
+  std::vector<std::string> received_;
+  std::thread thread_;
 };
 
 // A port on 127.0.0.1 that nobody listens on (bound once, then closed).
@@ -195,7 +257,7 @@ std::optional<Certificate> MakeCertificate() {
   made.dir = MakeTempDir();
   made.cert = made.dir / "cert.pem";
   made.key = made.dir / "key.pem";
-  int code = Run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+  int code = Run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
                   made.key.string(), "-out", made.cert.string(), "-days", "2", "-subj",
                   "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"},
                  made.dir / "openssl.log");
@@ -263,7 +325,9 @@ TEST(FormatMessageTest, EveryLineEndsWithCrlf) {
       ASSERT_GT(index, 0u);
       EXPECT_EQ(message[index - 1], '\r') << "bare LF at " << index;
     }
-    if (message[index] == '\r') EXPECT_EQ(message[index + 1], '\n') << "bare CR at " << index;
+    if (message[index] == '\r') {
+      EXPECT_EQ(message[index + 1], '\n') << "bare CR at " << index;
+    }
   }
 }
 
@@ -464,6 +528,69 @@ TEST(SmtpMailerTest, NonAsciiAddressGoesWithSmtpUtf8) {
   absl::Status sent = mailer.Send({.to = {"тергеуші@полиция.kz"}, .subject = "s", .body = "b"});
   ASSERT_TRUE(sent.ok()) << sent;
   EXPECT_EQ(sink.Envelope(1)["rcpt_to"], nlohmann::json::array({"тергеуші@полиция.kz"}));
+}
+
+TEST(SmtpMailerTest, ServerWithoutEhloGetsHelo) {
+  Sink sink({"--no-ehlo"});
+  ASSERT_NE(sink.port(), 0);
+  SmtpMailer mailer(SinkOptions(sink.port()));
+  absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = kSubject, .body = kBody});
+  ASSERT_TRUE(sent.ok()) << sent;
+  EXPECT_EQ(sink.Envelope(1)["helo"], "threathub");
+  EXPECT_EQ(sink.Envelope(1)["body"], kBody);
+}
+
+TEST(SmtpMailerTest, MultiLineRepliesAreReadWhole) {
+  ScriptedServer server({"220-mail.police.kz\r\n220-more text\r\n220 ready\r\n",
+                         "250-mail.police.kz\r\n250-SIZE 1000000\r\n250 8BITMIME\r\n",
+                         "250 ok\r\n", "250 ok\r\n", "354 go on\r\n", "250 queued\r\n",
+                         "221 bye\r\n"});
+  SmtpMailer mailer(SinkOptions(server.port()));
+  absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = "s", .body = "b"});
+  EXPECT_TRUE(sent.ok()) << sent;
+  std::vector<std::string> received = server.Received();
+  ASSERT_EQ(received.size(), 6u);
+  EXPECT_EQ(received[0], "EHLO threathub\r\n");
+  EXPECT_EQ(received[1], "MAIL FROM:<threathub@police.kz>\r\n");
+  EXPECT_EQ(received[2], "RCPT TO:<a@police.kz>\r\n");
+  EXPECT_EQ(received[3], "DATA\r\n");
+  EXPECT_TRUE(base::EndsWith(received[4], "\r\n\r\nb\r\n.\r\n"));
+  EXPECT_EQ(received[5], "QUIT\r\n");
+}
+
+TEST(SmtpMailerTest, MalformedReplyIsUnavailable) {
+  ScriptedServer server({"hello, this is not SMTP\r\n"});
+  SmtpMailer mailer(SinkOptions(server.port()));
+  absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = "s", .body = "b"});
+  EXPECT_EQ(sent.code(), absl::StatusCode::kUnavailable) << sent;
+  EXPECT_THAT(sent.message(), HasSubstr("malformed reply"));
+}
+
+TEST(SmtpMailerTest, RefusingGreetingIsFailedPreconditionAndNamesTheReply) {
+  ScriptedServer server({"554 5.3.2 no service here\r\n", "221 bye\r\n"});
+  SmtpMailer mailer(SinkOptions(server.port()));
+  absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = "s", .body = "b"});
+  EXPECT_EQ(sent.code(), absl::StatusCode::kFailedPrecondition) << sent;
+  EXPECT_THAT(sent.message(), HasSubstr("greeting: 554 5.3.2 no service here"));
+}
+
+TEST(SmtpMailerTest, ConnectionClosedMidwayIsUnavailable) {
+  ScriptedServer server({"220 ready\r\n", "250 hello\r\n"});
+  SmtpMailer mailer(SinkOptions(server.port()));
+  absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = "s", .body = "b"});
+  EXPECT_EQ(sent.code(), absl::StatusCode::kUnavailable) << sent;
+  EXPECT_THAT(sent.message(), HasSubstr("MAIL FROM"));
+}
+
+TEST(SmtpMailerTest, ReplyInjectedBeforeTheTlsHandshakeIsRefused) {
+  ScriptedServer server({"220 ready\r\n", "250-hello\r\n250 STARTTLS\r\n",
+                         "220 go ahead\r\n250 injected before TLS\r\n"});
+  SmtpOptions options = SinkOptions(server.port());
+  options.tls = "starttls";
+  SmtpMailer mailer(options);
+  absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = "s", .body = "b"});
+  EXPECT_EQ(sent.code(), absl::StatusCode::kUnavailable) << sent;
+  EXPECT_THAT(sent.message(), HasSubstr("before the TLS handshake"));
 }
 
 TEST(SmtpMailerTest, NoHostIsFailedPrecondition) {
