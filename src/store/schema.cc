@@ -700,6 +700,142 @@ ON indicator_list_versions FOR EACH ROW EXECUTE FUNCTION indicator_list_versions
 CREATE TRIGGER indicator_list_versions_no_truncate BEFORE TRUNCATE ON indicator_list_versions
 FOR EACH STATEMENT EXECUTE FUNCTION indicator_list_versions_append_only();
 )sql"},
+      // Requests to service providers (src/requests). provider_entries: every version of a
+      // provider's directory entry (the seed is version 1, changed_by NULL), append-only.
+      // provider_requests: the current state of each request; `fields` is the draft as JSON, the
+      // other columns what the lifecycle, the chains and the statistics read (`outcome` keeps
+      // produced/partly_produced/refused/expired after the request is closed). Events and the
+      // frozen documents are append-only. request_reminders: one row per (request, deadline
+      // rule, deadline kind, reminder label) with the in-app and the e-mail delivery state.
+      {11, "requests: provider directory versions, requests, events, documents, reminders",
+       R"sql(
+CREATE TABLE provider_entries (
+  id {{id}},
+  provider_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  entry TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  changed_by BIGINT REFERENCES users(id),
+  changed_at BIGINT NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  UNIQUE (provider_id, version)
+);
+CREATE INDEX provider_entries_hash ON provider_entries(provider_id, content_hash);
+CREATE TABLE provider_requests (
+  id {{id}},
+  agency_id BIGINT NOT NULL REFERENCES agencies(id),
+  case_id BIGINT NOT NULL REFERENCES cases(id),
+  case_number TEXT NOT NULL,
+  chain_id BIGINT NOT NULL,
+  previous_id BIGINT REFERENCES provider_requests(id),
+  type TEXT NOT NULL,
+  provider TEXT NOT NULL DEFAULT '',
+  country TEXT NOT NULL DEFAULT '',
+  version INTEGER NOT NULL,
+  fields TEXT NOT NULL,
+  state TEXT NOT NULL,
+  provider_hash TEXT NOT NULL DEFAULT '',
+  directory_version TEXT NOT NULL DEFAULT '',
+  created_by BIGINT NOT NULL REFERENCES users(id),
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  approved_by BIGINT REFERENCES users(id),
+  approved_at BIGINT,
+  returned_reason TEXT NOT NULL DEFAULT '',
+  sent_at BIGINT,
+  channel TEXT NOT NULL DEFAULT '',
+  ticket TEXT NOT NULL DEFAULT '',
+  acknowledged_at BIGINT,
+  preserved_at BIGINT,
+  preserved_until BIGINT,
+  first_answer_at BIGINT,
+  outcome TEXT NOT NULL DEFAULT '',
+  outcome_at BIGINT,
+  refusal_code TEXT NOT NULL DEFAULT '',
+  outcome_text TEXT NOT NULL DEFAULT '',
+  closed_at BIGINT
+);
+CREATE INDEX provider_requests_case ON provider_requests(case_id, id);
+CREATE INDEX provider_requests_chain ON provider_requests(chain_id, id);
+CREATE INDEX provider_requests_state ON provider_requests(state, id);
+CREATE INDEX provider_requests_agency ON provider_requests(agency_id, id);
+CREATE TABLE provider_request_events (
+  id {{id}},
+  request_id BIGINT NOT NULL REFERENCES provider_requests(id),
+  action TEXT NOT NULL,
+  from_state TEXT NOT NULL DEFAULT '',
+  to_state TEXT NOT NULL DEFAULT '',
+  actor_id BIGINT REFERENCES users(id),
+  at BIGINT NOT NULL,
+  detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX provider_request_events_request ON provider_request_events(request_id, id);
+CREATE TABLE request_documents (
+  request_id BIGINT PRIMARY KEY REFERENCES provider_requests(id),
+  pdf {{blob}} NOT NULL,
+  sha256 TEXT NOT NULL,
+  language TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE request_reminders (
+  id {{id}},
+  request_id BIGINT NOT NULL REFERENCES provider_requests(id),
+  rule_id TEXT NOT NULL,
+  deadline_kind TEXT NOT NULL,
+  label TEXT NOT NULL,
+  remind_at BIGINT NOT NULL,
+  due_at BIGINT NOT NULL,
+  dismissed_at BIGINT,
+  dismissed_by BIGINT REFERENCES users(id),
+  email_state TEXT NOT NULL DEFAULT 'pending',
+  email_attempts INTEGER NOT NULL DEFAULT 0,
+  email_error TEXT NOT NULL DEFAULT '',
+  next_attempt_at BIGINT NOT NULL DEFAULT 0,
+  email_sent_at BIGINT,
+  UNIQUE (request_id, rule_id, deadline_kind, label)
+);
+CREATE INDEX request_reminders_due ON request_reminders(email_state, remind_at);
+CREATE INDEX request_reminders_remind ON request_reminders(remind_at);
+CREATE TABLE request_responses (
+  request_id BIGINT NOT NULL REFERENCES provider_requests(id),
+  evidence_id BIGINT NOT NULL REFERENCES evidence_items(id),
+  received_at BIGINT NOT NULL,
+  added_by BIGINT REFERENCES users(id),
+  added_at BIGINT NOT NULL,
+  PRIMARY KEY (request_id, evidence_id)
+);
+)sql",
+       R"sql(
+CREATE TRIGGER provider_entries_no_update BEFORE UPDATE ON provider_entries
+BEGIN SELECT RAISE(ABORT, 'provider entry versions are append-only'); END;
+CREATE TRIGGER provider_entries_no_delete BEFORE DELETE ON provider_entries
+BEGIN SELECT RAISE(ABORT, 'provider entry versions are append-only'); END;
+CREATE TRIGGER provider_request_events_no_update BEFORE UPDATE ON provider_request_events
+BEGIN SELECT RAISE(ABORT, 'request events are append-only'); END;
+CREATE TRIGGER provider_request_events_no_delete BEFORE DELETE ON provider_request_events
+BEGIN SELECT RAISE(ABORT, 'request events are append-only'); END;
+CREATE TRIGGER request_documents_no_update BEFORE UPDATE ON request_documents
+BEGIN SELECT RAISE(ABORT, 'sent request documents are frozen'); END;
+CREATE TRIGGER request_documents_no_delete BEFORE DELETE ON request_documents
+BEGIN SELECT RAISE(ABORT, 'sent request documents are frozen'); END;
+)sql",
+       R"sql(
+CREATE FUNCTION requests_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;
+CREATE TRIGGER provider_entries_no_change BEFORE UPDATE OR DELETE ON provider_entries
+FOR EACH ROW EXECUTE FUNCTION requests_append_only();
+CREATE TRIGGER provider_entries_no_truncate BEFORE TRUNCATE ON provider_entries
+FOR EACH STATEMENT EXECUTE FUNCTION requests_append_only();
+CREATE TRIGGER provider_request_events_no_change BEFORE UPDATE OR DELETE
+ON provider_request_events FOR EACH ROW EXECUTE FUNCTION requests_append_only();
+CREATE TRIGGER provider_request_events_no_truncate BEFORE TRUNCATE ON provider_request_events
+FOR EACH STATEMENT EXECUTE FUNCTION requests_append_only();
+CREATE TRIGGER request_documents_no_change BEFORE UPDATE OR DELETE ON request_documents
+FOR EACH ROW EXECUTE FUNCTION requests_append_only();
+CREATE TRIGGER request_documents_no_truncate BEFORE TRUNCATE ON request_documents
+FOR EACH STATEMENT EXECUTE FUNCTION requests_append_only();
+)sql"},
   };
   // Kept in version order whatever order the blocks above are in.
   static const bool sorted = [] {
