@@ -21,6 +21,7 @@ import { MandatePage } from '../mandates/MandatePage';
 import { MandatesPage } from '../mandates/MandatesPage';
 import { PersonasPage } from '../mandates/PersonasPage';
 import { ProfilePage } from '../profile/ProfilePage';
+import { directoryRoute, requestsRoute } from '../requests/routes';
 import { Frame, PublicFrame } from './Frame';
 import { I18nProvider, useI18n } from './i18n';
 import {
@@ -110,6 +111,10 @@ function SignedInRoutes({ pathname }: { pathname: string }): ReactNode {
   if (monitoring !== null) return canUseMonitoring(user) ? monitoring : <Forbidden />;
   const detection = detectRoute(pathname);
   if (detection !== null) return canReviewAlerts(user) ? detection : <Forbidden />;
+  const requests = requestsRoute(pathname);
+  if (requests !== null) return canReadCases(user) ? requests : <Forbidden />;
+  const directory = directoryRoute(pathname);
+  if (directory !== null) return directory;
   if (pathname === '/disposals')
     return canApproveEvidence(user) ? <DisposalsPage /> : <Forbidden />;
   const adminTab = ADMIN_TABS[pathname];

@@ -42,6 +42,8 @@ export const NAV_ENTRIES: readonly NavEntry[] = [
   },
   { path: '/personas', label: 'nav.personas', testId: 'nav-personas', visible: canUseMonitoring },
   { path: '/detect', label: 'nav.detect', testId: 'nav-detect', visible: canReviewAlerts },
+  { path: '/requests', label: 'nav.requests', testId: 'nav-requests', visible: canReadCases },
+  { path: '/directory', label: 'nav.directory', testId: 'nav-directory', visible: () => true },
   { path: '/admin', label: 'nav.admin', testId: 'nav-admin', visible: canAdminister },
   { path: '/audit', label: 'nav.audit', testId: 'nav-audit', visible: canReadAudit },
   { path: '/profile', label: 'nav.profile', testId: 'nav-profile', visible: () => true },

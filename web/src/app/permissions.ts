@@ -15,6 +15,9 @@ const ROLE_FALLBACK: Record<string, readonly string[]> = {
   'monitoring.use': ['supervisor', 'investigator', 'analyst'],
   'detect.review': ['supervisor', 'investigator', 'analyst'],
   'detect.manage': ['supervisor', 'analyst'],
+  'requests.draft': ['supervisor', 'investigator', 'analyst'],
+  'requests.approve': ['supervisor', 'prosecutor'],
+  'directory.manage': ['admin'],
 };
 
 /** The session's permission list when the server sent one, else a guess from the roles. */

@@ -13,6 +13,7 @@ import { formatDateTime } from '../app/time';
 import { FormError, Loading, Notice, PageHeader, SelectField, useErrorText } from '../app/ui';
 import { useResource } from '../app/useResource';
 import { EvidenceSection } from '../evidence/EvidenceSection';
+import { CaseRequestsSection } from '../requests/CaseRequestsSection';
 import { CaseForm } from './CaseForm';
 import { NotesSection } from './NotesSection';
 import { MembersSection, SharesSection } from './PeopleSections';
@@ -318,6 +319,7 @@ export function CasePage({ caseId }: { caseId: string }) {
       <NotesSection opened={opened} access={access} onAdded={setNotice} />
       <TasksSection opened={opened} access={access} onChanged={setNotice} />
       <EvidenceSection opened={opened} access={access} onChanged={setNotice} />
+      <CaseRequestsSection opened={opened} write={access.write} />
     </section>
   );
 }
