@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A small real SMTP server (RFC 5321) for tests: it accepts mail and keeps it in files.
+r"""A small real SMTP server (RFC 5321) for tests: it accepts mail and keeps it in files.
 
 Python 3.11 standard library only (no smtpd, no aiosmtpd). Listens on 127.0.0.1.
 
@@ -14,7 +14,7 @@ Python 3.11 standard library only (no smtpd, no aiosmtpd). Listens on 127.0.0.1.
                      before the 250 reply:
                        {"mail_from": "...", "rcpt_to": ["...", ...], "helo": "...",
                         "tls": false, "auth_user": null,
-                        "subject": "...", "body": "..."}
+                        "subject": "...", "body": "...", "message_id": "<...>"}
                      subject and body decoded by Python's email package (body with "\n" line
                      ends), null when the message cannot be parsed
   --fail-first N     the first N transactions get "451 4.3.0" to MAIL FROM (try again later)
@@ -72,11 +72,14 @@ class Sink:
             "auth_user": session["auth_user"],
             "subject": None,
             "body": None,
+            "message_id": None,
         }
         try:
             message = email.message_from_bytes(data, policy=email.policy.default)
             record["subject"] = str(message["subject"]) if message["subject"] is not None else None
             record["body"] = message.get_content().replace("\r\n", "\n")
+            record["message_id"] = (str(message["message-id"]) if message["message-id"] is not None
+                                    else None)
         except Exception as error:  # a message we cannot parse is still kept as it came
             record["parse_error"] = str(error)
         eml = os.path.join(self.dir, f"{number}.eml")

@@ -122,8 +122,8 @@ std::string SubjectHeader(std::string_view subject) {
     size_t end = std::min(subject.size(), start + kEncodedWordBytes);
     while (end < subject.size() && end > start + 1 && IsUtf8Continuation(subject[end])) --end;
     if (start > 0) header += "\r\n";
-    base::StrAppend(&header, " =?UTF-8?B?",
-                    base::Base64Encode(subject.substr(start, end - start)), "?=");
+    base::StrAppend(&header, " =?UTF-8?B?", base::Base64Encode(subject.substr(start, end - start)),
+                    "?=");
     start = end;
   }
   header += "\r\n";
@@ -202,7 +202,9 @@ std::string DotStuff(std::string_view message) {
 }
 
 std::string MessageId(std::string_view given) {
-  if (given.empty()) return base::StrCat("<", base::HexEncode(base::RandomBytes(16)), "@threathub>");
+  if (given.empty()) {
+    return base::StrCat("<", base::HexEncode(base::RandomBytes(16)), "@threathub>");
+  }
   if (base::StartsWith(given, "<") && base::EndsWith(given, ">")) return std::string(given);
   return base::StrCat("<", given, ">");
 }
@@ -219,9 +221,9 @@ absl::Status CheckMessageId(std::string_view id) {
   if (base::StartsWith(inner, "<") && base::EndsWith(inner, ">") && inner.size() >= 2) {
     inner = inner.substr(1, inner.size() - 2);
   }
-  if (!inner.empty() && (inner.find('<') != std::string_view::npos ||
-                         inner.find('>') != std::string_view::npos ||
-                         inner.find('@') == std::string_view::npos)) {
+  if (!inner.empty() &&
+      (inner.find('<') != std::string_view::npos || inner.find('>') != std::string_view::npos ||
+       inner.find('@') == std::string_view::npos)) {
     return absl::InvalidArgumentError("message_id: expected id@domain, optionally in <>");
   }
   return absl::OkStatus();
@@ -278,8 +280,8 @@ class Session {
     if (*resolved) return NetworkError("resolve", *resolved);
     beast::error_code error;
     tcp_.expires_after(timeout_);
-    tcp_.async_connect(endpoints,
-                       [&](const beast::error_code& result, const tcp::endpoint&) { error = result; });
+    tcp_.async_connect(
+        endpoints, [&](const beast::error_code& result, const tcp::endpoint&) { error = result; });
     RunAll();
     if (error) return NetworkError("connect", error);
     return absl::OkStatus();
@@ -351,7 +353,7 @@ class Session {
         return Malformed(command, line);
       }
       int code = 0;
-      if (!base::SimpleAtoi(std::string_view(line).substr(0, 3), &code) || code < 200 ||
+      if (!base::SimpleAtoi(line.substr(0, 3), &code) || code < 200 ||
           code > 599 || (reply.code != 0 && code != reply.code)) {
         return Malformed(command, line);
       }
@@ -452,7 +454,7 @@ class Session {
   beast::tcp_stream tcp_;
   std::unique_ptr<asio::ssl::context> ssl_context_;
   std::unique_ptr<asio::ssl::stream<beast::tcp_stream&>> tls_;
-  std::string buffer_;  // read but not yet taken
+  std::string buffer_;    // read but not yet taken
   bool talking_ = false;  // the server answered the last command and the stream is sound
 };
 
@@ -479,7 +481,8 @@ absl::Status CheckOptions(const SmtpOptions& options) {
         base::StrCat("SMTP tls \"", options.tls, "\": expected none, starttls or tls"));
   }
   if (options.port <= 0 || options.port > 65535) {
-    return absl::FailedPreconditionError(base::StrCat("SMTP port ", options.port, ": out of range"));
+    return absl::FailedPreconditionError(
+        base::StrCat("SMTP port ", options.port, ": out of range"));
   }
   if (!options.user.empty() && options.tls == "none") {
     return absl::FailedPreconditionError(
@@ -523,8 +526,8 @@ absl::Status Converse(Session& session, const SmtpOptions& options, const Mail& 
   ASSIGN_OR_RETURN(Reply ehlo, Hello(session, options, ehlo_line));
   if (options.tls == "starttls") {
     if (!Offers(ehlo, "STARTTLS")) {
-      return absl::FailedPreconditionError(base::StrCat(
-          "SMTP ", options.host, ":", options.port, ": the server does not offer STARTTLS"));
+      return absl::FailedPreconditionError(base::StrCat("SMTP ", options.host, ":", options.port,
+                                                        ": the server does not offer STARTTLS"));
     }
     RETURN_IF_ERROR(session.Command("STARTTLS", "STARTTLS", {220}).status());
     RETURN_IF_ERROR(session.StartTls());
@@ -536,12 +539,12 @@ absl::Status Converse(Session& session, const SmtpOptions& options, const Mail& 
       return absl::FailedPreconditionError("SMTP: refusing to send the password without TLS");
     }
     if (!Offers(ehlo, "AUTH", "PLAIN")) {
-      return absl::FailedPreconditionError(base::StrCat(
-          "SMTP ", options.host, ":", options.port, ": the server does not offer AUTH PLAIN"));
+      return absl::FailedPreconditionError(base::StrCat("SMTP ", options.host, ":", options.port,
+                                                        ": the server does not offer AUTH PLAIN"));
     }
     // RFC 4616: authzid NUL authcid NUL passwd, with the initial response (RFC 4954).
-    std::string credentials = base::StrCat(std::string(1, '\0'), options.user,
-                                           std::string(1, '\0'), options.password);
+    std::string credentials =
+        base::StrCat(std::string(1, '\0'), options.user, std::string(1, '\0'), options.password);
     RETURN_IF_ERROR(session
                         .Command(base::StrCat("AUTH PLAIN ", base::Base64Encode(credentials)),
                                  "AUTH PLAIN", {235})
@@ -578,8 +581,7 @@ SmtpMailer::SmtpMailer(SmtpOptions options) : options_(std::move(options)) {}
 absl::Status SmtpMailer::Send(const Mail& mail) {
   RETURN_IF_ERROR(CheckOptions(options_));
   RETURN_IF_ERROR(CheckMail(mail));
-  std::string message =
-      FormatMessage(options_, mail, base::SystemClock::Instance().NowMillis());
+  std::string message = FormatMessage(options_, mail, base::SystemClock::Instance().NowMillis());
   Session session(options_);
   absl::Status status = Converse(session, options_, mail, message);
   if (!status.ok()) session.QuitIfTalking();

@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <mutex>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -54,9 +54,11 @@ fs::path MakeTempDir() {
   return fs::path(pattern);
 }
 
-// Runs a program to its end with its output in `log`; the exit code, or -1.
-int Run(std::vector<std::string> args, const fs::path& log) {
+// Starts `args` with stdin from /dev/null and stdout and stderr into `log`; the child's id, or
+// 0 when it could not be started.
+pid_t Spawn(std::vector<std::string> args, const fs::path& log) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
@@ -68,7 +70,13 @@ int Run(std::vector<std::string> args, const fs::path& log) {
   pid_t pid = 0;
   int spawned = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return -1;
+  return spawned == 0 ? pid : 0;
+}
+
+// Runs a program to its end; the exit code, or -1.
+int Run(std::vector<std::string> args, const fs::path& log) {
+  pid_t pid = Spawn(std::move(args), log);
+  if (pid == 0) return -1;
   int status = 0;
   if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
   return WEXITSTATUS(status);
@@ -79,26 +87,16 @@ class Sink {
  public:
   explicit Sink(std::vector<std::string> extra = {}) : dir_(MakeTempDir()) {
     const char* source = std::getenv("THREATHUB_SOURCE_DIR");
-    std::string script = base::StrCat(source ? source : THREATHUB_SOURCE_DIR_PATH,
-                                      "/tools/smtp_sink.py");
+    std::string script =
+        base::StrCat(source ? source : THREATHUB_SOURCE_DIR_PATH, "/tools/smtp_sink.py");
     fs::path port_file = dir_ / "port";
-    std::vector<std::string> args = {"python3",   script,
-                                     "--port",    "0",
+    std::vector<std::string> args = {"python3",     script,
+                                     "--port",      "0",
                                      "--port-file", port_file.string(),
-                                     "--dir",     (dir_ / "mail").string()};
+                                     "--dir",       (dir_ / "mail").string()};
     args.insert(args.end(), extra.begin(), extra.end());
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, (dir_ / "sink.log").c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int spawned = posix_spawnp(&pid_, "python3", &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (spawned != 0) {
-      pid_ = 0;
+    pid_ = Spawn(std::move(args), dir_ / "sink.log");
+    if (pid_ == 0) {
       ADD_FAILURE() << "cannot start python3";
       return;
     }
@@ -121,14 +119,12 @@ class Sink {
     fs::remove_all(dir_, ignored);
   }
 
-  int port() const { return port_; }
+  int Port() const { return port_; }
   fs::path MailDir() const { return dir_ / "mail"; }
   nlohmann::json Envelope(int number) const {
     return nlohmann::json::parse(ReadFile(MailDir() / base::StrCat(number, ".json")));
   }
-  std::string Eml(int number) const {
-    return ReadFile(MailDir() / base::StrCat(number, ".eml"));
-  }
+  std::string Eml(int number) const { return ReadFile(MailDir() / base::StrCat(number, ".eml")); }
   int MessageCount() const {
     int count = 0;
     if (!fs::exists(MailDir())) return 0;
@@ -161,8 +157,8 @@ class SilentListener {
     port_ = ntohs(address.sin_port);
   }
   ~SilentListener() { ::close(fd_); }
-  int port() const { return port_; }
-  int fd() const { return fd_; }
+  int Port() const { return port_; }
+  int Fd() const { return fd_; }
   bool HasPendingConnection() const {
     pollfd poll_fd{.fd = fd_, .events = POLLIN, .revents = 0};
     return ::poll(&poll_fd, 1, 100) > 0;
@@ -183,10 +179,10 @@ class ScriptedServer {
     thread_ = std::thread([this] { Serve(); });
   }
   ~ScriptedServer() {
-    ::shutdown(listener_.fd(), SHUT_RDWR);
+    ::shutdown(listener_.Fd(), SHUT_RDWR);
     thread_.join();
   }
-  int port() const { return listener_.port(); }
+  int Port() const { return listener_.Port(); }
   // The lines the client sent, in order.
   std::vector<std::string> Received() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -195,7 +191,7 @@ class ScriptedServer {
 
  private:
   void Serve() {
-    int connection = ::accept(listener_.fd(), nullptr, nullptr);
+    int connection = ::accept(listener_.Fd(), nullptr, nullptr);
     if (connection < 0) return;
     std::string pending;
     auto read_line = [&](std::string_view end) -> std::optional<std::string> {
@@ -239,7 +235,7 @@ int ClosedPort() {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
   socklen_t length = sizeof address;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
   ::close(fd);
@@ -257,19 +253,18 @@ std::optional<Certificate> MakeCertificate() {
   made.dir = MakeTempDir();
   made.cert = made.dir / "cert.pem";
   made.key = made.dir / "key.pem";
-  int code = Run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-                  made.key.string(), "-out", made.cert.string(), "-days", "2", "-subj",
-                  "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"},
-                 made.dir / "openssl.log");
+  int code =
+      Run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+           "-nodes", "-keyout", made.key.string(), "-out", made.cert.string(), "-days", "2",
+           "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"},
+          made.dir / "openssl.log");
   if (code != 0) return std::nullopt;
   return made;
 }
 
 SmtpOptions SinkOptions(int port) {
-  return SmtpOptions{.host = "127.0.0.1",
-                     .port = port,
-                     .from = "threathub@police.kz",
-                     .timeout_seconds = 5};
+  return SmtpOptions{
+      .host = "127.0.0.1", .port = port, .from = "threathub@police.kz", .timeout_seconds = 5};
 }
 
 // The header lines of a formatted message, unfolded lines kept apart.
@@ -285,9 +280,9 @@ std::vector<std::string> Lines(std::string_view text) {
   return lines;
 }
 
-const std::string kSubject =
+constexpr char kSubject[] =
     "Сақтау мерзімі аяқталады: срок сохранения данных у провайдера истекает через 7 дней";
-const std::string kBody =
+constexpr char kBody[] =
     "Құрметті тергеуші!\n"
     "Уважаемый следователь, срок сохранения по запросу REQ-2026-0042 (Meta Platforms, Inc.) "
     "истекает 2026-12-04. Направьте запрос о продлении не позднее 2026-11-27.\n"
@@ -307,18 +302,18 @@ TEST(FormatMessageTest, HasTheHeadersOfAPlainTextUtf8Message) {
                                        .message_id = "abc@police.kz"},
                                       kJanuaryFirst2026 + 3'723'000);
   std::vector<std::string> lines = Lines(message);
-  EXPECT_THAT(lines, ::testing::IsSupersetOf(
-                         {"Date: Thu, 01 Jan 2026 01:02:03 +0000", "From: th@police.kz",
-                          "To: a@police.kz, b@police.kz", "Subject: Reminder",
-                          "Message-ID: <abc@police.kz>", "MIME-Version: 1.0",
-                          "Content-Type: text/plain; charset=UTF-8",
-                          "Content-Transfer-Encoding: quoted-printable", "", "text"}));
+  EXPECT_THAT(
+      lines, ::testing::IsSupersetOf({"Date: Thu, 01 Jan 2026 01:02:03 +0000", "From: th@police.kz",
+                                      "To: a@police.kz, b@police.kz", "Subject: Reminder",
+                                      "Message-ID: <abc@police.kz>", "MIME-Version: 1.0",
+                                      "Content-Type: text/plain; charset=UTF-8",
+                                      "Content-Transfer-Encoding: quoted-printable", "", "text"}));
 }
 
 TEST(FormatMessageTest, EveryLineEndsWithCrlf) {
-  std::string message = FormatMessage({.from = "th@police.kz"},
-                                      {.to = {"a@police.kz"}, .subject = kSubject, .body = kBody},
-                                      kJanuaryFirst2026);
+  std::string message =
+      FormatMessage({.from = "th@police.kz"},
+                    {.to = {"a@police.kz"}, .subject = kSubject, .body = kBody}, kJanuaryFirst2026);
   ASSERT_TRUE(base::EndsWith(message, "\r\n"));
   for (size_t index = 0; index < message.size(); ++index) {
     if (message[index] == '\n') {
@@ -332,9 +327,9 @@ TEST(FormatMessageTest, EveryLineEndsWithCrlf) {
 }
 
 TEST(FormatMessageTest, SubjectIsEncodedWordsOfWholeCharactersOnShortLines) {
-  std::string message = FormatMessage({.from = "th@police.kz"},
-                                      {.to = {"a@police.kz"}, .subject = kSubject, .body = ""},
-                                      kJanuaryFirst2026);
+  std::string message =
+      FormatMessage({.from = "th@police.kz"},
+                    {.to = {"a@police.kz"}, .subject = kSubject, .body = ""}, kJanuaryFirst2026);
   std::vector<std::string> lines = Lines(message);
   auto subject_line = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
     return base::StartsWith(line, "Subject:");
@@ -349,8 +344,7 @@ TEST(FormatMessageTest, SubjectIsEncodedWordsOfWholeCharactersOnShortLines) {
     word.remove_prefix(line == subject_line ? 9 : 1);
     EXPECT_LE(word.size(), 75u);
     ASSERT_TRUE(base::StartsWith(word, "=?UTF-8?B?") && base::EndsWith(word, "?=")) << word;
-    std::optional<std::string> piece =
-        base::Base64Decode(word.substr(10, word.size() - 12));
+    std::optional<std::string> piece = base::Base64Decode(word.substr(10, word.size() - 12));
     ASSERT_TRUE(piece.has_value()) << word;
     EXPECT_TRUE(base::IsValidUtf8(*piece)) << "a character split between encoded words";
     decoded += *piece;
@@ -361,9 +355,9 @@ TEST(FormatMessageTest, SubjectIsEncodedWordsOfWholeCharactersOnShortLines) {
 }
 
 TEST(FormatMessageTest, AsciiSubjectThatLooksEncodedIsEncoded) {
-  std::string message = FormatMessage({.from = "th@police.kz"},
-                                      {.to = {"a@police.kz"}, .subject = "=?x?= tricky"},
-                                      kJanuaryFirst2026);
+  std::string message =
+      FormatMessage({.from = "th@police.kz"}, {.to = {"a@police.kz"}, .subject = "=?x?= tricky"},
+                    kJanuaryFirst2026);
   EXPECT_THAT(message, HasSubstr("Subject: =?UTF-8?B?"));
 }
 
@@ -395,9 +389,9 @@ TEST(FormatMessageTest, BodyIsQuotedPrintableInLinesOfAtMost76) {
   std::string long_line;
   for (int index = 0; index < 40; ++index) long_line += "Өтініш беру мерзімі ";
   std::string body = base::StrCat(long_line, "\n", kBody);
-  std::string message = FormatMessage({.from = "th@police.kz"},
-                                      {.to = {"a@police.kz"}, .subject = "s", .body = body},
-                                      kJanuaryFirst2026);
+  std::string message =
+      FormatMessage({.from = "th@police.kz"}, {.to = {"a@police.kz"}, .subject = "s", .body = body},
+                    kJanuaryFirst2026);
   std::string_view encoded = message;
   encoded.remove_prefix(message.find("\r\n\r\n") + 4);
   for (const std::string& line : Lines(encoded)) {
@@ -418,12 +412,11 @@ TEST(FormatMessageTest, TrailingWhitespaceAndEqualsAreEncoded) {
 }
 
 TEST(FormatMessageTest, LinesStartingWithADotAreDotStuffed) {
-  std::string message = FormatMessage(
-      {.from = "th@police.kz"},
-      {.to = {"a@police.kz"}, .subject = "s", .body = "first\n.\n.hidden\n..two"},
-      kJanuaryFirst2026);
-  EXPECT_TRUE(base::EndsWith(message, "\r\n\r\nfirst\r\n..\r\n..hidden\r\n...two\r\n"))
-      << message;
+  std::string message =
+      FormatMessage({.from = "th@police.kz"},
+                    {.to = {"a@police.kz"}, .subject = "s", .body = "first\n.\n.hidden\n..two"},
+                    kJanuaryFirst2026);
+  EXPECT_TRUE(base::EndsWith(message, "\r\n\r\nfirst\r\n..\r\n..hidden\r\n...two\r\n")) << message;
 }
 
 TEST(FormatMessageTest, MessageIdIsGeneratedWhenEmpty) {
@@ -461,12 +454,12 @@ TEST(FormatMessageTest, LongRecipientListIsFolded) {
 
 TEST(SmtpMailerTest, DeliversKazakhAndRussianSubjectAndBody) {
   Sink sink;
-  ASSERT_NE(sink.port(), 0);
-  SmtpMailer mailer(SinkOptions(sink.port()));
-  absl::Status sent =
-      mailer.Send({.to = {"investigator@police.kz", "supervisor@police.kz"},
-                   .subject = kSubject,
-                   .body = kBody});
+  ASSERT_NE(sink.Port(), 0);
+  SmtpMailer mailer(SinkOptions(sink.Port()));
+  absl::Status sent = mailer.Send({.to = {"investigator@police.kz", "supervisor@police.kz"},
+                                   .subject = kSubject,
+                                   .body = kBody,
+                                   .message_id = "reminder-42@police.kz"});
   ASSERT_TRUE(sent.ok()) << sent << "\n" << sink.Log();
   ASSERT_EQ(sink.MessageCount(), 1);
   nlohmann::json envelope = sink.Envelope(1);
@@ -477,6 +470,7 @@ TEST(SmtpMailerTest, DeliversKazakhAndRussianSubjectAndBody) {
   // Decoded by Python's email package, not by our own code.
   EXPECT_EQ(envelope["subject"], kSubject);
   EXPECT_EQ(envelope["body"], kBody);
+  EXPECT_EQ(envelope["message_id"], "<reminder-42@police.kz>");
   std::string eml = sink.Eml(1);
   EXPECT_THAT(eml, HasSubstr("Subject: =?UTF-8?B?"));
   // ".Эта строка...": the server took the stuffed dot off again.
@@ -486,8 +480,8 @@ TEST(SmtpMailerTest, DeliversKazakhAndRussianSubjectAndBody) {
 
 TEST(SmtpMailerTest, BodyLineOfASingleDotDoesNotEndTheMessage) {
   Sink sink;
-  ASSERT_NE(sink.port(), 0);
-  SmtpMailer mailer(SinkOptions(sink.port()));
+  ASSERT_NE(sink.Port(), 0);
+  SmtpMailer mailer(SinkOptions(sink.Port()));
   std::string body = "before\n.\nafter\n.\n";
   ASSERT_TRUE(mailer.Send({.to = {"a@police.kz"}, .subject = "dots", .body = body}).ok());
   ASSERT_TRUE(mailer.Send({.to = {"a@police.kz"}, .subject = "next", .body = "x"}).ok());
@@ -497,8 +491,8 @@ TEST(SmtpMailerTest, BodyLineOfASingleDotDoesNotEndTheMessage) {
 
 TEST(SmtpMailerTest, TemporaryFailureIsUnavailableAndTheNextAttemptSucceeds) {
   Sink sink({"--fail-first", "1"});
-  ASSERT_NE(sink.port(), 0);
-  SmtpMailer mailer(SinkOptions(sink.port()));
+  ASSERT_NE(sink.Port(), 0);
+  SmtpMailer mailer(SinkOptions(sink.Port()));
   Mail mail{.to = {"a@police.kz"}, .subject = "s", .body = "b"};
   absl::Status first = mailer.Send(mail);
   EXPECT_EQ(first.code(), absl::StatusCode::kUnavailable) << first;
@@ -512,8 +506,8 @@ TEST(SmtpMailerTest, TemporaryFailureIsUnavailableAndTheNextAttemptSucceeds) {
 
 TEST(SmtpMailerTest, RejectedRecipientIsFailedPrecondition) {
   Sink sink({"--reject-rcpt", "gone@police.kz"});
-  ASSERT_NE(sink.port(), 0);
-  SmtpMailer mailer(SinkOptions(sink.port()));
+  ASSERT_NE(sink.Port(), 0);
+  SmtpMailer mailer(SinkOptions(sink.Port()));
   absl::Status sent =
       mailer.Send({.to = {"a@police.kz", "gone@police.kz"}, .subject = "s", .body = "b"});
   EXPECT_EQ(sent.code(), absl::StatusCode::kFailedPrecondition) << sent;
@@ -523,8 +517,8 @@ TEST(SmtpMailerTest, RejectedRecipientIsFailedPrecondition) {
 
 TEST(SmtpMailerTest, NonAsciiAddressGoesWithSmtpUtf8) {
   Sink sink;
-  ASSERT_NE(sink.port(), 0);
-  SmtpMailer mailer(SinkOptions(sink.port()));
+  ASSERT_NE(sink.Port(), 0);
+  SmtpMailer mailer(SinkOptions(sink.Port()));
   absl::Status sent = mailer.Send({.to = {"тергеуші@полиция.kz"}, .subject = "s", .body = "b"});
   ASSERT_TRUE(sent.ok()) << sent;
   EXPECT_EQ(sink.Envelope(1)["rcpt_to"], nlohmann::json::array({"тергеуші@полиция.kz"}));
@@ -532,8 +526,8 @@ TEST(SmtpMailerTest, NonAsciiAddressGoesWithSmtpUtf8) {
 
 TEST(SmtpMailerTest, ServerWithoutEhloGetsHelo) {
   Sink sink({"--no-ehlo"});
-  ASSERT_NE(sink.port(), 0);
-  SmtpMailer mailer(SinkOptions(sink.port()));
+  ASSERT_NE(sink.Port(), 0);
+  SmtpMailer mailer(SinkOptions(sink.Port()));
   absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = kSubject, .body = kBody});
   ASSERT_TRUE(sent.ok()) << sent;
   EXPECT_EQ(sink.Envelope(1)["helo"], "threathub");
@@ -542,10 +536,9 @@ TEST(SmtpMailerTest, ServerWithoutEhloGetsHelo) {
 
 TEST(SmtpMailerTest, MultiLineRepliesAreReadWhole) {
   ScriptedServer server({"220-mail.police.kz\r\n220-more text\r\n220 ready\r\n",
-                         "250-mail.police.kz\r\n250-SIZE 1000000\r\n250 8BITMIME\r\n",
-                         "250 ok\r\n", "250 ok\r\n", "354 go on\r\n", "250 queued\r\n",
-                         "221 bye\r\n"});
-  SmtpMailer mailer(SinkOptions(server.port()));
+                         "250-mail.police.kz\r\n250-SIZE 1000000\r\n250 8BITMIME\r\n", "250 ok\r\n",
+                         "250 ok\r\n", "354 go on\r\n", "250 queued\r\n", "221 bye\r\n"});
+  SmtpMailer mailer(SinkOptions(server.Port()));
   absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = "s", .body = "b"});
   EXPECT_TRUE(sent.ok()) << sent;
   std::vector<std::string> received = server.Received();
@@ -560,7 +553,7 @@ TEST(SmtpMailerTest, MultiLineRepliesAreReadWhole) {
 
 TEST(SmtpMailerTest, MalformedReplyIsUnavailable) {
   ScriptedServer server({"hello, this is not SMTP\r\n"});
-  SmtpMailer mailer(SinkOptions(server.port()));
+  SmtpMailer mailer(SinkOptions(server.Port()));
   absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = "s", .body = "b"});
   EXPECT_EQ(sent.code(), absl::StatusCode::kUnavailable) << sent;
   EXPECT_THAT(sent.message(), HasSubstr("malformed reply"));
@@ -568,7 +561,7 @@ TEST(SmtpMailerTest, MalformedReplyIsUnavailable) {
 
 TEST(SmtpMailerTest, RefusingGreetingIsFailedPreconditionAndNamesTheReply) {
   ScriptedServer server({"554 5.3.2 no service here\r\n", "221 bye\r\n"});
-  SmtpMailer mailer(SinkOptions(server.port()));
+  SmtpMailer mailer(SinkOptions(server.Port()));
   absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = "s", .body = "b"});
   EXPECT_EQ(sent.code(), absl::StatusCode::kFailedPrecondition) << sent;
   EXPECT_THAT(sent.message(), HasSubstr("greeting: 554 5.3.2 no service here"));
@@ -576,7 +569,7 @@ TEST(SmtpMailerTest, RefusingGreetingIsFailedPreconditionAndNamesTheReply) {
 
 TEST(SmtpMailerTest, ConnectionClosedMidwayIsUnavailable) {
   ScriptedServer server({"220 ready\r\n", "250 hello\r\n"});
-  SmtpMailer mailer(SinkOptions(server.port()));
+  SmtpMailer mailer(SinkOptions(server.Port()));
   absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = "s", .body = "b"});
   EXPECT_EQ(sent.code(), absl::StatusCode::kUnavailable) << sent;
   EXPECT_THAT(sent.message(), HasSubstr("MAIL FROM"));
@@ -585,7 +578,7 @@ TEST(SmtpMailerTest, ConnectionClosedMidwayIsUnavailable) {
 TEST(SmtpMailerTest, ReplyInjectedBeforeTheTlsHandshakeIsRefused) {
   ScriptedServer server({"220 ready\r\n", "250-hello\r\n250 STARTTLS\r\n",
                          "220 go ahead\r\n250 injected before TLS\r\n"});
-  SmtpOptions options = SinkOptions(server.port());
+  SmtpOptions options = SinkOptions(server.Port());
   options.tls = "starttls";
   SmtpMailer mailer(options);
   absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = "s", .body = "b"});
@@ -612,7 +605,7 @@ TEST(SmtpMailerTest, ConnectionRefusedIsUnavailable) {
 
 TEST(SmtpMailerTest, SilentServerTimesOutWithinTheTimeout) {
   SilentListener silent;
-  SmtpOptions options = SinkOptions(silent.port());
+  SmtpOptions options = SinkOptions(silent.Port());
   options.timeout_seconds = 1;
   SmtpMailer mailer(options);
   auto start = std::chrono::steady_clock::now();
@@ -626,7 +619,7 @@ TEST(SmtpMailerTest, SilentServerTimesOutWithinTheTimeout) {
 
 TEST(SmtpMailerTest, MalformedMailIsInvalidArgumentWithoutConnecting) {
   SilentListener silent;
-  SmtpMailer mailer(SinkOptions(silent.port()));
+  SmtpMailer mailer(SinkOptions(silent.Port()));
   const std::vector<Mail> malformed = {
       {.to = {}, .subject = "no recipients"},
       {.to = {""}, .subject = "empty address"},
@@ -656,7 +649,7 @@ TEST(SmtpMailerTest, MalformedMailIsInvalidArgumentWithoutConnecting) {
 
 TEST(SmtpMailerTest, PasswordOverPlainTextIsRefusedWithoutConnecting) {
   SilentListener silent;
-  SmtpOptions options = SinkOptions(silent.port());
+  SmtpOptions options = SinkOptions(silent.Port());
   options.user = "threathub";
   options.password = "secret";
   SmtpMailer mailer(options);
@@ -667,8 +660,8 @@ TEST(SmtpMailerTest, PasswordOverPlainTextIsRefusedWithoutConnecting) {
 
 TEST(SmtpMailerTest, StartTlsRequiredButNotOfferedIsFailedPrecondition) {
   Sink sink;
-  ASSERT_NE(sink.port(), 0);
-  SmtpOptions options = SinkOptions(sink.port());
+  ASSERT_NE(sink.Port(), 0);
+  SmtpOptions options = SinkOptions(sink.Port());
   options.tls = "starttls";
   SmtpMailer mailer(options);
   absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = "s", .body = "b"});
@@ -705,8 +698,8 @@ class SmtpMailerTlsTest : public ::testing::Test {
 
 TEST_F(SmtpMailerTlsTest, StartTlsDelivers) {
   Sink sink(TlsArgs());
-  ASSERT_NE(sink.port(), 0);
-  SmtpMailer mailer(TlsOptions(sink.port(), "starttls"));
+  ASSERT_NE(sink.Port(), 0);
+  SmtpMailer mailer(TlsOptions(sink.Port(), "starttls"));
   absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = kSubject, .body = kBody});
   ASSERT_TRUE(sent.ok()) << sent << "\n" << sink.Log();
   nlohmann::json envelope = sink.Envelope(1);
@@ -717,8 +710,8 @@ TEST_F(SmtpMailerTlsTest, StartTlsDelivers) {
 
 TEST_F(SmtpMailerTlsTest, UntrustedCertificateIsRefused) {
   Sink sink(TlsArgs());
-  ASSERT_NE(sink.port(), 0);
-  SmtpOptions options = TlsOptions(sink.port(), "starttls");
+  ASSERT_NE(sink.Port(), 0);
+  SmtpOptions options = TlsOptions(sink.Port(), "starttls");
   options.ca_file.clear();  // the system's store does not know the throwaway certificate
   SmtpMailer mailer(options);
   absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = "s", .body = "b"});
@@ -729,8 +722,8 @@ TEST_F(SmtpMailerTlsTest, UntrustedCertificateIsRefused) {
 
 TEST_F(SmtpMailerTlsTest, CertificateForAnotherHostNameIsRefused) {
   Sink sink(TlsArgs());
-  ASSERT_NE(sink.port(), 0);
-  SmtpOptions options = TlsOptions(sink.port(), "starttls");
+  ASSERT_NE(sink.Port(), 0);
+  SmtpOptions options = TlsOptions(sink.Port(), "starttls");
   options.host = "127.0.0.1";  // the certificate names localhost only
   SmtpMailer mailer(options);
   absl::Status sent = mailer.Send({.to = {"a@police.kz"}, .subject = "s", .body = "b"});
@@ -742,8 +735,8 @@ TEST_F(SmtpMailerTlsTest, ImplicitTlsWithAuthPlainDelivers) {
   std::vector<std::string> args = TlsArgs();
   args.insert(args.end(), {"--implicit-tls", "--auth", "reminders:s3cret pass"});
   Sink secure(args);
-  ASSERT_NE(secure.port(), 0);
-  SmtpOptions options = TlsOptions(secure.port(), "tls");
+  ASSERT_NE(secure.Port(), 0);
+  SmtpOptions options = TlsOptions(secure.Port(), "tls");
   options.user = "reminders";
   options.password = "s3cret pass";
   SmtpMailer mailer(options);
@@ -757,8 +750,8 @@ TEST_F(SmtpMailerTlsTest, WrongPasswordIsFailedPrecondition) {
   std::vector<std::string> args = TlsArgs();
   args.insert(args.end(), {"--auth", "reminders:right"});
   Sink sink(args);
-  ASSERT_NE(sink.port(), 0);
-  SmtpOptions options = TlsOptions(sink.port(), "starttls");
+  ASSERT_NE(sink.Port(), 0);
+  SmtpOptions options = TlsOptions(sink.Port(), "starttls");
   options.user = "reminders";
   options.password = "wrong";
   SmtpMailer mailer(options);
