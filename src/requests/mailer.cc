@@ -353,8 +353,8 @@ class Session {
         return Malformed(command, line);
       }
       int code = 0;
-      if (!base::SimpleAtoi(line.substr(0, 3), &code) || code < 200 ||
-          code > 599 || (reply.code != 0 && code != reply.code)) {
+      if (!base::SimpleAtoi(line.substr(0, 3), &code) || code < 200 || code > 599 ||
+          (reply.code != 0 && code != reply.code)) {
         return Malformed(command, line);
       }
       reply.code = code;
