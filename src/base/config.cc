@@ -95,6 +95,7 @@ const std::vector<std::pair<std::string, Setter>>& Setters() {
       {"smtp_user", StringField(&Config::smtp_user)},
       {"smtp_password", StringField(&Config::smtp_password)},
       {"smtp_from", StringField(&Config::smtp_from)},
+      {"smtp_ca_file", StringField(&Config::smtp_ca_file)},
       {"smtp_timeout_seconds", IntField("smtp_timeout_seconds", &Config::smtp_timeout_seconds, 1)},
       {"public_url", StringField(&Config::public_url)},
       {"reminder_interval_seconds",

@@ -64,6 +64,7 @@ struct Config {
   std::string smtp_user;
   std::string smtp_password;
   std::string smtp_from = "threathub@localhost";
+  std::string smtp_ca_file;  // PEM file of trusted CAs for the SMTP server; empty: the system's
   int64_t smtp_timeout_seconds = 20;
   std::string public_url = "http://127.0.0.1:8080";
   // How often due reminders are looked for (seconds).
