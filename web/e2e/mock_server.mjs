@@ -32,7 +32,7 @@ const CSP =
   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 const PERMISSIONS_BY_ROLE = {
-  admin: ['org.read', 'org.manage', 'users.read', 'users.manage', 'audit.read'],
+  admin: ['org.read', 'org.manage', 'users.read', 'users.manage', 'audit.read', 'directory.manage'],
   supervisor: [
     'org.read',
     'users.read',
@@ -43,10 +43,26 @@ const PERMISSIONS_BY_ROLE = {
     'monitoring.use',
     'detect.review',
     'detect.manage',
+    'requests.draft',
+    'requests.approve',
   ],
-  investigator: ['org.read', 'cases.read', 'cases.create', 'monitoring.use', 'detect.review'],
-  analyst: ['org.read', 'cases.read', 'monitoring.use', 'detect.review', 'detect.manage'],
-  prosecutor: ['org.read', 'cases.read'],
+  investigator: [
+    'org.read',
+    'cases.read',
+    'cases.create',
+    'monitoring.use',
+    'detect.review',
+    'requests.draft',
+  ],
+  analyst: [
+    'org.read',
+    'cases.read',
+    'monitoring.use',
+    'detect.review',
+    'detect.manage',
+    'requests.draft',
+  ],
+  prosecutor: ['org.read', 'cases.read', 'requests.approve'],
   trainer: ['org.read'],
   trainee: [],
 };
@@ -3680,6 +3696,1270 @@ route('GET', '/api/v1/detect/metrics', ({ request }) => {
         .slice(0, 200),
     },
   };
+});
+
+// ---- requests to service providers (issue 7; docs/api.md, "Requests to service providers") ----
+// The directory is the project's seed (data/requests); the linter and the deadline rules are a
+// small subset of src/requests (entity, legal basis, article, range, categories, identifiers,
+// E.164, translation, voluntary content, emergency facts; provider preservation periods and the
+// EU/Budapest comparisons), enough for the pages and their browser tests.
+const SEED_PROVIDERS = JSON.parse(
+  readFileSync(new URL('../../data/requests/providers.json', import.meta.url), 'utf8'),
+);
+const SEED_COUNTRIES = JSON.parse(
+  readFileSync(new URL('../../data/requests/countries.json', import.meta.url), 'utf8'),
+);
+const EU = 'AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE'.split(
+  ' ',
+);
+const REGIONS = { EU, EEA: [...EU, 'IS', 'LI', 'NO'], UK: ['GB'] };
+const REQUEST_TYPES = [
+  'preservation',
+  'preservation_extension',
+  'voluntary_disclosure',
+  'emergency_disclosure',
+  'production_order',
+  'mla_request',
+  'network_24_7',
+];
+const REFUSAL_CODES = [
+  'wrong_entity',
+  'no_legal_basis',
+  'over_broad',
+  'invalid_identifier',
+  'content_needs_mla',
+  'not_emergency',
+  'no_data',
+  'not_translated',
+  'no_jurisdiction',
+  'other',
+];
+const DAY_MS = 24 * 3600 * 1000;
+
+function canonical(value) {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical(value[key])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+function leaves(value, path = '', out = new Map()) {
+  if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) leaves(value[key], `${path}/${key}`, out);
+  } else out.set(path, value === null ? 'null' : String(value));
+  return out;
+}
+function compareEntries(before, after) {
+  const left = leaves(before);
+  const right = leaves(after);
+  const paths = [...new Set([...left.keys(), ...right.keys()])].sort();
+  return paths
+    .filter((path) => left.get(path) !== right.get(path))
+    .map((path) => ({
+      path,
+      before: left.get(path) ?? '',
+      after: right.get(path) ?? '',
+      added: !left.has(path),
+      removed: !right.has(path),
+    }));
+}
+
+// provider id -> versions (oldest first), each {version, entry, hash, changed_by, changed_at, note}
+const providerVersions = new Map();
+for (const entry of SEED_PROVIDERS.providers) {
+  providerVersions.set(entry.id, [
+    {
+      version: 1,
+      entry,
+      hash: sha256(canonical(entry)),
+      changed_by: null,
+      changed_at: Date.now(),
+      note: 'seed',
+    },
+  ]);
+}
+const currentEntry = (id) => providerVersions.get(id)?.at(-1);
+function directoryVersion() {
+  return sha256([...providerVersions.values()].map((list) => list.at(-1).hash).join(''));
+}
+function selectEntity(entry, country) {
+  const code = country === 'UK' ? 'GB' : country === 'EL' ? 'GR' : country;
+  const entities = entry.legal_entities?.entries ?? [];
+  for (const entity of entities) {
+    const rule = entity.applies_to ?? {};
+    if ((rule.countries ?? []).includes(code)) return entity;
+    if ((rule.regions ?? []).some((region) => (REGIONS[region] ?? []).includes(code)))
+      return entity;
+  }
+  return entities.find((entity) => entity.applies_to?.default) ?? entities[0] ?? null;
+}
+function provenance(group) {
+  return {
+    source: group.source ?? '',
+    confidence: group.confidence ?? 'unverified',
+    checked: group.checked ?? '',
+    to_check: group.to_check ?? '',
+  };
+}
+function facts(entry) {
+  const list = [];
+  const add = (field, text, group) => group && list.push({ field, text, ...provenance(group) });
+  add(
+    'legal_entities',
+    (entry.legal_entities?.entries ?? []).map((e) => `${e.name}: ${e.applies_to_text}`).join('; '),
+    entry.legal_entities,
+  );
+  add('channels', (entry.channels?.entries ?? []).map((c) => c.text).join('; '), entry.channels);
+  if (entry.preservation)
+    add('preservation', `${entry.preservation.days} days`, entry.preservation);
+  if (entry.emergency) add('emergency', entry.emergency.criterion, entry.emergency);
+  if (entry.requirements)
+    add(
+      'requirements',
+      (entry.requirements.required_in_request ?? []).join('; '),
+      entry.requirements,
+    );
+  if (entry.data_categories)
+    add(
+      'data_categories',
+      entry.data_categories.entries.map((c) => `${c.category}: ${c.process}`).join('; '),
+      entry.data_categories,
+    );
+  if (entry.notes) add('notes', entry.notes.text, entry.notes);
+  for (const id of entry.retention ?? []) {
+    const period = SEED_PROVIDERS.retention_periods.find((candidate) => candidate.id === id);
+    if (period) add('retention', period.text, period);
+  }
+  return list;
+}
+
+const providerRequests = [];
+const requestEvents = [];
+const requestReminders = [];
+function requestView(actor, request) {
+  const lint = lintFields(request, request);
+  const entry = currentEntry(request.provider)?.entry;
+  const drafted = (providerVersions.get(request.provider) ?? []).find(
+    (version) => version.hash === request.provider_hash,
+  );
+  const changed =
+    entry !== undefined &&
+    drafted !== undefined &&
+    drafted.hash !== currentEntry(request.provider).hash;
+  const chain = providerRequests
+    .filter((other) => other.chain_id === request.chain_id)
+    .sort((a, b) => a.id - b.id)
+    .map(publicRequest);
+  const opened = cases.find((candidate) => candidate.id === request.case_id);
+  const draftable =
+    permissionsOf(actor).includes('requests.draft') && opened && canWrite(actor, opened);
+  const approver =
+    permissionsOf(actor).includes('requests.approve') &&
+    ((actor.roles.includes('supervisor') && actor.agency_id === request.agency_id) ||
+      (actor.roles.includes('prosecutor') && opened?.shared.includes(actor.id)));
+  const sentLike = ['sent', 'acknowledged', 'preserved'].includes(request.state);
+  return {
+    request: publicRequest(request),
+    can: {
+      edit: request.state === 'draft' && Boolean(draftable),
+      submit: request.state === 'draft' && Boolean(draftable),
+      approve: request.state === 'legal_review' && Boolean(approver),
+      send: request.state === 'approved' && Boolean(draftable),
+      acknowledge: request.state === 'sent' && Boolean(draftable),
+      preserve: ['sent', 'acknowledged'].includes(request.state) && Boolean(draftable),
+      outcome: sentLike && Boolean(draftable),
+      close:
+        ['produced', 'partly_produced', 'refused', 'expired'].includes(request.state) &&
+        Boolean(draftable),
+      add_response:
+        !['draft', 'legal_review', 'approved', 'closed'].includes(request.state) &&
+        Boolean(draftable),
+    },
+    warnings: lint.warnings,
+    deadlines: lint.deadlines,
+    problems: lint.problems,
+    retention: lint.retention,
+    provider_changed: changed,
+    provider_changes: changed ? compareEntries(drafted.entry, entry) : [],
+    chain,
+  };
+}
+function publicRequest(request) {
+  const { _document, ...rest } = request;
+  return {
+    ...rest,
+    created_by: person(userById(request.created_by_id)),
+    approved_by: request.approved_by_id ? person(userById(request.approved_by_id)) : null,
+  };
+}
+function localTime(instant, zone) {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(instant));
+  const get = (type) => parts.find((part) => part.type === type)?.value ?? '00';
+  const date = `${get('year')}-${get('month')}-${get('day')}`;
+  return { zone, date, text: `${date}T${get('hour')}:${get('minute')}:${get('second')}` };
+}
+function deadline(kind, ruleId, source, due, zone, { comparison = false, hours = false } = {}) {
+  const reminders = hours
+    ? [
+        { at: due - 3600 * 1000, label: '1_hour_before' },
+        { at: due, label: 'at_deadline' },
+      ]
+    : [
+        { at: due - 14 * DAY_MS, label: '14_days_before' },
+        { at: due - 7 * DAY_MS, label: '7_days_before' },
+        { at: due, label: 'at_deadline' },
+      ];
+  return {
+    kind,
+    rule_id: ruleId,
+    source,
+    confidence: comparison ? 'verified' : 'unverified',
+    text: `${kind} (${ruleId})`,
+    due,
+    comparison_only: comparison,
+    in_hours: hours,
+    user_local: localTime(due, 'Asia/Almaty'),
+    provider_local: localTime(due, zone),
+    reminders,
+  };
+}
+const warn = (code, field, severity, en, ru, kk, reason, source) => ({
+  code,
+  field,
+  severity,
+  message: { en, ru, kk },
+  reason,
+  source,
+});
+/** The linter and the deadlines of `fields` (a request's own fields, or a draft's). */
+function lintFields(fields, saved = null) {
+  const warnings = [];
+  const type = fields.type;
+  const entry = fields.provider ? currentEntry(fields.provider)?.entry : undefined;
+  const toState = type === 'mla_request' || type === 'network_24_7';
+  if (!toState) {
+    if (fields.provider && !entry)
+      warnings.push(
+        warn(
+          'unknown_provider',
+          'provider',
+          'error',
+          'Unknown provider.',
+          'Неизвестный провайдер.',
+          'Белгісіз провайдер.',
+          'cannot be routed',
+          'directory',
+        ),
+      );
+    if (entry) {
+      const right = selectEntity(entry, (fields.user_country || 'KZ').toUpperCase());
+      if (!fields.entity_name)
+        warnings.push(
+          warn(
+            'entity_missing',
+            'entity_name',
+            'error',
+            `Address the request to ${right?.name}.`,
+            `Адресуйте запрос ${right?.name}.`,
+            `Сұрауды ${right?.name} атына жіберіңіз.`,
+            'request sent to the wrong legal entity',
+            'reference common_refusal_reasons',
+          ),
+        );
+      else if (right && fields.entity_name !== right.name)
+        warnings.push(
+          warn(
+            'wrong_entity',
+            'entity_name',
+            'error',
+            `${right.name} serves users in ${fields.user_country || 'KZ'}, not ${fields.entity_name}.`,
+            `Пользователей из ${fields.user_country || 'KZ'} обслуживает ${right.name}, а не ${fields.entity_name}.`,
+            `${fields.user_country || 'KZ'} пайдаланушыларына ${fields.entity_name} емес, ${right.name} қызмет көрсетеді.`,
+            'request sent to the wrong legal entity',
+            entry.legal_entities.source,
+          ),
+        );
+    }
+  }
+  if (!(fields.legal_basis ?? '').trim())
+    warnings.push(
+      warn(
+        'no_legal_basis',
+        'legal_basis',
+        'error',
+        'Cite the article of law the request rests on.',
+        'Укажите статью закона, на которой основан запрос.',
+        'Сұрау негізделген заң бабын көрсетіңіз.',
+        'no legal basis cited',
+        'reference common_refusal_reasons',
+      ),
+    );
+  if (type !== 'emergency_disclosure' && !(fields.offence_article ?? '').trim())
+    warnings.push(
+      warn(
+        'no_offence_article',
+        'offence_article',
+        'error',
+        'State the offence and its article.',
+        'Укажите преступление и его статью.',
+        'Қылмысты және оның бабын көрсетіңіз.',
+        'offence not stated',
+        'Budapest Convention Art. 29(2)(b)',
+      ),
+    );
+  const from = fields.range_from ?? null;
+  const to = fields.range_to ?? null;
+  if (from === null || to === null)
+    warnings.push(
+      warn(
+        'no_date_range',
+        from === null ? 'range_from' : 'range_to',
+        'error',
+        'Give the date range.',
+        'Укажите период.',
+        'Кезеңді көрсетіңіз.',
+        'no date range',
+        'reference common_refusal_reasons',
+      ),
+    );
+  else if (from > to)
+    warnings.push(
+      warn(
+        'reversed_range',
+        'range_from',
+        'error',
+        'The range starts after it ends.',
+        'Период начинается после окончания.',
+        'Кезең аяқталғаннан кейін басталады.',
+        'reversed range',
+        '',
+      ),
+    );
+  else if (from > Date.now())
+    warnings.push(
+      warn(
+        'range_in_future',
+        'range_from',
+        'error',
+        'The range starts in the future.',
+        'Период начинается в будущем.',
+        'Кезең болашақта басталады.',
+        'preservation covers existing data only',
+        '18 U.S.C. 2703(f)',
+      ),
+    );
+  if ((fields.categories ?? []).length === 0)
+    warnings.push(
+      warn(
+        'no_categories',
+        'categories',
+        'error',
+        'Choose the data categories.',
+        'Выберите категории данных.',
+        'Дерек санаттарын таңдаңыз.',
+        'over-broad request',
+        'Meta guidelines',
+      ),
+    );
+  const identifiers = fields.identifiers ?? [];
+  if (identifiers.length === 0)
+    warnings.push(
+      warn(
+        'no_identifier',
+        'identifiers',
+        'error',
+        'Give at least one identifier.',
+        'Укажите хотя бы один идентификатор.',
+        'Кемінде бір идентификатор көрсетіңіз.',
+        'wrong or unverifiable identifier',
+        '',
+      ),
+    );
+  identifiers.forEach((identifier, index) => {
+    const field = `identifiers[${index}]`;
+    const value = (identifier.value ?? '').trim();
+    if (value === '') {
+      warnings.push(
+        warn(
+          'empty_identifier',
+          field,
+          'error',
+          'The identifier is empty.',
+          'Идентификатор пуст.',
+          'Идентификатор бос.',
+          '',
+          '',
+        ),
+      );
+      return;
+    }
+    if (identifier.kind === 'phone' && !/^\+[1-9]\d{7,14}$/.test(value)) {
+      const digits = value.replace(/[^\d]/g, '');
+      const e164 = /^8\d{10}$/.test(digits)
+        ? `+7${digits.slice(1)}`
+        : /^7\d{10}$/.test(digits)
+          ? `+${digits}`
+          : null;
+      if (e164)
+        warnings.push(
+          warn(
+            'phone_not_e164',
+            field,
+            'error',
+            `Write the number in E.164: ${e164}.`,
+            `Запишите номер в формате E.164: ${e164}.`,
+            `Нөмірді E.164 пішінінде жазыңыз: ${e164}.`,
+            'phone in E.164',
+            'Meta guidelines; ITU-T E.164',
+          ),
+        );
+      else
+        warnings.push(
+          warn(
+            'invalid_phone',
+            field,
+            'error',
+            'Not a valid phone number.',
+            'Неверный номер телефона.',
+            'Телефон нөмірі қате.',
+            'phone in E.164',
+            'ITU-T E.164',
+          ),
+        );
+    }
+    if (identifier.kind === 'email' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value))
+      warnings.push(
+        warn(
+          'invalid_email',
+          field,
+          'error',
+          'Not an e-mail address.',
+          'Это не адрес эл. почты.',
+          'Бұл электрондық пошта мекенжайы емес.',
+          'wrong identifier',
+          'RFC 5322',
+        ),
+      );
+    if (identifier.kind === 'user_id' && !/^(id)?-?\d+$/.test(value))
+      warnings.push(
+        warn(
+          'invalid_user_id',
+          field,
+          'error',
+          'A user ID is numeric.',
+          'ID пользователя — число.',
+          'Пайдаланушы ID-і — сан.',
+          'use the numeric user ID',
+          '',
+        ),
+      );
+  });
+  if (
+    entry?.requirements?.requires_english &&
+    fields.language !== 'en' &&
+    !fields.english_translation
+  )
+    warnings.push(
+      warn(
+        'no_translation',
+        'language',
+        'error',
+        'This provider needs English or an English translation.',
+        'Этому провайдеру нужен английский или перевод на английский.',
+        'Бұл провайдерге ағылшын тілі немесе ағылшынша аударма қажет.',
+        'language: no translation',
+        entry.requirements.source,
+      ),
+    );
+  if (type === 'voluntary_disclosure' && (fields.categories ?? []).includes('content'))
+    warnings.push(
+      warn(
+        'content_needs_mla',
+        'categories',
+        'error',
+        'Content is given only on an MLA request.',
+        'Содержание выдаётся только по запросу о правовой помощи.',
+        'Мазмұн тек құқықтық көмек сұрауы бойынша беріледі.',
+        'data needs MLA',
+        'US law; no CLOUD Act agreement',
+      ),
+    );
+  if (type === 'emergency_disclosure') {
+    const given = fields.emergency_fields ?? {};
+    if (!(given.criterion ?? '').trim())
+      warnings.push(
+        warn(
+          'no_emergency_criterion',
+          'emergency_fields.criterion',
+          'error',
+          'Say why the emergency criterion is met.',
+          'Объясните, почему критерий экстренности выполнен.',
+          'Шұғылдық өлшемі неге орындалатынын түсіндіріңіз.',
+          'not an emergency',
+          entry?.emergency?.source ?? '',
+        ),
+      );
+    for (const required of entry?.emergency?.required_fields ?? [])
+      if (!(given[required.key] ?? '').trim())
+        warnings.push(
+          warn(
+            'missing_emergency_field',
+            `emergency_fields.${required.key}`,
+            'error',
+            `Missing: ${required.text}.`,
+            `Не указано: ${required.text}.`,
+            `Көрсетілмеген: ${required.text}.`,
+            'the provider asks for it',
+            entry.emergency.source,
+          ),
+        );
+  }
+  // Deadlines.
+  const deadlines = [];
+  const zone = entry
+    ? (selectEntity(entry, (fields.user_country || 'KZ').toUpperCase())?.time_zone ?? 'UTC')
+    : 'UTC';
+  const start = saved
+    ? (saved.preserved_at ?? saved.acknowledged_at ?? saved.sent_at ?? null)
+    : null;
+  if (start !== null && (type === 'preservation' || type === 'preservation_extension')) {
+    const days = entry?.preservation?.days ?? 90;
+    const due = saved.preserved_until ?? start + days * DAY_MS;
+    deadlines.push(
+      deadline(
+        'preservation_expires',
+        `${fields.provider || 'us'}-preservation`,
+        entry?.preservation?.source ?? '18 U.S.C. 2703(f)(2)',
+        due,
+        zone,
+      ),
+    );
+    if (entry?.preservation?.extension_lead_days)
+      deadlines.push(
+        deadline(
+          'latest_extension',
+          `${fields.provider}-extension-lead`,
+          entry.preservation.source,
+          due - entry.preservation.extension_lead_days * DAY_MS,
+          zone,
+        ),
+      );
+  }
+  if (start !== null && ['production_order', 'mla_request', 'voluntary_disclosure'].includes(type))
+    deadlines.push(
+      deadline(
+        'response_due',
+        'eu-epoc',
+        'Regulation (EU) 2023/1543 Art. 10',
+        start + 10 * DAY_MS,
+        zone,
+        { comparison: true },
+      ),
+    );
+  if (start !== null && type === 'emergency_disclosure') {
+    deadlines.push(
+      deadline(
+        'response_due',
+        'eu-epoc',
+        'Regulation (EU) 2023/1543 Art. 10',
+        start + 8 * 3600 * 1000,
+        zone,
+        { comparison: true, hours: true },
+      ),
+    );
+    deadlines.push(
+      deadline(
+        'validation',
+        'eu-emergency-validation',
+        'Regulation (EU) 2023/1543 Art. 4(5)',
+        start + 48 * 3600 * 1000,
+        zone,
+        { comparison: true, hours: true },
+      ),
+    );
+  }
+  if (start !== null && type === 'network_24_7')
+    deadlines.push(
+      deadline(
+        'mla_by',
+        'budapest-29',
+        'Budapest Convention Art. 29(7)',
+        start + 60 * DAY_MS,
+        zone,
+        { comparison: true },
+      ),
+    );
+  deadlines.sort((a, b) => a.due - b.due);
+  const retention = [];
+  for (const id of entry?.retention ?? []) {
+    const period = SEED_PROVIDERS.retention_periods.find((candidate) => candidate.id === id);
+    if (!period) continue;
+    const before = period.days && from !== null ? from + period.days * DAY_MS : null;
+    retention.push({
+      retention_id: id,
+      data: period.data,
+      source: period.source,
+      confidence: period.confidence,
+      request_before: before,
+      user_local: before === null ? null : localTime(before, 'Asia/Almaty'),
+      already_gone: before !== null && before < Date.now(),
+      message: period.text,
+    });
+  }
+  return { warnings, deadlines, problems: [], retention };
+}
+
+const REQUEST_FIELDS = [
+  'type',
+  'case_id',
+  'previous_id',
+  'provider',
+  'entity_name',
+  'country',
+  'user_country',
+  'language',
+  'english_translation',
+  'legal_basis',
+  'offence_article',
+  'offence_summary',
+  'necessity',
+  'urgency',
+  'prosecution_and_court',
+  'confidential',
+  'range_from',
+  'range_to',
+  'all_data',
+  'categories',
+  'identifiers',
+  'emergency_fields',
+  'notes',
+];
+/** The request fields of `body` over `base`; 400 naming the field for malformed ones. */
+function readRequestFields(body, base, { typeRequired }) {
+  const fields = { ...base };
+  for (const key of Object.keys(body)) {
+    if (key === 'version') continue;
+    if (!REQUEST_FIELDS.includes(key)) throw bad(`unknown field ${key}`, key, 'unknown_field');
+    fields[key] = body[key];
+  }
+  if (typeRequired && body.type === undefined) throw bad('type: required', 'type');
+  if (!REQUEST_TYPES.includes(fields.type)) throw bad(`unknown type "${fields.type}"`, 'type');
+  for (const key of ['range_from', 'range_to', 'previous_id'])
+    if (fields[key] !== undefined && fields[key] !== null && !Number.isInteger(fields[key]))
+      throw bad(`${key}: expected an integer`, key);
+  if (fields.case_id !== undefined && !Number.isInteger(fields.case_id))
+    throw bad('case_id: expected an integer', 'case_id');
+  fields.categories = fields.categories ?? [];
+  fields.categories.forEach((category, index) => {
+    if (!['subscriber', 'traffic', 'content', 'transaction'].includes(category))
+      throw bad(`unknown category "${category}"`, `categories[${index}]`);
+  });
+  fields.identifiers = fields.identifiers ?? [];
+  fields.identifiers.forEach((identifier, index) => {
+    if (
+      !['phone', 'email', 'url', 'username', 'user_id', 'video_id', 'ip'].includes(identifier?.kind)
+    )
+      throw bad('unknown identifier kind', `identifiers[${index}].kind`);
+  });
+  fields.emergency_fields = fields.emergency_fields ?? {};
+  fields.language = fields.language || 'ru';
+  return fields;
+}
+/** The checks of Create/Update: what cannot be saved even as a draft. */
+function checkSavable(actor, fields) {
+  const opened = cases.find((candidate) => candidate.id === fields.case_id);
+  if (!opened || !canRead(actor, opened)) throw bad('no such case', 'case_id');
+  if (!canWrite(actor, opened))
+    throw new HttpError(403, 'permission_denied', 'you may not change this case');
+  if (fields.provider && !providerVersions.has(fields.provider))
+    throw bad(`unknown provider "${fields.provider}"`, 'provider');
+  if (fields.range_from != null && fields.range_to != null && fields.range_from > fields.range_to)
+    throw bad('range_from: after range_to', 'range_from');
+  if (!['kk', 'ru', 'en'].includes(fields.language))
+    throw bad('language: kk, ru or en', 'language');
+  fields.identifiers.forEach((identifier, index) => {
+    if (identifier.kind === 'email' && !String(identifier.value).includes('@'))
+      throw bad('not an e-mail address', `identifiers[${index}]`);
+    if (identifier.kind === 'phone' && String(identifier.value).replace(/[^\d]/g, '').length < 6)
+      throw bad('not a phone number', `identifiers[${index}]`);
+  });
+  if (fields.previous_id != null) {
+    const previous = providerRequests.find((request) => request.id === fields.previous_id);
+    if (!previous || previous.case_id !== fields.case_id)
+      throw bad('previous_id: not a request of this case', 'previous_id');
+  }
+  return opened;
+}
+function findRequest(actor, idText) {
+  const request = providerRequests.find((candidate) => String(candidate.id) === idText);
+  const opened = request && cases.find((candidate) => candidate.id === request.case_id);
+  if (!request || !opened || !canRead(actor, opened))
+    throw new HttpError(404, 'not_found', 'request not found');
+  return request;
+}
+function requestEvent(request, actor, action, from, detail = {}) {
+  requestEvents.push({
+    id: requestEvents.length + 1,
+    request_id: request.id,
+    action,
+    from_state: from,
+    to_state: request.state,
+    actor: actor ? person(actor) : null,
+    at: Date.now(),
+    detail,
+  });
+}
+function scheduleReminders(request) {
+  for (const item of lintFields(request, request).deadlines)
+    for (const reminder of item.reminders)
+      requestReminders.push({
+        id: requestReminders.length + 1,
+        request_id: request.id,
+        reference: request.reference,
+        label: reminder.label,
+        deadline_kind: item.kind,
+        rule_id: item.rule_id,
+        remind_at: reminder.at,
+        due_at: item.due,
+        email_state: 'none',
+        dismissed: false,
+      });
+}
+
+route('GET', '/api/v1/directory', ({ request }) => {
+  requireSession(request);
+  return {
+    body: {
+      version: directoryVersion(),
+      providers: [...providerVersions.values()].map((list) => {
+        const entry = list.at(-1).entry;
+        return {
+          id: entry.id,
+          names: entry.names,
+          entities: (entry.legal_entities?.entries ?? []).map((e) => ({
+            name: e.name,
+            jurisdiction: e.jurisdiction,
+            applies_to_text: e.applies_to_text,
+          })),
+          preservation_days: entry.preservation?.days ?? null,
+          content_hash: list.at(-1).hash,
+        };
+      }),
+      countries: SEED_COUNTRIES.countries.map((c) => ({
+        code: c.code,
+        name: c.name,
+        budapest: c.budapest.status,
+        un_cybercrime: c.un_cybercrime.status,
+        cis_2018: c.cis_2018.status,
+      })),
+      template: {
+        fields: SEED_PROVIDERS.request_template.fields,
+        source: SEED_PROVIDERS.request_template.source,
+      },
+      refusal_reasons: {
+        entries: SEED_PROVIDERS.refusal_reasons.entries,
+        source: SEED_PROVIDERS.refusal_reasons.source,
+      },
+      refusal_codes: REFUSAL_CODES,
+    },
+  };
+});
+function providerStats(actor, providerId) {
+  const visible = providerRequests.filter((request) => {
+    const opened = cases.find((candidate) => candidate.id === request.case_id);
+    return (
+      opened &&
+      canRead(actor, opened) &&
+      request.sent_at &&
+      (providerId === '' || request.provider === providerId)
+    );
+  });
+  const byChannel = new Map();
+  for (const request of visible)
+    byChannel.set(`${request.provider}|${request.channel}`, [
+      ...(byChannel.get(`${request.provider}|${request.channel}`) ?? []),
+      request,
+    ]);
+  return [...byChannel.entries()].map(([key, list]) => {
+    const [provider, channel] = key.split('|');
+    const answered = list.filter((request) => request.first_answer_at);
+    const days = answered
+      .map((request) => (request.first_answer_at - request.sent_at) / DAY_MS)
+      .sort((a, b) => a - b);
+    const refusals = {};
+    for (const request of list)
+      if (request.refusal_code)
+        refusals[request.refusal_code] = (refusals[request.refusal_code] ?? 0) + 1;
+    const count = (state) => list.filter((request) => request.state === state).length;
+    return {
+      provider,
+      channel,
+      requests: list.length,
+      answered: answered.length,
+      share_answered: list.length ? answered.length / list.length : 0,
+      median_days_to_first_answer: days.length ? days[Math.floor(days.length / 2)] : null,
+      refusals,
+      produced: count('produced'),
+      partly_produced: count('partly_produced'),
+      refused: count('refused'),
+      expired: count('expired'),
+      waiting: list.filter((request) =>
+        ['sent', 'acknowledged', 'preserved'].includes(request.state),
+      ).length,
+    };
+  });
+}
+route('GET', '/api/v1/directory/providers/{id}', ({ request, params, url }) => {
+  const { user } = requireSession(request);
+  const list = providerVersions.get(params.id);
+  if (!list) throw new HttpError(404, 'not_found', 'no such provider', { field: 'provider' });
+  const current = list.at(-1);
+  const country = (url.searchParams.get('country') || 'KZ').toUpperCase();
+  if (!/^[A-Z]{2}$/.test(country)) throw bad('country: two letters', 'country');
+  const entity = selectEntity(current.entry, country);
+  return {
+    body: {
+      ...current.entry,
+      content_hash: current.hash,
+      facts: facts(current.entry),
+      entity_for_country: entity && {
+        name: entity.name,
+        jurisdiction: entity.jurisdiction,
+        applies_to_text: entity.applies_to_text,
+        time_zone: entity.time_zone,
+      },
+      versions: [...list].reverse().map((version, index, all) => ({
+        provider_id: params.id,
+        version: version.version,
+        content_hash: version.hash,
+        changed_by: version.changed_by === null ? null : person(userById(version.changed_by)),
+        changed_at: version.changed_at,
+        note: version.note,
+        changes:
+          index === all.length - 1 ? [] : compareEntries(all[index + 1].entry, version.entry),
+      })),
+      stats: providerStats(user, params.id),
+    },
+  };
+});
+route('PUT', '/api/v1/directory/providers/{id}', ({ request, params, body }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'directory.manage');
+  checkFields(body, ['entry', 'note']);
+  const note = requireText(body, 'note');
+  const entry = body.entry;
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+    throw bad('entry: required: one provider entry as a JSON object', 'entry');
+  if (entry.id !== params.id)
+    throw bad(`providers[${params.id}].id: must equal the path id`, `providers[${params.id}].id`);
+  if (!Array.isArray(entry.names) || entry.names.length === 0)
+    throw bad(`providers[${params.id}].names: at least one name`, `providers[${params.id}].names`);
+  if (
+    entry.preservation &&
+    (!Number.isInteger(entry.preservation.days) ||
+      entry.preservation.days < 1 ||
+      entry.preservation.days > 3650)
+  )
+    throw bad(
+      `providers[${params.id}].preservation.days: must be an integer from 1 to 3650`,
+      `providers[${params.id}].preservation.days`,
+    );
+  const list = providerVersions.get(params.id) ?? [];
+  const hash = sha256(canonical(entry));
+  if (list.at(-1)?.hash === hash)
+    throw new HttpError(409, 'failed_precondition', 'unchanged', { reason: 'unchanged' });
+  const version = {
+    version: list.length + 1,
+    entry,
+    hash,
+    changed_by: user.id,
+    changed_at: Date.now(),
+    note,
+  };
+  providerVersions.set(params.id, [...list, version]);
+  record(request, user, 'directory.update', 'provider', params.id);
+  return {
+    status: 201,
+    body: {
+      provider_id: params.id,
+      version: version.version,
+      content_hash: hash,
+      changed_by: person(user),
+      changed_at: version.changed_at,
+      note,
+      changes: list.length ? compareEntries(list.at(-1).entry, entry) : [],
+    },
+  };
+});
+route('GET', '/api/v1/directory/countries/{code}', ({ request, params }) => {
+  requireSession(request);
+  const code = params.code.toUpperCase() === 'UK' ? 'GB' : params.code.toUpperCase();
+  const country = SEED_COUNTRIES.countries.find((candidate) => candidate.code === code);
+  if (!country) throw new HttpError(404, 'not_found', `no country profile for "${params.code}"`);
+  return { body: country };
+});
+route('GET', '/api/v1/cases/{id}/identifiers', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const opened = findCase(user, params.id);
+  const seen = new Map();
+  for (const other of providerRequests.filter((candidate) => candidate.case_id === opened.id))
+    for (const identifier of other.identifiers)
+      if (!seen.has(`${identifier.kind}|${identifier.value}`))
+        seen.set(`${identifier.kind}|${identifier.value}`, {
+          kind: identifier.kind,
+          value: identifier.value,
+          platform: other.provider,
+          where: other.reference,
+        });
+  return { body: { identifiers: [...seen.values()] } };
+});
+route('POST', '/api/v1/requests/lint', ({ request, body }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'requests.draft');
+  const fields = readRequestFields(body, {}, { typeRequired: true });
+  return { body: lintFields(fields) };
+});
+route('POST', '/api/v1/requests', ({ request, body }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'requests.draft');
+  const fields = readRequestFields(body, {}, { typeRequired: true });
+  if (fields.case_id === undefined) throw bad('case_id: required', 'case_id');
+  const opened = checkSavable(user, fields);
+  const newId = id();
+  const previous =
+    fields.previous_id != null
+      ? providerRequests.find((candidate) => candidate.id === fields.previous_id)
+      : null;
+  const saved = {
+    ...fields,
+    previous_id: fields.previous_id ?? null,
+    id: newId,
+    reference: `REQ-${newId}`,
+    version: 1,
+    state: 'draft',
+    agency_id: opened.agency_id,
+    case_number: opened.number,
+    chain_id: previous ? previous.chain_id : newId,
+    provider_hash: currentEntry(fields.provider)?.hash ?? '',
+    directory_version: directoryVersion(),
+    created_by_id: user.id,
+    created_at: Date.now(),
+    updated_at: Date.now(),
+    approved_by_id: null,
+    approved_at: null,
+    returned_reason: '',
+    sent_at: null,
+    channel: '',
+    ticket: '',
+    acknowledged_at: null,
+    preserved_at: null,
+    preserved_until: null,
+    first_answer_at: null,
+    outcome_at: null,
+    refusal_code: '',
+    outcome_text: '',
+    closed_at: null,
+    document_sha256: '',
+    document_language: '',
+    document_size: 0,
+    response_evidence_ids: [],
+  };
+  providerRequests.push(saved);
+  requestEvent(saved, user, 'create', '');
+  record(request, user, 'request.create', 'request', saved.id);
+  return { status: 201, body: requestView(user, saved) };
+});
+route('GET', '/api/v1/requests', ({ request, url }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const state = url.searchParams.get('state') ?? '';
+  const caseId = url.searchParams.get('case_id') ?? '';
+  const provider = url.searchParams.get('provider') ?? '';
+  const awaiting = url.searchParams.get('awaiting_approval') === '1';
+  const list = providerRequests
+    .filter((candidate) => {
+      const opened = cases.find((c) => c.id === candidate.case_id);
+      return opened && canRead(user, opened);
+    })
+    .filter((candidate) => state === '' || candidate.state === state)
+    .filter((candidate) => caseId === '' || String(candidate.case_id) === caseId)
+    .filter((candidate) => provider === '' || candidate.provider === provider)
+    .filter((candidate) => !awaiting || requestView(user, candidate).can.approve)
+    .sort((a, b) => b.id - a.id)
+    .map(publicRequest);
+  return { body: { requests: list } };
+});
+route('GET', '/api/v1/requests/{id}', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  return { body: requestView(user, findRequest(user, params.id)) };
+});
+route('PATCH', '/api/v1/requests/{id}', ({ request, params, body }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'requests.draft');
+  const saved = findRequest(user, params.id);
+  if (!Number.isInteger(body.version)) throw bad('version: required', 'version');
+  if (saved.state !== 'draft')
+    throw new HttpError(409, 'failed_precondition', 'only a draft can be changed', {
+      reason: 'wrong_state',
+    });
+  if (body.version !== saved.version)
+    throw new HttpError(409, 'aborted', 'changed by someone else', { reason: 'version_conflict' });
+  const fields = readRequestFields(body, saved, { typeRequired: false });
+  checkSavable(user, fields);
+  Object.assign(saved, fields, {
+    version: saved.version + 1,
+    updated_at: Date.now(),
+    provider_hash: currentEntry(fields.provider)?.hash ?? '',
+    directory_version: directoryVersion(),
+  });
+  requestEvent(saved, user, 'update', 'draft');
+  return { body: requestView(user, saved) };
+});
+function step(action, permission, run) {
+  route('POST', `/api/v1/requests/{id}/${action}`, ({ request, params, body }) => {
+    const { user } = requireSession(request);
+    requirePermission(user, permission);
+    const saved = findRequest(user, params.id);
+    const view = requestView(user, saved);
+    const allowed = {
+      submit: 'submit',
+      return: 'approve',
+      approve: 'approve',
+      send: 'send',
+      acknowledge: 'acknowledge',
+      preserve: 'preserve',
+      outcome: 'outcome',
+      close: 'close',
+    }[action];
+    if (!view.can[allowed]) {
+      if (action === 'approve' && saved.state === 'legal_review' && saved.created_by_id === user.id)
+        throw new HttpError(403, 'permission_denied', 'the drafter may not approve', {
+          reason: 'two_person_rule',
+        });
+      throw new HttpError(
+        409,
+        'failed_precondition',
+        `cannot ${action} a request in state ${saved.state}`,
+        { reason: 'wrong_state' },
+      );
+    }
+    const from = saved.state;
+    const detail = run(saved, body ?? {}, user, view) ?? {};
+    saved.version += 1;
+    saved.updated_at = Date.now();
+    requestEvent(saved, user, action, from, detail);
+    record(request, user, `request.${action}`, 'request', saved.id);
+    return { body: requestView(user, saved) };
+  });
+}
+const instantField = (body, field, required = true) => {
+  const value = body[field];
+  if (value === undefined || value === null) {
+    if (required) throw bad(`${field}: required: UTC milliseconds`, field);
+    return null;
+  }
+  if (!Number.isInteger(value)) throw bad(`${field}: UTC milliseconds`, field);
+  if (value > Date.now() + 60_000) throw bad(`${field}: in the future`, field);
+  return value;
+};
+step('submit', 'requests.draft', (saved, body, user, view) => {
+  const errors = view.warnings.filter((warning) => warning.severity === 'error');
+  if (errors.length > 0) {
+    const failure = new HttpError(409, 'failed_precondition', 'the linter reports errors', {
+      reason: 'lint_errors',
+    });
+    failure.body.warnings = errors;
+    throw failure;
+  }
+  saved.state = 'legal_review';
+  saved.returned_reason = '';
+});
+step('return', 'requests.approve', (saved, body) => {
+  checkFields(body, ['reason']);
+  saved.returned_reason = requireText(body, 'reason');
+  saved.state = 'draft';
+  return { reason: saved.returned_reason };
+});
+step('approve', 'requests.approve', (saved, body, user) => {
+  if (saved.created_by_id === user.id)
+    throw new HttpError(403, 'permission_denied', 'the drafter may not approve', {
+      reason: 'two_person_rule',
+    });
+  saved.state = 'approved';
+  saved.approved_by_id = user.id;
+  saved.approved_at = Date.now();
+});
+step('send', 'requests.draft', (saved, body) => {
+  checkFields(body, ['channel', 'sent_at', 'ticket', 'language']);
+  const channel = requireText(body, 'channel');
+  const sentAt = instantField(body, 'sent_at');
+  if (sentAt < saved.approved_at - 60_000) throw bad('sent_at: before the approval', 'sent_at');
+  const language = requireText(body, 'language');
+  if (!['kk', 'ru', 'en'].includes(language)) throw bad('language: kk, ru or en', 'language');
+  const document = Buffer.from(
+    `%PDF-1.4\n% ${saved.reference} ${language}\n${canonical(publicRequest(saved))}\n%%EOF\n`,
+  );
+  Object.assign(saved, {
+    state: 'sent',
+    channel,
+    sent_at: sentAt,
+    ticket: typeof body.ticket === 'string' ? body.ticket.trim() : '',
+    document_language: language,
+    document_sha256: sha256(document),
+    document_size: document.length,
+    _document: document,
+  });
+  scheduleReminders(saved);
+  return { channel, ticket: saved.ticket, sha256: saved.document_sha256 };
+});
+step('acknowledge', 'requests.draft', (saved, body) => {
+  checkFields(body, ['at', 'ticket']);
+  saved.acknowledged_at = instantField(body, 'at');
+  if (typeof body.ticket === 'string' && body.ticket.trim()) saved.ticket = body.ticket.trim();
+  saved.first_answer_at = saved.first_answer_at ?? saved.acknowledged_at;
+  saved.state = 'acknowledged';
+});
+step('preserve', 'requests.draft', (saved, body) => {
+  checkFields(body, ['at', 'until']);
+  saved.preserved_at = instantField(body, 'at');
+  const until = body.until;
+  if (until !== undefined && until !== null) {
+    if (!Number.isInteger(until) || until < saved.preserved_at)
+      throw bad('until: before at', 'until');
+    saved.preserved_until = until;
+  }
+  saved.first_answer_at = saved.first_answer_at ?? saved.preserved_at;
+  saved.state = 'preserved';
+});
+step('outcome', 'requests.draft', (saved, body) => {
+  checkFields(body, ['outcome', 'at', 'refusal_code', 'text']);
+  const outcome = requireText(body, 'outcome');
+  if (!['produced', 'partly_produced', 'refused', 'expired'].includes(outcome))
+    throw bad('outcome: unknown', 'outcome');
+  const code = typeof body.refusal_code === 'string' ? body.refusal_code : '';
+  if (outcome === 'refused' && !REFUSAL_CODES.includes(code))
+    throw bad('refusal_code: unknown or missing', 'refusal_code');
+  saved.outcome_at = instantField(body, 'at');
+  saved.refusal_code = outcome === 'refused' ? code : '';
+  saved.outcome_text = typeof body.text === 'string' ? body.text : '';
+  saved.first_answer_at = saved.first_answer_at ?? saved.outcome_at;
+  saved.state = outcome;
+});
+step('close', 'requests.draft', (saved, body) => {
+  checkFields(body, ['note']);
+  saved.closed_at = Date.now();
+  saved.state = 'closed';
+});
+route('GET', '/api/v1/requests/{id}/events', ({ request, params }) => {
+  const { user } = requireSession(request);
+  const saved = findRequest(user, params.id);
+  return { body: { events: requestEvents.filter((event) => event.request_id === saved.id) } };
+});
+route('GET', '/api/v1/requests/{id}/document', ({ request, params, url }) => {
+  const { user } = requireSession(request);
+  const saved = findRequest(user, params.id);
+  const language = url.searchParams.get('lang') || saved.language;
+  const bytes =
+    saved._document ?? Buffer.from(`%PDF-1.4\n% draft ${saved.reference} ${language}\n%%EOF\n`);
+  return {
+    buffer: bytes,
+    contentType: 'application/pdf',
+    headers: {
+      'X-Document-SHA256': sha256(bytes),
+      ...(saved._document ? { 'X-Document-Frozen': '1' } : {}),
+      'Content-Disposition': `attachment; filename="${saved.reference}-${language}${saved._document ? '' : '-draft'}.pdf"`,
+    },
+  };
+});
+route('POST', '/api/v1/requests/{id}/responses', ({ request, params, url, raw }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'requests.draft');
+  const saved = findRequest(user, params.id);
+  if (!requestView(user, saved).can.add_response)
+    throw new HttpError(409, 'failed_precondition', 'not sent', { reason: 'wrong_state' });
+  const name = url.searchParams.get('name') ?? '';
+  if (name === '') throw bad('name: required', 'name');
+  const itemId = id();
+  saved.response_evidence_ids.push(itemId);
+  saved.first_answer_at = saved.first_answer_at ?? Date.now();
+  requestEvent(saved, user, 'response', saved.state, { evidence_id: itemId, bytes: raw.length });
+  return {
+    status: 201,
+    body: {
+      id: itemId,
+      case_id: saved.case_id,
+      original_name: name,
+      size: raw.length,
+      sha256: sha256(raw),
+    },
+  };
+});
+route('GET', '/api/v1/requests-calendar', ({ request, url }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const from = Number(url.searchParams.get('from') ?? Date.now() - 31 * DAY_MS);
+  const to = Number(url.searchParams.get('to') ?? from + 396 * DAY_MS);
+  if (!Number.isInteger(from) || !Number.isInteger(to) || to - from > 400 * DAY_MS)
+    throw bad('from/to: at most 400 days', 'to');
+  const entries = [];
+  for (const saved of providerRequests) {
+    const opened = cases.find((c) => c.id === saved.case_id);
+    if (!opened || !canRead(user, opened) || saved.state === 'closed') continue;
+    for (const item of lintFields(saved, saved).deadlines)
+      if (item.due >= from && item.due < to)
+        entries.push({
+          request_id: saved.id,
+          reference: saved.reference,
+          case_number: saved.case_number,
+          type: saved.type,
+          state: saved.state,
+          provider: saved.provider ?? '',
+          target: currentEntry(saved.provider)?.entry.names[0] ?? saved.country ?? '',
+          deadline: item,
+        });
+  }
+  entries.sort((a, b) => a.deadline.due - b.deadline.due);
+  return { body: { entries } };
+});
+route('GET', '/api/v1/requests-stats', ({ request, url }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  return { body: { stats: providerStats(user, url.searchParams.get('provider') ?? '') } };
+});
+route('GET', '/api/v1/reminders', ({ request }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const due = requestReminders.filter((reminder) => {
+    const saved = providerRequests.find((candidate) => candidate.id === reminder.request_id);
+    const opened = saved && cases.find((c) => c.id === saved.case_id);
+    return (
+      !reminder.dismissed && reminder.remind_at <= Date.now() && opened && canRead(user, opened)
+    );
+  });
+  return { body: { reminders: due.map(({ dismissed, ...rest }) => rest) } };
+});
+route('POST', '/api/v1/reminders/{id}/dismiss', ({ request, params }) => {
+  const { user } = requireSession(request);
+  requirePermission(user, 'cases.read');
+  const reminder = requestReminders.find((candidate) => String(candidate.id) === params.id);
+  if (!reminder) throw new HttpError(404, 'not_found', 'no such reminder');
+  findRequest(user, String(reminder.request_id));
+  reminder.dismissed = true;
+  return { status: 204 };
 });
 
 // ---- static files ----

@@ -2480,3 +2480,303 @@ test(
     await finish(page);
   },
 );
+
+// ---- Requests to service providers (issue 7) ----------------------------------------------
+/** What the request scenarios made: the request's id and reference. */
+let providerRequestRun;
+
+/** A JSON call with the page's session (cookie and CSRF token). */
+async function sessionFetch(page, method, path, body) {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const session = await (await fetch('/api/v1/session', { credentials: 'same-origin' })).json();
+      const answer = await fetch(path, {
+        method,
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf_token },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: answer.status, body: await answer.json().catch(() => null) };
+    },
+    { method, path, body },
+  );
+}
+
+/** The investigator's demo case (the real server seeds one), else a new case. */
+async function requestCase(page) {
+  const listed = await sessionFetch(page, 'GET', '/api/v1/cases?status=open');
+  const cases = listed.body?.cases ?? [];
+  const demo = cases.find((opened) => opened.title.startsWith('Фишинговая рассылка')) ?? cases[0];
+  if (demo) return demo;
+  const created = await sessionFetch(page, 'POST', '/api/v1/cases', {
+    title: `Запросы провайдерам ${uniqueName('e2e')}`,
+    articles: ['190 ч.2'],
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return created.body;
+}
+
+/** "YYYY-MM-DD" `days` days ago (UTC). */
+function dayAgo(days) {
+  return new Date(Date.now() - days * 24 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
+/** A datetime-local value (to the second) of now in `zone`. */
+function nowIn(zone) {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date());
+  const get = (type) => parts.find((part) => part.type === type).value;
+  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}`;
+}
+
+const nextDisabled = async (page) =>
+  (await page.getByTestId('wizard-next').getAttribute('aria-disabled')) === 'true';
+
+test(
+  'an investigator drafts a preservation request to TikTok through the wizard, the linter speaks beside the phone, and it is submitted',
+  { skip: skip || (!config.user && 'THREATHUB_DEMO_USER is not set') },
+  async () => {
+    const scenario = 'provider-request-draft';
+    const page = await openPage(browser);
+    const result = await signIn(page, base, config.user, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    const opened = await requestCase(page);
+
+    // From the case page: "new request for this case".
+    await page.goto(`${base}/cases/${opened.id}`);
+    await page.getByTestId('case-requests').waitFor();
+    await page.getByTestId('case-new-request').click();
+    await page.getByTestId('request-wizard').waitFor();
+    assert.equal(
+      await page.getByTestId('wizard-case').inputValue(),
+      String(opened.id),
+      'the case is chosen',
+    );
+    assert.ok(await nextDisabled(page), 'Next waits for the type');
+    await page.getByTestId('wizard-type-preservation').check();
+    await page.locator('[data-testid="wizard-missing"][data-ready="true"]').waitFor();
+    await page.getByTestId('wizard-next').click();
+
+    // Addressee: TikTok, a user in Kazakhstan: TikTok Pte. Ltd. serves them, and is picked.
+    await page.locator('[data-testid="request-wizard"][data-step="addressee"]').waitFor();
+    assert.ok(await nextDisabled(page), 'Next waits for the provider');
+    await page.getByTestId('wizard-provider').selectOption('tiktok');
+    await page.getByTestId('wizard-served-by').waitFor();
+    await page
+      .locator('[data-testid="wizard-entity-option"][data-name="TikTok Pte. Ltd."]')
+      .waitFor();
+    assert.ok(
+      await page
+        .locator('[data-testid="wizard-entity-option"][data-name="TikTok Pte. Ltd."]')
+        .isChecked(),
+    );
+    await page.locator('[data-testid="wizard-missing"][data-ready="true"]').waitFor();
+    await shot(page, scenario, 'addressee');
+    await page.getByTestId('wizard-next').click();
+
+    // Legal basis: Next stays disabled until the essentials are there.
+    await page.locator('[data-testid="request-wizard"][data-step="basis"]').waitFor();
+    assert.ok(await nextDisabled(page), 'Next waits for the legal basis');
+    // By keyboard: Enter on the disabled Next points at what is missing and stays.
+    await page.getByTestId('wizard-next').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('wizard-legal-basis-error').waitFor();
+    assert.equal(
+      await page.locator('[data-testid="request-wizard"]').getAttribute('data-step'),
+      'basis',
+      'a disabled Next does not move on',
+    );
+    await page.getByTestId('wizard-legal-basis').fill('ст. 199 УПК РК');
+    await page.getByTestId('wizard-offence-article').fill('ч. 2 ст. 190 УК РК (мошенничество)');
+    await page
+      .getByTestId('wizard-necessity')
+      .fill('Аккаунт использовался для рассылки ссылок на поддельный сайт банка.');
+    await page.locator('[data-testid="wizard-missing"][data-ready="true"]').waitFor();
+    await page.getByTestId('wizard-next').click();
+
+    // Data: a phone not in E.164 draws the linter's error beside it, and Next stays disabled.
+    await page.locator('[data-testid="request-wizard"][data-step="data"]').waitFor();
+    await page.getByTestId('wizard-identifier-add').click();
+    const row = page.locator('[data-testid="wizard-identifier"][data-index="0"]');
+    await row.getByTestId('wizard-identifier-kind').selectOption('phone');
+    await row.getByTestId('wizard-identifier-value').fill('87012345678');
+    await page.getByTestId('wizard-range-from').fill(dayAgo(30));
+    await page.getByTestId('wizard-range-to').fill(dayAgo(2));
+    await page.getByTestId('wizard-category-subscriber').check();
+    await page.getByTestId('wizard-category-traffic').check();
+    const phoneMessage = page.locator(
+      '[data-testid="lint-identifiers-0"] [data-testid="lint-message"][data-code="phone_not_e164"]',
+    );
+    await phoneMessage.waitFor();
+    assert.equal(await phoneMessage.getAttribute('data-severity'), 'error');
+    assert.match(await phoneMessage.innerText(), /\+77012345678/);
+    assert.ok(await nextDisabled(page), 'Next is disabled while the phone is wrong');
+    await shot(page, scenario, 'phone-not-e164');
+    await row.getByTestId('wizard-identifier-value').fill('+77012345678');
+    await phoneMessage.waitFor({ state: 'detached' });
+    await page.locator('[data-testid="wizard-missing"][data-ready="true"]').waitFor();
+    await page.getByTestId('wizard-next').click();
+
+    // Review: TikTok needs English; in English the check is clean of errors.
+    await page.locator('[data-testid="request-wizard"][data-step="review"]').waitFor();
+    await page.getByTestId('wizard-language').selectOption('en');
+    await page
+      .locator('[data-testid="lint-language"] [data-code="no_translation"]')
+      .waitFor({ state: 'detached' });
+    await page.locator('[data-testid="request-wizard"][data-lint="done"]').waitFor();
+    await shot(page, scenario, 'review');
+    await page.getByTestId('wizard-save-submit').click();
+    await page.locator('[data-testid="page-request"][data-state="loaded"]').waitFor();
+    const notice = page.getByTestId('request-saved');
+    await notice.waitFor();
+    const state = await page.getByTestId('request-state').getAttribute('data-state');
+    if (state !== 'legal_review') {
+      const messages = await page
+        .locator('[data-testid="lint-message"][data-severity="error"]')
+        .evaluateAll((items) => items.map((item) => `${item.dataset.code} ${item.dataset.field}`));
+      assert.fail(`not submitted (${state}); errors: ${messages.join('; ')}`);
+    }
+    await page
+      .locator('[data-testid="lifecycle-step"][data-step="legal_review"][data-status="current"]')
+      .waitFor();
+    providerRequestRun = {
+      id: await page.getByTestId('page-request').getAttribute('data-id'),
+      caseId: opened.id,
+    };
+    await shot(page, scenario, 'submitted');
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);
+
+test(
+  'the supervisor approves the request; the investigator marks it sent and the calendar shows its preservation deadline',
+  {
+    skip:
+      skip ||
+      (!config.user && 'THREATHUB_DEMO_USER is not set') ||
+      (!config.supervisor && 'THREATHUB_DEMO_SUPERVISOR_PASSWORD is not set'),
+  },
+  async () => {
+    const scenario = 'provider-request-send';
+    assert.ok(providerRequestRun, 'needs the request of the previous scenario');
+    const requestId = providerRequestRun.id;
+
+    // The supervisor finds it among those awaiting approval and approves it.
+    const supervisorPage = await openPage(browser);
+    const supervisor = await signIn(supervisorPage, base, config.supervisor, scenario);
+    assert.equal(supervisor.outcome, 'signed_in', `supervisor sign-in: ${supervisor.reason}`);
+    await openFromNav(supervisorPage, 'nav-requests', 'page-requests', scenario);
+    await supervisorPage.getByTestId('requests-filter-awaiting').check();
+    const row = supervisorPage.locator(`[data-testid="request-row"][data-id="${requestId}"]`);
+    await row.waitFor();
+    await row.getByTestId('request-link').click();
+    await supervisorPage.locator('[data-testid="page-request"][data-state="loaded"]').waitFor();
+    await supervisorPage.getByTestId('request-approve').click();
+    await supervisorPage.locator('[data-testid="request-state"][data-state="approved"]').waitFor();
+    await shot(supervisorPage, scenario, 'approved');
+    await signOut(supervisorPage, scenario);
+    await finish(supervisorPage);
+
+    // The investigator marks it sent: channel, date and time, the provider's ticket.
+    const page = await openPage(browser);
+    const result = await signIn(page, base, config.user, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    const zone = await page.evaluate(async () => {
+      const session = await (await fetch('/api/v1/session', { credentials: 'same-origin' })).json();
+      return session.user.time_zone || 'Asia/Almaty';
+    });
+    await page.goto(`${base}/requests/${requestId}`);
+    await page.locator('[data-testid="page-request"][data-state="loaded"]').waitFor();
+    assert.equal(await page.getByTestId('request-state').getAttribute('data-state'), 'approved');
+    await page.getByTestId('request-send').click();
+    await page.getByTestId('request-send-form').waitFor();
+    await page.getByTestId('request-send-channel').selectOption('portal');
+    await page.getByTestId('request-send-at').fill(nowIn(zone));
+    await page.getByTestId('request-send-ticket').fill('TT-E2E-4711');
+    await page.getByTestId('request-send-language').selectOption('en');
+    await page.getByTestId('request-send-submit').click();
+    await page.locator('[data-testid="request-state"][data-state="sent"]').waitFor();
+    const sha = await page.getByTestId('request-document-sha256').getAttribute('data-value');
+    assert.match(sha ?? '', /^[0-9a-f]{64}$/, 'the frozen document has its SHA-256');
+    assert.match(await page.getByTestId('request-ticket').innerText(), /TT-E2E-4711/);
+    await page
+      .locator('[data-testid="lifecycle-step"][data-step="sent"][data-status="current"]')
+      .waitFor();
+    const expires = page.locator(
+      '[data-testid="request-deadline-list"] [data-testid="deadline-row"][data-kind="preservation_expires"]',
+    );
+    await expires.first().waitFor();
+    const due = await expires.first().getAttribute('data-due');
+    await shot(page, scenario, 'sent');
+
+    // The calendar of that month shows the preservation deadline.
+    const dueMonth = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+    })
+      .format(new Date(due))
+      .slice(0, 7);
+    await page.goto(`${base}/requests?view=calendar&month=${dueMonth}`);
+    const entry = page.locator(
+      `[data-testid="calendar-entry"][data-request-id="${requestId}"][data-kind="preservation_expires"]`,
+    );
+    await entry.waitFor();
+    assert.equal(await entry.getAttribute('data-comparison'), 'false');
+    await shot(page, scenario, 'calendar');
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);
+
+test(
+  'the provider directory shows each fact with its source and which TikTok entity serves a country',
+  { skip: skip || (!config.user && 'THREATHUB_DEMO_USER is not set') },
+  async () => {
+    const scenario = 'provider-directory';
+    const page = await openPage(browser);
+    const result = await signIn(page, base, config.user, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    await openFromNav(page, 'nav-directory', 'page-directory', scenario);
+    await page.locator('[data-testid="directory-provider"][data-id="tiktok"]').waitFor();
+    await page.getByTestId('directory-country').fill('DE');
+    await page
+      .locator('[data-testid="directory-provider"][data-id="tiktok"]')
+      .getByTestId('directory-provider-link')
+      .click();
+    await page.locator('[data-testid="page-provider"][data-state="loaded"]').waitFor();
+    await page
+      .locator(
+        '[data-testid="provider-entity"][data-name="TikTok Technology Ltd."][data-serves="true"]',
+      )
+      .waitFor();
+    const preservation = page.locator('[data-testid="fact-group"][data-group="preservation"]');
+    assert.equal(
+      await preservation.getByTestId('fact-confidence').getAttribute('data-confidence'),
+      'verified',
+    );
+    assert.match(await preservation.getByTestId('fact-source').innerText(), /TikTok/);
+    await page.getByTestId('provider-stats').waitFor();
+    await page.getByTestId('provider-version').first().waitFor();
+    await shot(page, scenario, 'tiktok-de');
+    await page.getByTestId('provider-back').click();
+    await page
+      .locator('[data-testid="directory-country-row"][data-code="KZ"]')
+      .getByTestId('directory-country-link')
+      .click();
+    await page.locator('[data-testid="page-country"][data-state="loaded"]').waitFor();
+    await page.getByTestId('country-central-authority').getByTestId('fact-to-check').waitFor();
+    await shot(page, scenario, 'kazakhstan');
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);

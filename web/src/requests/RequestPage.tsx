@@ -80,8 +80,10 @@ function localToMillis(local: string, zone: string): number | null {
   return iso === null ? null : Date.parse(iso);
 }
 
+/** Now as a datetime-local value in `zone`, to the second (a step may follow another closely). */
 function nowLocal(zone: string): string {
-  return utcToZonedLocal(new Date().toISOString(), zone);
+  const now = new Date();
+  return `${utcToZonedLocal(now.toISOString(), zone)}:${String(now.getUTCSeconds()).padStart(2, '0')}`;
 }
 
 function LifecycleLine({ state }: { state: string }) {

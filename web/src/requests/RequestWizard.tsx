@@ -786,36 +786,41 @@ export function RequestWizard({ initial, existing }: WizardProps) {
         </div>
         {lintAt('range_from')}
         {lintAt('range_to')}
-        <fieldset className="fieldset checks" data-testid="wizard-categories">
+        <fieldset className="fieldset" data-testid="wizard-categories">
           <legend>{t('requests.field.categories')}</legend>
           {CATEGORIES.map((category) => {
             const process = categoryProcess.get(category);
             const processLabel = process ? PROCESS_LABELS[process.process] : undefined;
             return (
-              <CheckboxField
-                key={category}
-                label={t(CATEGORY_LABELS[category])}
-                checked={values.categories.includes(category)}
-                onChange={(checked) =>
-                  set(
-                    'categories',
-                    checked
-                      ? [...values.categories.filter(isCategory), category].filter(
-                          (item, index, all) => all.indexOf(item) === index,
-                        )
-                      : values.categories.filter((item) => item !== category),
-                  )
-                }
-                hint={
-                  process === undefined
-                    ? undefined
-                    : t('requests.wizard.category_process', {
-                        process: processLabel === undefined ? process.process : t(processLabel),
-                        text: process.text,
-                      })
-                }
-                testId={`wizard-category-${category}`}
-              />
+              <div key={category}>
+                <CheckboxField
+                  label={t(CATEGORY_LABELS[category])}
+                  checked={values.categories.includes(category)}
+                  onChange={(checked) =>
+                    set(
+                      'categories',
+                      checked
+                        ? [...values.categories.filter(isCategory), category].filter(
+                            (item, index, all) => all.indexOf(item) === index,
+                          )
+                        : values.categories.filter((item) => item !== category),
+                    )
+                  }
+                  testId={`wizard-category-${category}`}
+                />
+                {process !== undefined && (
+                  <p
+                    className="field-hint check-note"
+                    data-testid="wizard-category-process"
+                    data-process={process.process}
+                  >
+                    {t('requests.wizard.category_process', {
+                      process: processLabel === undefined ? process.process : t(processLabel),
+                      text: process.text,
+                    })}
+                  </p>
+                )}
+              </div>
             );
           })}
         </fieldset>
