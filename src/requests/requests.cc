@@ -35,13 +35,13 @@ constexpr base::Millis kMaxCalendarSpan = 400 * kDay;
 // it again afterwards: at most one duplicate); failures wait 1, 5, 30 minutes, then longer; the
 // tenth failure is final.
 constexpr base::Millis kClaimLease = 10 * kMinute;
-constexpr base::Millis kBackoff[] = {1 * kMinute,  5 * kMinute,  30 * kMinute,
-                                     60 * kMinute, 2 * kHour,    4 * kHour,
-                                     8 * kHour,    12 * kHour,   24 * kHour};
+constexpr base::Millis kBackoff[] = {1 * kMinute,  5 * kMinute, 30 * kMinute,
+                                     60 * kMinute, 2 * kHour,   4 * kHour,
+                                     8 * kHour,    12 * kHour,  24 * kHour};
 constexpr int kMaxEmailAttempts = 10;
 constexpr int kDeliverBatch = 100;
 
-constexpr std::string_view kChannels[] = {"portal", "email",         "emergency",
+constexpr std::string_view kChannels[] = {"portal", "email",        "emergency",
                                           "post",   "24_7_network", "central_authority"};
 
 struct StateInfo {
@@ -78,8 +78,8 @@ bool IsOpenAtProvider(State state) {
 }
 
 bool HasOutcome(State state) {
-  return state == State::kProduced || state == State::kPartlyProduced ||
-         state == State::kRefused || state == State::kExpired;
+  return state == State::kProduced || state == State::kPartlyProduced || state == State::kRefused ||
+         state == State::kExpired;
 }
 
 bool IsSentOrLater(State state) {
@@ -97,10 +97,9 @@ cases::Person PersonOf(const auth::Principal& who) {
 absl::Status RequestNotFound() { return absl::NotFoundError("request not found"); }
 
 absl::Status WrongState(std::string_view what, State state) {
-  return base::WithReason(
-      absl::FailedPreconditionError(base::ToAbsl(
-          base::StrCat(what, "; this request is ", StateName(state)))),
-      "wrong_state");
+  return base::WithReason(absl::FailedPreconditionError(base::ToAbsl(
+                              base::StrCat(what, "; this request is ", StateName(state)))),
+                          "wrong_state");
 }
 
 absl::Status TwoPersonRule(std::string_view message) {
@@ -311,10 +310,9 @@ absl::StatusOr<Request> LoadRequest(store::Transaction& tx, int64_t id) {
 
 // Every request of a chain, oldest first.
 absl::StatusOr<std::vector<Request>> LoadChain(store::Transaction& tx, int64_t chain_id) {
-  ASSIGN_OR_RETURN(
-      store::Result found,
-      tx.Execute(base::StrCat(kRequestColumns, " WHERE r.chain_id = $1 ORDER BY r.id"),
-                 {chain_id}));
+  ASSIGN_OR_RETURN(store::Result found,
+                   tx.Execute(base::StrCat(kRequestColumns, " WHERE r.chain_id = $1 ORDER BY r.id"),
+                              {chain_id}));
   std::vector<Request> chain;
   for (const store::Row& row : found.rows) chain.push_back(RequestFromRow(row));
   for (Request& request : chain) {
@@ -513,12 +511,11 @@ std::optional<State> ParseState(std::string_view name) {
 
 const std::vector<std::string>& RefusalCodes() {
   static const auto* codes = new std::vector<std::string>{
-      "wrong_entity", "no_legal_basis", "no_offence",     "no_date_range",      "over_broad",
-      "invalid_identifier", "no_data", "needs_mla",       "data_public",        "not_translated",
-      "extension_too_late", "not_emergency", "other"};
+      "wrong_entity",       "no_legal_basis", "no_offence", "no_date_range", "over_broad",
+      "invalid_identifier", "no_data",        "needs_mla",  "data_public",   "not_translated",
+      "extension_too_late", "not_emergency",  "other"};
   return *codes;
 }
-
 
 namespace {
 
@@ -536,8 +533,8 @@ struct CaseRights {
   bool write = false;
 };
 
-absl::StatusOr<bool> Allowed(cases::CaseService& cases, const auth::Principal& who,
-                             int64_t case_id, auth::AccessMode mode) {
+absl::StatusOr<bool> Allowed(cases::CaseService& cases, const auth::Principal& who, int64_t case_id,
+                             auth::AccessMode mode) {
   absl::Status access = cases.CheckAccess(who, case_id, mode);
   if (access.ok()) return true;
   if (absl::IsNotFound(access) || absl::IsPermissionDenied(access)) return false;
@@ -610,8 +607,8 @@ absl::Status InsertRequest(store::Transaction& tx, Request& request, base::Milli
                  "previous_id, type, provider, country, version, fields, state, provider_hash, "
                  "directory_version, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, "
                  "$5, $6, $7, $8, 1, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
-                 {request.agency_id, request.fields.case_id, request.case_number,
-                  request.chain_id, OptionalValue(request.fields.previous_id),
+                 {request.agency_id, request.fields.case_id, request.case_number, request.chain_id,
+                  OptionalValue(request.fields.previous_id),
                   std::string(RequestTypeName(request.fields.type)), request.fields.provider,
                   request.fields.country, FieldsToJson(request.fields).dump(),
                   std::string(StateName(request.state)), request.provider_hash,
@@ -620,9 +617,9 @@ absl::Status InsertRequest(store::Transaction& tx, Request& request, base::Milli
   request.reference = base::StrCat("REQ-", request.id);
   if (request.chain_id == 0) {
     request.chain_id = request.id;
-    RETURN_IF_ERROR(tx.Execute("UPDATE provider_requests SET chain_id = $1 WHERE id = $1",
-                               {request.id})
-                        .status());
+    RETURN_IF_ERROR(
+        tx.Execute("UPDATE provider_requests SET chain_id = $1 WHERE id = $1", {request.id})
+            .status());
   }
   return absl::OkStatus();
 }
@@ -673,9 +670,8 @@ absl::Status UpdateRequest(store::Transaction& tx, Request& request, int expecte
            OptionalValue(request.closed_at),
            int64_t{expected_version}}));
   if (updated.affected_rows != 1) {
-    return base::WithReason(
-        absl::AbortedError("the request was changed meanwhile: load it again"),
-        "version_conflict");
+    return base::WithReason(absl::AbortedError("the request was changed meanwhile: load it again"),
+                            "version_conflict");
   }
   return absl::OkStatus();
 }
@@ -701,30 +697,29 @@ absl::Status RecordStep(audit::AuditTrail& trail, store::Transaction& tx,
   std::optional<int64_t> actor;
   if (who != nullptr) actor = who->user_id;
   std::string detail_text = EventDetail(detail);
-  RETURN_IF_ERROR(tx.Execute("INSERT INTO provider_request_events(request_id, action, "
-                             "from_state, to_state, actor_id, at, detail) VALUES ($1, $2, $3, "
-                             "$4, $5, $6, $7)",
-                             {request.id, std::string(action), std::string(from_state),
-                              std::string(StateName(request.state)), OptionalValue(actor), now,
-                              detail_text})
-                      .status());
-  std::string audit_detail =
-      base::StrCat("case ", request.fields.case_id, ", version ", request.version, ", ",
-                   from_state.empty() ? "" : base::StrCat(from_state, " -> "),
-                   StateName(request.state));
+  RETURN_IF_ERROR(
+      tx.Execute("INSERT INTO provider_request_events(request_id, action, "
+                 "from_state, to_state, actor_id, at, detail) VALUES ($1, $2, $3, "
+                 "$4, $5, $6, $7)",
+                 {request.id, std::string(action), std::string(from_state),
+                  std::string(StateName(request.state)), OptionalValue(actor), now, detail_text})
+          .status());
+  std::string audit_detail = base::StrCat(
+      "case ", request.fields.case_id, ", version ", request.version, ", ",
+      from_state.empty() ? "" : base::StrCat(from_state, " -> "), StateName(request.state));
   if (detail_text != "{}" && detail_text.size() <= 1000) {
     base::StrAppend(&audit_detail, " ", detail_text);
   }
-  audit::Record record{.actor_id = actor,
-                       .actor_name = who != nullptr ? who->username : "system",
-                       .agency_id = who != nullptr ? std::optional<int64_t>(who->agency_id)
-                                                   : std::nullopt,
-                       .action = base::StrCat("request.", action),
-                       .object_type = "request",
-                       .object_id = std::to_string(request.id),
-                       .client = origin.client,
-                       .request_id = origin.request_id,
-                       .detail = std::move(audit_detail)};
+  audit::Record record{
+      .actor_id = actor,
+      .actor_name = who != nullptr ? who->username : "system",
+      .agency_id = who != nullptr ? std::optional<int64_t>(who->agency_id) : std::nullopt,
+      .action = base::StrCat("request.", action),
+      .object_type = "request",
+      .object_id = std::to_string(request.id),
+      .client = origin.client,
+      .request_id = origin.request_id,
+      .detail = std::move(audit_detail)};
   return trail.Append(tx, record);
 }
 
@@ -748,8 +743,8 @@ struct ReminderPlan {
 // requests still waiting at the provider (sent, acknowledged, preserved) with no later request
 // of the chain sent have a row per reminder of each binding deadline; rows of deadlines that no
 // longer exist go unless their e-mail went out; a moved deadline reminds again.
-absl::Status RefreshReminders(store::Transaction& tx, const Directory& directory,
-                              int64_t chain_id, base::Millis now) {
+absl::Status RefreshReminders(store::Transaction& tx, const Directory& directory, int64_t chain_id,
+                              base::Millis now) {
   ASSIGN_OR_RETURN(std::vector<Request> chain, LoadChain(tx, chain_id));
   for (const Request& request : chain) {
     std::map<ReminderKey, ReminderPlan> wanted;
@@ -795,12 +790,12 @@ absl::Status RefreshReminders(store::Transaction& tx, const Directory& directory
     }
     for (const auto& [key, plan] : wanted) {
       if (present.count(key) || plan.remind_at < now) continue;
-      RETURN_IF_ERROR(tx.Execute("INSERT INTO request_reminders(request_id, rule_id, "
-                                 "deadline_kind, label, remind_at, due_at) VALUES ($1, $2, $3, "
-                                 "$4, $5, $6)",
-                                 {request.id, key.rule_id, key.kind, key.label, plan.remind_at,
-                                  plan.due_at})
-                          .status());
+      RETURN_IF_ERROR(
+          tx.Execute("INSERT INTO request_reminders(request_id, rule_id, "
+                     "deadline_kind, label, remind_at, due_at) VALUES ($1, $2, $3, "
+                     "$4, $5, $6)",
+                     {request.id, key.rule_id, key.kind, key.label, plan.remind_at, plan.due_at})
+              .status());
     }
   }
   return absl::OkStatus();
@@ -869,7 +864,11 @@ absl::StatusOr<DocumentInput> DocumentInputOf(store::Transaction& tx, const Dire
         input.emergency_required = provider->emergency->required_fields;
       }
     }
-  } else if (const CountryProfile* country = directory.FindCountry(fields.country)) {
+  }
+  bool to_state = fields.provider.empty() || fields.type == RequestType::kMlaRequest ||
+                  fields.type == RequestType::kNetwork247;
+  if (const CountryProfile* country = directory.FindCountry(fields.country);
+      to_state && country != nullptr) {
     input.country_code = country->code;
     input.country_name = country->name;
     input.central_authority = country->central_authority.text;
@@ -972,8 +971,8 @@ absl::StatusOr<RequestView> BuildView(Context& context, const Directory& directo
 // may refuse) alters the loaded request; then the row, the event, the audit record and the
 // chain's reminders. A refusal for lack of rights is audited as denied. Returns the view after.
 absl::StatusOr<RequestView> Step(
-    Context& context, const Directory& directory, const auth::Principal& who,
-    const Origin& origin, int64_t id, std::string_view action,
+    Context& context, const Directory& directory, const auth::Principal& who, const Origin& origin,
+    int64_t id, std::string_view action,
     absl::FunctionRef<absl::Status(store::Transaction&, Request&, Json&)> change) {
   bool refused = false;
   absl::Status status =
@@ -1024,9 +1023,9 @@ absl::Status CheckPastInstant(std::string_view field, base::Millis at, base::Mil
 
 // The linter codes that refuse saving a draft: the input is wrong, not merely incomplete.
 constexpr std::string_view kHardLintCodes[] = {
-    "reversed_range",  "range_in_future", "invalid_phone",         "invalid_email",
-    "invalid_url",     "invalid_user_id", "wrong_identifier_kind", "invalid_text",
-    "unknown_provider", "unknown_entity", "invalid_country"};
+    "reversed_range",   "range_in_future", "invalid_phone",         "invalid_email",
+    "invalid_url",      "invalid_user_id", "wrong_identifier_kind", "invalid_text",
+    "unknown_provider", "unknown_entity",  "invalid_country"};
 
 }  // namespace
 
@@ -1113,8 +1112,8 @@ absl::StatusOr<Validated> ValidateFields(Context& context, const Directory& dire
   for (size_t index = 0; index < fields.identifiers.size(); ++index) {
     Identifier& identifier = fields.identifiers[index];
     identifier.value = std::string(base::StripAsciiWhitespace(identifier.value));
-    RETURN_IF_ERROR(CheckLine(base::StrCat("identifiers[", index, "]"), identifier.value,
-                              kMaxFieldBytes));
+    RETURN_IF_ERROR(
+        CheckLine(base::StrCat("identifiers[", index, "]"), identifier.value, kMaxFieldBytes));
   }
   if (fields.emergency_fields.size() > kMaxEmergencyFields) {
     return base::InvalidField("emergency_fields",
@@ -1145,11 +1144,11 @@ absl::StatusOr<Validated> ValidateFields(Context& context, const Directory& dire
   }
   std::optional<Request> previous;
   bool has_followers = false;
-  RETURN_IF_ERROR(context.database.Transact(
-      store::TxMode::kRead, [&](store::Transaction& tx) -> absl::Status {
-        ASSIGN_OR_RETURN(store::Result owner,
-                         tx.Execute("SELECT agency_id, number FROM cases WHERE id = $1",
-                                    {fields.case_id}));
+  RETURN_IF_ERROR(
+      context.database.Transact(store::TxMode::kRead, [&](store::Transaction& tx) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            store::Result owner,
+            tx.Execute("SELECT agency_id, number FROM cases WHERE id = $1", {fields.case_id}));
         if (owner.rows.empty()) return base::InvalidField("case_id", "not a case you may work on");
         validated.agency_id = owner.rows[0].Int(0);
         validated.case_number = owner.rows[0].Text(1);
@@ -1163,9 +1162,9 @@ absl::StatusOr<Validated> ValidateFields(Context& context, const Directory& dire
           previous = *std::move(loaded);
         }
         if (self != nullptr) {
-          ASSIGN_OR_RETURN(store::Result followers,
-                           tx.Execute("SELECT 1 FROM provider_requests WHERE previous_id = $1",
-                                      {self->id}));
+          ASSIGN_OR_RETURN(
+              store::Result followers,
+              tx.Execute("SELECT 1 FROM provider_requests WHERE previous_id = $1", {self->id}));
           has_followers = !followers.rows.empty();
         }
         return absl::OkStatus();
@@ -1194,9 +1193,8 @@ absl::StatusOr<Validated> ValidateFields(Context& context, const Directory& dire
   if (!fields.provider.empty()) {
     provider = directory.FindProvider(fields.provider);
     if (provider == nullptr) {
-      return base::InvalidField("provider",
-                                base::StrCat("no provider \"", fields.provider,
-                                             "\" in the directory"));
+      return base::InvalidField(
+          "provider", base::StrCat("no provider \"", fields.provider, "\" in the directory"));
     }
     fields.provider = provider->id;
   } else if (fields.type != RequestType::kMlaRequest && fields.type != RequestType::kNetwork247) {
@@ -1221,14 +1219,19 @@ absl::StatusOr<Validated> ValidateFields(Context& context, const Directory& dire
       }
       fields.entity_name = entity->name;
     }
-    if (fields.country.empty()) {
-      if (const LegalEntity* entity = EntityFor(*provider, fields)) {
-        fields.country = entity->jurisdiction;
+    // The requested State: named for an MLA or 24/7 request about a provider's data, else (and
+    // by default) the addressed entity's country.
+    bool to_state =
+        fields.type == RequestType::kMlaRequest || fields.type == RequestType::kNetwork247;
+    if (to_state && !fields.country.empty()) {
+      const CountryProfile* country = directory.FindCountry(fields.country);
+      if (country == nullptr) {
+        return base::InvalidField(
+            "country", base::StrCat("no profile of \"", fields.country, "\" in the directory"));
       }
-    } else {
-      absl::StatusOr<std::string> code = NormalizeCountry(fields.country);
-      if (!code.ok()) return base::InvalidField("country", "expected a two-letter ISO code");
-      fields.country = *code;
+      fields.country = country->code;
+    } else if (const LegalEntity* entity = EntityFor(*provider, fields)) {
+      fields.country = entity->jurisdiction;
     }
   } else {
     if (!fields.entity_name.empty()) {
@@ -1271,12 +1274,12 @@ struct MailWords {
 };
 
 const MailWords& WordsFor(std::string_view language) {
-  static const MailWords kEn{"ThreatHub", "Request",   "to",   "Deadline",
-                             "Due",       "Rule",      "Open the request", "case"};
-  static const MailWords kRu{"ThreatHub", "Запрос", "в адрес", "Срок",
+  static const MailWords kEn{"ThreatHub", "Request",          "to",  "Deadline", "Due",
+                             "Rule",      "Open the request", "case"};
+  static const MailWords kRu{"ThreatHub", "Запрос",  "в адрес",        "Срок",
                              "Наступает", "Правило", "Открыть запрос", "дело"};
-  static const MailWords kKk{"ThreatHub", "Сұрау",  "алушы",    "Мерзім",
-                             "Мерзімі",   "Ереже",  "Сұрауды ашу", "іс"};
+  static const MailWords kKk{"ThreatHub", "Сұрау", "алушы",       "Мерзім",
+                             "Мерзімі",   "Ереже", "Сұрауды ашу", "іс"};
   if (language == "ru") return kRu;
   if (language == "kk") return kKk;
   return kEn;
@@ -1327,7 +1330,8 @@ std::string_view LabelWords(std::string_view label, std::string_view language) {
 struct ReminderMailFacts {
   std::string reference;
   std::string case_number;
-  std::string target;  // the provider's name (and entity), or the State
+  std::string target;  // the provider's name, or the State
+  std::string entity;  // the legal entity addressed ("" when the same as target)
   std::string kind;
   std::string label;
   std::string rule_id;
@@ -1348,16 +1352,17 @@ Mail ReminderMail(const ReminderMailFacts& facts, std::string_view language,
   const MailWords& words = WordsFor(lang);
   Mail mail;
   mail.to = {std::move(address)};
-  mail.subject = base::StrCat("[", words.subject_prefix, "] ", facts.reference, " (",
-                              facts.target, "): ", KindWords(facts.kind, lang), " — ",
-                              LabelWords(facts.label, lang));
+  mail.subject =
+      base::StrCat("[", words.subject_prefix, "] ", facts.reference, " (", facts.target,
+                   "): ", KindWords(facts.kind, lang), " — ", LabelWords(facts.label, lang));
   std::string provider_zone = facts.provider_zone.empty() ? "UTC" : facts.provider_zone;
-  mail.body = base::StrCat(
-      words.request, " ", facts.reference, " (", words.case_word, " ", facts.case_number, "), ",
-      words.to, " ", facts.target, "\n", words.deadline, ": ", KindWords(facts.kind, lang), "\n",
-      words.due, ": ", LocalText(facts.due_at, ZoneOf(user_zone)), "\n", words.due, ": ",
-      LocalText(facts.due_at, provider_zone), "\n", words.rule, ": ", facts.rule_id, "\n",
-      words.open, ": ", facts.link, "\n");
+  mail.body = base::StrCat(words.request, " ", facts.reference, " (", words.case_word, " ",
+                           facts.case_number, "), ", words.to, " ", facts.target,
+                           facts.entity.empty() ? "" : base::StrCat(" (", facts.entity, ")"), "\n",
+                           words.deadline, ": ", KindWords(facts.kind, lang), "\n", words.due, ": ",
+                           LocalText(facts.due_at, ZoneOf(user_zone)), "\n", words.due, ": ",
+                           LocalText(facts.due_at, provider_zone), "\n", words.rule, ": ",
+                           facts.rule_id, "\n", words.open, ": ", facts.link, "\n");
   return mail;
 }
 
@@ -1375,16 +1380,15 @@ absl::Status RequestService::Start() {
   base::Millis now = clock_.NowMillis();
   RETURN_IF_ERROR(
       database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
-        ASSIGN_OR_RETURN(store::Result count,
-                         tx.Execute("SELECT COUNT(*) FROM provider_entries"));
+        ASSIGN_OR_RETURN(store::Result count, tx.Execute("SELECT COUNT(*) FROM provider_entries"));
         if (count.rows.at(0).Int(0) > 0) return absl::OkStatus();
         for (const Provider& provider : seed.providers()) {
-          RETURN_IF_ERROR(tx.Execute("INSERT INTO provider_entries(provider_id, version, entry, "
-                                     "content_hash, changed_by, changed_at, note) VALUES ($1, 1, "
-                                     "$2, $3, NULL, $4, 'seed')",
-                                     {provider.id, provider.canonical_json,
-                                      provider.content_hash, now})
-                              .status());
+          RETURN_IF_ERROR(
+              tx.Execute("INSERT INTO provider_entries(provider_id, version, entry, "
+                         "content_hash, changed_by, changed_at, note) VALUES ($1, 1, "
+                         "$2, $3, NULL, $4, 'seed')",
+                         {provider.id, provider.canonical_json, provider.content_hash, now})
+                  .status());
         }
         return absl::OkStatus();
       }));
@@ -1454,17 +1458,17 @@ absl::StatusOr<EntryVersion> RequestService::SaveProvider(const auth::Principal&
                                    {entry.id, int64_t{saved.version}, entry.canonical_json,
                                     entry.content_hash, who.user_id, now, note})
                             .status());
-        audit::Record record{.actor_id = who.user_id,
-                             .actor_name = who.username,
-                             .agency_id = who.agency_id,
-                             .action = "directory.update",
-                             .object_type = "provider",
-                             .object_id = entry.id,
-                             .client = origin.client,
-                             .request_id = origin.request_id,
-                             .detail = base::StrCat("version ", saved.version, ", ",
-                                                    saved.changes.size(), " changes, sha256 ",
-                                                    entry.content_hash)};
+        audit::Record record{
+            .actor_id = who.user_id,
+            .actor_name = who.username,
+            .agency_id = who.agency_id,
+            .action = "directory.update",
+            .object_type = "provider",
+            .object_id = entry.id,
+            .client = origin.client,
+            .request_id = origin.request_id,
+            .detail = base::StrCat("version ", saved.version, ", ", saved.changes.size(),
+                                   " changes, sha256 ", entry.content_hash)};
         return trail_.Append(tx, record);
       }));
   RETURN_IF_ERROR(CurrentDirectory(database_, directory_mutex_, directory_).status());
@@ -1555,8 +1559,8 @@ absl::StatusOr<LintReport> RequestService::Lint(const auth::Principal& who,
   return report;
 }
 
-absl::StatusOr<RequestView> RequestService::Create(const auth::Principal& who,
-                                                   const Origin& origin, RequestFields fields) {
+absl::StatusOr<RequestView> RequestService::Create(const auth::Principal& who, const Origin& origin,
+                                                   RequestFields fields) {
   if (!auth::Has(who.permissions, auth::Permission::kRequestsDraft)) {
     return absl::PermissionDeniedError("your roles do not allow drafting requests");
   }
@@ -1593,9 +1597,9 @@ absl::StatusOr<RequestView> RequestService::Create(const auth::Principal& who,
   return BuildView(context, *directory, who, id);
 }
 
-absl::StatusOr<RequestView> RequestService::Update(const auth::Principal& who,
-                                                   const Origin& origin, int64_t id,
-                                                   int expected_version, RequestFields fields) {
+absl::StatusOr<RequestView> RequestService::Update(const auth::Principal& who, const Origin& origin,
+                                                   int64_t id, int expected_version,
+                                                   RequestFields fields) {
   ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
                    CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
@@ -1606,9 +1610,8 @@ absl::StatusOr<RequestView> RequestService::Update(const auth::Principal& who,
     return WrongState("only a draft is edited", current.request.state);
   }
   if (current.request.version != expected_version) {
-    return base::WithReason(
-        absl::AbortedError("the request was changed meanwhile: load it again"),
-        "version_conflict");
+    return base::WithReason(absl::AbortedError("the request was changed meanwhile: load it again"),
+                            "version_conflict");
   }
   ASSIGN_OR_RETURN(Validated validated,
                    ValidateFields(context, *directory, who, fields, &current.request));
@@ -1638,8 +1641,8 @@ absl::StatusOr<RequestView> RequestService::Update(const auth::Principal& who,
               });
 }
 
-absl::StatusOr<RequestView> RequestService::Submit(const auth::Principal& who,
-                                                   const Origin& origin, int64_t id) {
+absl::StatusOr<RequestView> RequestService::Submit(const auth::Principal& who, const Origin& origin,
+                                                   int64_t id) {
   ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
                    CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
@@ -1656,10 +1659,9 @@ absl::StatusOr<RequestView> RequestService::Submit(const auth::Principal& who,
     }
   }
   if (!errors.empty()) {
-    return base::WithReason(
-        absl::FailedPreconditionError(base::ToAbsl(base::StrCat(
-            "the linter reports errors: ", base::StrJoin(errors, ", ")))),
-        "lint_errors");
+    return base::WithReason(absl::FailedPreconditionError(base::ToAbsl(base::StrCat(
+                                "the linter reports errors: ", base::StrJoin(errors, ", ")))),
+                            "lint_errors");
   }
   int version = current.request.version;
   return Step(context, *directory, who, origin, id, "submit",
@@ -1678,9 +1680,8 @@ absl::StatusOr<RequestView> RequestService::Submit(const auth::Principal& who,
               });
 }
 
-absl::StatusOr<RequestView> RequestService::Return(const auth::Principal& who,
-                                                   const Origin& origin, int64_t id,
-                                                   std::string reason) {
+absl::StatusOr<RequestView> RequestService::Return(const auth::Principal& who, const Origin& origin,
+                                                   int64_t id, std::string reason) {
   ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
                    CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
@@ -1754,9 +1755,8 @@ absl::StatusOr<RequestView> RequestService::MarkSent(const auth::Principal& who,
         request.channel = fields.channel;
         request.ticket = fields.ticket;
         ASSIGN_OR_RETURN(std::vector<Request> chain, LoadChain(tx, request.chain_id));
-        ASSIGN_OR_RETURN(DocumentInput input,
-                         DocumentInputOf(tx, *directory, request, chain, /*draft=*/false,
-                                         fields.sent_at));
+        ASSIGN_OR_RETURN(DocumentInput input, DocumentInputOf(tx, *directory, request, chain,
+                                                              /*draft=*/false, fields.sent_at));
         ASSIGN_OR_RETURN(std::string pdf,
                          RenderRequestDocument(*directory, input, fields.language));
         std::string sha256 = Sha256Hex(pdf);
@@ -1768,12 +1768,9 @@ absl::StatusOr<RequestView> RequestService::MarkSent(const auth::Principal& who,
         request.document_sha256 = sha256;
         request.document_language = fields.language;
         request.document_size = static_cast<int64_t>(pdf.size());
-        detail = Json{{"channel", fields.channel},
-                      {"sent_at", fields.sent_at},
-                      {"ticket", fields.ticket},
-                      {"language", fields.language},
-                      {"document_sha256", sha256},
-                      {"document_size", pdf.size()}};
+        detail = Json{{"channel", fields.channel}, {"sent_at", fields.sent_at},
+                      {"ticket", fields.ticket},   {"language", fields.language},
+                      {"document_sha256", sha256}, {"document_size", pdf.size()}};
         return absl::OkStatus();
       });
 }
@@ -1789,22 +1786,22 @@ absl::StatusOr<RequestView> RequestService::Acknowledge(const auth::Principal& w
   RETURN_IF_ERROR(CheckDrafter(who, rights));
   ticket = std::string(base::StripAsciiWhitespace(ticket));
   RETURN_IF_ERROR(CheckLine("ticket", ticket, kMaxLineBytes));
-  return Step(context, *directory, who, origin, id, "acknowledge",
-              [&](store::Transaction&, Request& request, Json& detail) -> absl::Status {
-                if (request.state != State::kSent) {
-                  return WrongState("only a sent request is acknowledged", request.state);
-                }
-                RETURN_IF_ERROR(
-                    CheckPastInstant("at", at, clock_.NowMillis(), request.sent_at, "sending"));
-                request.state = State::kAcknowledged;
-                request.acknowledged_at = at;
-                if (!ticket.empty()) request.ticket = ticket;
-                if (!request.first_answer_at || *request.first_answer_at > at) {
-                  request.first_answer_at = at;
-                }
-                detail = Json{{"at", at}, {"ticket", request.ticket}};
-                return absl::OkStatus();
-              });
+  return Step(
+      context, *directory, who, origin, id, "acknowledge",
+      [&](store::Transaction&, Request& request, Json& detail) -> absl::Status {
+        if (request.state != State::kSent) {
+          return WrongState("only a sent request is acknowledged", request.state);
+        }
+        RETURN_IF_ERROR(CheckPastInstant("at", at, clock_.NowMillis(), request.sent_at, "sending"));
+        request.state = State::kAcknowledged;
+        request.acknowledged_at = at;
+        if (!ticket.empty()) request.ticket = ticket;
+        if (!request.first_answer_at || *request.first_answer_at > at) {
+          request.first_answer_at = at;
+        }
+        detail = Json{{"at", at}, {"ticket", request.ticket}};
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<RequestView> RequestService::MarkPreserved(const auth::Principal& who,
@@ -1818,23 +1815,23 @@ absl::StatusOr<RequestView> RequestService::MarkPreserved(const auth::Principal&
   ASSIGN_OR_RETURN(CaseRights rights, RightsOn(cases_, who, current.request.fields.case_id));
   RETURN_IF_ERROR(CheckDrafter(who, rights));
   if (until && *until < at) return base::InvalidField("until", "is before the preservation");
-  return Step(context, *directory, who, origin, id, "preserve",
-              [&](store::Transaction&, Request& request, Json& detail) -> absl::Status {
-                if (request.state != State::kSent && request.state != State::kAcknowledged) {
-                  return WrongState("only a sent or acknowledged request is marked preserved",
-                                    request.state);
-                }
-                RETURN_IF_ERROR(
-                    CheckPastInstant("at", at, clock_.NowMillis(), request.sent_at, "sending"));
-                request.state = State::kPreserved;
-                request.preserved_at = at;
-                request.preserved_until = until;
-                if (!request.first_answer_at || *request.first_answer_at > at) {
-                  request.first_answer_at = at;
-                }
-                detail = Json{{"at", at}, {"until", until ? Json(*until) : Json(nullptr)}};
-                return absl::OkStatus();
-              });
+  return Step(
+      context, *directory, who, origin, id, "preserve",
+      [&](store::Transaction&, Request& request, Json& detail) -> absl::Status {
+        if (request.state != State::kSent && request.state != State::kAcknowledged) {
+          return WrongState("only a sent or acknowledged request is marked preserved",
+                            request.state);
+        }
+        RETURN_IF_ERROR(CheckPastInstant("at", at, clock_.NowMillis(), request.sent_at, "sending"));
+        request.state = State::kPreserved;
+        request.preserved_at = at;
+        request.preserved_until = until;
+        if (!request.first_answer_at || *request.first_answer_at > at) {
+          request.first_answer_at = at;
+        }
+        detail = Json{{"at", at}, {"until", until ? Json(*until) : Json(nullptr)}};
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<RequestView> RequestService::RecordOutcome(const auth::Principal& who,
@@ -1884,9 +1881,8 @@ absl::StatusOr<RequestView> RequestService::RecordOutcome(const auth::Principal&
               });
 }
 
-absl::StatusOr<RequestView> RequestService::Close(const auth::Principal& who,
-                                                  const Origin& origin, int64_t id,
-                                                  std::string note) {
+absl::StatusOr<RequestView> RequestService::Close(const auth::Principal& who, const Origin& origin,
+                                                  int64_t id, std::string note) {
   ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
                    CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
@@ -1941,7 +1937,8 @@ evidence::Metadata ResponseMetadata(const Directory& directory, const Request& r
                                     evidence::Metadata metadata, base::Millis received_at) {
   std::string target = TargetOf(directory, request);
   metadata.source_type = "received";
-  if (metadata.source_detail.empty()) metadata.source_detail = base::StrCat("received from ", target);
+  if (metadata.source_detail.empty())
+    metadata.source_detail = base::StrCat("received from ", target);
   if (metadata.acquisition_method.empty()) {
     metadata.acquisition_method =
         base::StrCat("answer of ", target, " to request ", request.reference,
@@ -1953,8 +1950,8 @@ evidence::Metadata ResponseMetadata(const Directory& directory, const Request& r
                                : base::StrCat("request ", request.reference);
   }
   if (metadata.description.empty()) {
-    metadata.description = base::StrCat("data received from ", target, " in answer to ",
-                                        request.reference);
+    metadata.description =
+        base::StrCat("data received from ", target, " in answer to ", request.reference);
   }
   metadata.acquired_at = received_at;
   return metadata;
@@ -2005,40 +2002,40 @@ absl::StatusOr<evidence::Item> RequestService::AddResponse(const auth::Principal
   evidence::Collection receipt{
       .at = received_at,
       .where = base::StrCat("received from ", target),
-      .why = base::StrCat("answer to ", request.reference,
-                          request.ticket.empty() ? "" : base::StrCat(" (ticket ", request.ticket, ")")),
-      .from = request.fields.provider.empty() ? target
-                                              : base::StrCat(ProviderName(*directory, request),
-                                                             " / ", target)};
+      .why = base::StrCat(
+          "answer to ", request.reference,
+          request.ticket.empty() ? "" : base::StrCat(" (ticket ", request.ticket, ")")),
+      .from = request.fields.provider.empty()
+                  ? target
+                  : base::StrCat(ProviderName(*directory, request), " / ", target)};
   evidence::Origin evidence_origin{origin.client, origin.request_id,
                                    base::StrCat("request ", request.reference)};
-  ASSIGN_OR_RETURN(evidence::Item item,
-                   evidence_.IngestCollected(who, evidence_origin, request.fields.case_id,
-                                             ResponseMetadata(*directory, request,
-                                                              std::move(metadata), received_at),
-                                             put, receipt));
-  ASSIGN_OR_RETURN(RequestView after,
-                   Step(context, *directory, who, origin, id, "response",
-                        [&](store::Transaction& tx, Request& changed, Json& detail) -> absl::Status {
-                          if (!IsSentOrLater(changed.state) || changed.state == State::kClosed) {
-                            return WrongState("the request was closed meanwhile", changed.state);
-                          }
-                          RETURN_IF_ERROR(
-                              tx.Execute("INSERT INTO request_responses(request_id, evidence_id, "
-                                         "received_at, added_by, added_at) VALUES ($1, $2, $3, "
-                                         "$4, $5)",
-                                         {id, item.id, received_at, who.user_id,
-                                          clock_.NowMillis()})
-                                  .status());
-                          if (!changed.first_answer_at || *changed.first_answer_at > received_at) {
-                            changed.first_answer_at = received_at;
-                          }
-                          detail = Json{{"evidence_id", item.id},
-                                        {"received_at", received_at},
-                                        {"sha256", item.sha256},
-                                        {"size", item.size}};
-                          return absl::OkStatus();
-                        }));
+  ASSIGN_OR_RETURN(
+      evidence::Item item,
+      evidence_.IngestCollected(
+          who, evidence_origin, request.fields.case_id,
+          ResponseMetadata(*directory, request, std::move(metadata), received_at), put, receipt));
+  ASSIGN_OR_RETURN(
+      RequestView after,
+      Step(context, *directory, who, origin, id, "response",
+           [&](store::Transaction& tx, Request& changed, Json& detail) -> absl::Status {
+             if (!IsSentOrLater(changed.state) || changed.state == State::kClosed) {
+               return WrongState("the request was closed meanwhile", changed.state);
+             }
+             RETURN_IF_ERROR(tx.Execute("INSERT INTO request_responses(request_id, evidence_id, "
+                                        "received_at, added_by, added_at) VALUES ($1, $2, $3, "
+                                        "$4, $5)",
+                                        {id, item.id, received_at, who.user_id, clock_.NowMillis()})
+                                 .status());
+             if (!changed.first_answer_at || *changed.first_answer_at > received_at) {
+               changed.first_answer_at = received_at;
+             }
+             detail = Json{{"evidence_id", item.id},
+                           {"received_at", received_at},
+                           {"sha256", item.sha256},
+                           {"size", item.size}};
+             return absl::OkStatus();
+           }));
   (void)after;
   return item;
 }
@@ -2267,20 +2264,19 @@ absl::StatusOr<std::vector<CaseIdentifier>> RequestService::CaseIdentifiers(
   RETURN_IF_ERROR(cases_.CheckAccess(who, case_id, auth::AccessMode::kRead));
   std::vector<CaseIdentifier> identifiers;
   std::set<std::pair<IdentifierKind, std::string>> seen;
-  auto add = [&](IdentifierKind kind, std::string value, std::string platform,
-                 std::string where) {
+  auto add = [&](IdentifierKind kind, std::string value, std::string platform, std::string where) {
     if (value.empty() || !seen.emplace(kind, value).second) return;
-    identifiers.push_back(CaseIdentifier{Identifier{kind, std::move(value)}, std::move(platform),
-                                         std::move(where)});
+    identifiers.push_back(
+        CaseIdentifier{Identifier{kind, std::move(value)}, std::move(platform), std::move(where)});
   };
   RETURN_IF_ERROR(
       database_.Transact(store::TxMode::kRead, [&](store::Transaction& tx) -> absl::Status {
         identifiers.clear();
         seen.clear();
-        ASSIGN_OR_RETURN(store::Result requests,
-                         tx.Execute(base::StrCat(kRequestColumns,
-                                                 " WHERE r.case_id = $1 ORDER BY r.id"),
-                                    {case_id}));
+        ASSIGN_OR_RETURN(
+            store::Result requests,
+            tx.Execute(base::StrCat(kRequestColumns, " WHERE r.case_id = $1 ORDER BY r.id"),
+                       {case_id}));
         for (const store::Row& row : requests.rows) {
           Request request = RequestFromRow(row);
           for (const Identifier& identifier : request.fields.identifiers) {
@@ -2297,8 +2293,8 @@ absl::StatusOr<std::vector<CaseIdentifier>> RequestService::CaseIdentifiers(
           std::string where = base::StrCat("collected item ", row.Int(0));
           std::string author(base::StripAsciiWhitespace(row.Text(2)));
           if (!author.empty()) {
-            add(NumericUserId(author) ? IdentifierKind::kUserId : IdentifierKind::kUsername,
-                author, row.Text(1), where);
+            add(NumericUserId(author) ? IdentifierKind::kUserId : IdentifierKind::kUsername, author,
+                row.Text(1), where);
           }
           add(IdentifierKind::kUrl, std::string(base::StripAsciiWhitespace(row.Text(3))),
               row.Text(1), where);
@@ -2433,8 +2429,7 @@ absl::Status RequestService::DismissReminder(const auth::Principal& who, int64_t
                                      {reminder_id}, store::TxMode::kRead));
   if (found.rows.empty()) return absl::NotFoundError("reminder not found");
   int64_t request_id = found.rows[0].Int(0);
-  ASSIGN_OR_RETURN(bool read,
-                   Allowed(cases_, who, found.rows[0].Int(1), auth::AccessMode::kRead));
+  ASSIGN_OR_RETURN(bool read, Allowed(cases_, who, found.rows[0].Int(1), auth::AccessMode::kRead));
   if (!read) return absl::NotFoundError("reminder not found");
   return database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
     ASSIGN_OR_RETURN(store::Result updated,
@@ -2507,6 +2502,7 @@ absl::StatusOr<int64_t> RequestService::DeliverReminders(Mailer& mailer,
           facts = ReminderMailFacts{.reference = request.reference,
                                     .case_number = request.case_number,
                                     .target = ProviderName(*directory, request),
+                                    .entity = "",
                                     .kind = row.Text(2),
                                     .label = row.Text(3),
                                     .rule_id = row.Text(1),
@@ -2517,6 +2513,7 @@ absl::StatusOr<int64_t> RequestService::DeliverReminders(Mailer& mailer,
               provider != nullptr && !request.fields.provider.empty()) {
             if (const LegalEntity* entity = EntityFor(*provider, request.fields)) {
               facts.provider_zone = entity->time_zone;
+              facts.entity = entity->name;
             }
           }
           std::vector<int64_t> people{request.created_by.user_id};
@@ -2538,9 +2535,8 @@ absl::StatusOr<int64_t> RequestService::DeliverReminders(Mailer& mailer,
       error = "no e-mail address for the drafter or the approver";
     } else {
       for (const Recipient& recipient : recipients) {
-        absl::Status sent =
-            mailer.Send(ReminderMail(facts, recipient.language, recipient.time_zone,
-                                     recipient.email));
+        absl::Status sent = mailer.Send(
+            ReminderMail(facts, recipient.language, recipient.time_zone, recipient.email));
         if (sent.ok()) continue;
         error = std::string(sent.message());
         if (absl::IsFailedPrecondition(sent) &&
@@ -2578,10 +2574,11 @@ absl::StatusOr<int64_t> RequestService::DeliverReminders(Mailer& mailer,
             return trail_.Append(tx, record);
           }
           return tx
-              .Execute("UPDATE request_reminders SET email_state = $2, email_attempts = "
-                       "email_attempts + $3, email_error = $4, next_attempt_at = $5 WHERE id = $1",
-                       {reminder_id, state, int64_t{recipients.empty() ? 0 : 1},
-                        error.substr(0, 1000), finished + kBackoff[backoff_index]})
+              .Execute(
+                  "UPDATE request_reminders SET email_state = $2, email_attempts = "
+                  "email_attempts + $3, email_error = $4, next_attempt_at = $5 WHERE id = $1",
+                  {reminder_id, state, int64_t{recipients.empty() ? 0 : 1}, error.substr(0, 1000),
+                   finished + kBackoff[backoff_index]})
               .status();
         }));
     if (state == "sent") ++delivered;
