@@ -21,6 +21,7 @@ import { MyCasesCard } from '../cases/MyCasesCard';
 import { DisposalRequestsCard, EvidenceAlertsCard } from '../evidence/alerts';
 import { AwaitingMandatesCard } from '../mandates/AwaitingCard';
 import { OpenAlertsCard } from '../detect/OpenAlertsCard';
+import { RequestsAttentionCard } from '../requests/AttentionCard';
 
 export interface AttentionCard {
   id: string;
@@ -134,6 +135,7 @@ export const ATTENTION_CARDS: readonly AttentionCard[] = [
   { id: 'disposals', visible: canApproveEvidence, Component: DisposalRequestsCard },
   { id: 'mandates', visible: canApproveMandates, Component: AwaitingMandatesCard },
   { id: 'alerts', visible: canReviewAlerts, Component: OpenAlertsCard },
+  { id: 'requests', visible: canReadCases, Component: RequestsAttentionCard },
   {
     id: 'locked',
     visible: (user) => hasPermission(user, 'users.manage') && hasPermission(user, 'users.read'),
