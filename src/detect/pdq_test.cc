@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/errors.h"
+#include "detect/internal/image_decode.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -280,6 +281,96 @@ TEST(PdqHasherTest, DecompressionBombsAreRefusedFromTheHeader) {
   }
 }
 
+// The test data's progressive JPEGs (1600x1004 or 1004x1600, decoded fast at 1/2 scale): DC of
+// all components, then Cb, Cr, Y coefficients 1-5, then Cb, Cr, Y coefficients 6-63.
+const char* const kProgressiveTestFiles[] = {
+    "dih/bridge-2-rotate-90.jpg",   "dih/bridge-3-rotate-180.jpg", "dih/bridge-4-rotate-270.jpg",
+    "dih/bridge-5-flipx.jpg",       "dih/bridge-6-flipy.jpg",      "dih/bridge-7-flip-plus-1.jpg",
+    "dih/bridge-8-flip-minus-1.jpg"};
+
+// As PdqHasher decodes a JPEG fast, scans left out of a progressive one up to zig-zag
+// coefficient `last_coefficient`, or none (-1).
+internal::LumaImage DecodeFast(const std::string& bytes, int last_coefficient) {
+  internal::DecodeOptions options;
+  options.jpeg_fast_min_side = PdqOptions{}.jpeg_fast_min_side;
+  options.sample_side = 512;
+  options.jpeg_progressive_last_coefficient = last_coefficient;
+  internal::LumaImage image;
+  const absl::Status status = internal::DecodeToLuma(bytes, options, image);
+  EXPECT_TRUE(status.ok()) << status;
+  return image;
+}
+
+TEST(PdqHasherTest, ProgressiveScansTheLuminanceNeedsAreAllDecoded) {
+  for (const char* file : kProgressiveTestFiles) {
+    const std::string bytes = ReadFile(kTestData + "/" + file);
+    const internal::LumaImage every_scan = DecodeFast(bytes, -1);
+    EXPECT_TRUE(every_scan.stream.empty());
+    // Up to coefficient 63 every luminance scan is needed: only the chroma AC scans are left
+    // out, and the luminance is the same to the bit, so is the hash.
+    const internal::LumaImage luma_scans = DecodeFast(bytes, 63);
+    EXPECT_FALSE(luma_scans.stream.empty()) << file;
+    EXPECT_LT(luma_scans.stream.size(), bytes.size()) << file;
+    ASSERT_TRUE(luma_scans.sampled && every_scan.sampled) << file;
+    EXPECT_EQ(luma_scans.pixels, every_scan.pixels) << file;
+    PdqHasher hasher({});
+    const PdqHash every_scan_hash = hasher.HashLuma(every_scan.pixels.data(), 512, 512).hash;
+    EXPECT_EQ(hasher.HashLuma(luma_scans.pixels.data(), 512, 512).hash, every_scan_hash) << file;
+  }
+}
+
+TEST(PdqHasherTest, ProgressiveFastDecodeLeavesOutHighLuminanceScansWithinTheBound) {
+  PdqHasher fast({});
+  PdqHasher exact(ExactOptions());
+  for (const char* file : kProgressiveTestFiles) {
+    const std::string bytes = ReadFile(kTestData + "/" + file);
+    // The hasher's default leaves out the luminance scan of coefficients 6-63, the largest.
+    const internal::LumaImage low = DecodeFast(bytes, 5);
+    EXPECT_LT(low.stream.size(), bytes.size() / 2) << file;
+    EXPECT_NE(low.pixels, DecodeFast(bytes, -1).pixels) << file;
+    absl::StatusOr<PdqResult> fast_result = fast.HashBytes(bytes);
+    absl::StatusOr<PdqResult> exact_result = exact.HashBytes(bytes);
+    ASSERT_TRUE(fast_result.ok() && exact_result.ok()) << file;
+    EXPECT_EQ(fast.HashLuma(low.pixels.data(), 512, 512).hash, fast_result->hash) << file;
+    // docs/performance.md: the fast decode within 6 bits of the exact one on the test data.
+    EXPECT_LE(fast_result->hash.Distance(exact_result->hash), 6) << file;
+    EXPECT_EQ(fast_result->quality >= 50, exact_result->quality >= 50) << file;
+  }
+}
+
+TEST(PdqHasherTest, ProgressiveFilesBrokenInScansLeftOutAreStillRefused) {
+  const std::string bytes = ReadFile(kTestData + "/" + kProgressiveTestFiles[0]);
+  std::vector<std::string> broken;
+  // Cut inside the last scan (luminance coefficients 6-63, left out) and just before EOI.
+  broken.push_back(bytes.substr(0, bytes.size() * 9 / 10));
+  broken.push_back(bytes.substr(0, bytes.size() - 2));
+  // Scan headers libjpeg-turbo refuses, in the scans of coefficients 6-63 (left out): the
+  // band past 63, the successive approximation bits (Ah 2, Al 0), a component not in the frame.
+  std::vector<size_t> late_scans;
+  for (size_t at = 2; at + 1 < bytes.size(); ++at) {
+    if (static_cast<unsigned char>(bytes[at]) == 0xff &&
+        static_cast<unsigned char>(bytes[at + 1]) == 0xda && bytes[at + 4] == 1 &&
+        bytes[at + 7] == 6) {
+      late_scans.push_back(at);
+    }
+  }
+  ASSERT_EQ(late_scans.size(), 3u);
+  for (size_t scan : late_scans) {
+    std::string wide = bytes, bits = bytes, component = bytes;
+    wide[scan + 8] = 64;
+    bits[scan + 9] = 0x20;
+    component[scan + 5] = 9;
+    broken.insert(broken.end(), {wide, bits, component});
+  }
+  PdqHasher hasher({});
+  for (size_t case_idx = 0; case_idx < broken.size(); ++case_idx) {
+    absl::StatusOr<PdqResult> result = hasher.HashBytes(broken[case_idx]);
+    ASSERT_FALSE(result.ok()) << "case " << case_idx;
+    EXPECT_EQ(Reason(result.status()), "image_unreadable") << "case " << case_idx;
+  }
+  EXPECT_TRUE(hasher.HashBytes(bytes).ok());
+}
+
 // Images made at test time with the real tools.
 class PdqGeneratedTest : public ::testing::Test {
  protected:
@@ -437,6 +528,22 @@ TEST_F(PdqGeneratedTest, TruncatedFilesAreUnreadable) {
     }
     EXPECT_TRUE(hasher.HashBytes(bytes).ok()) << name;
   }
+}
+
+TEST_F(PdqGeneratedTest, ProgressiveRefinedBandsAreDecodedWhole) {
+  // libjpeg's progression (successive approximation: luminance 1-5 and 6-63 first, then 1-63
+  // refined twice) at a size decoded at 1/2: the refinement scans need the 6-63 scan, so every
+  // luminance scan is decoded and the result is that of decoding every scan.
+  Run(std::string(kConvert) + " " + kTestData + "/dih/bridge-1-original.jpg -interlace JPEG " +
+      "-quality 90 " + Path("refined.jpg"));
+  const std::string bytes = ReadFile(Path("refined.jpg"));
+  const internal::LumaImage default_scans = DecodeFast(bytes, 5);
+  EXPECT_FALSE(default_scans.stream.empty());
+  EXPECT_EQ(default_scans.pixels, DecodeFast(bytes, -1).pixels);
+  PdqHasher hasher({});
+  absl::StatusOr<PdqResult> result = hasher.HashBytes(bytes);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->hash, hasher.HashLuma(default_scans.pixels.data(), 512, 512).hash);
 }
 
 }  // namespace

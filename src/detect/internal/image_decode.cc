@@ -94,6 +94,160 @@ int ExifOrientation(const jpeg_saved_marker_ptr markers) {
   return 1;
 }
 
+// The first byte of each JPEG marker code used below (ITU T.81 table B.1).
+constexpr uint8_t kMarkerSos = 0xda;
+constexpr uint8_t kMarkerEoi = 0xd9;
+constexpr uint8_t kMarkerRst0 = 0xd0;
+constexpr uint8_t kMarkerRst7 = 0xd7;
+constexpr uint8_t kMarkerTem = 0x01;
+constexpr uint8_t kMarkerSoi = 0xd8;
+constexpr uint8_t kMarkerDht = 0xc4;
+
+// One scan of a progressive JPEG as ProgressiveLumaStream found it.
+struct ScanExtent {
+  size_t begin, end;  // from its SOS marker to the marker after its entropy-coded data
+  uint64_t band;      // bit k: the scan carries zig-zag coefficient k
+  bool luma_or_dc;    // a DC scan, or an AC scan of the luminance component
+};
+
+// Of a progressive Huffman-coded JPEG (T.81 G.1.1), copies into `out` the stream without the
+// scans a luminance-only output at a scale reading zig-zag coefficients 0..last_coefficient
+// never needs: every AC scan of another component than `luma_id`, and the AC scans of `luma_id`
+// whose coefficients are all past last_coefficient, unless a kept scan of successive
+// approximation refines coefficients with them (T.81 G.1.1.1.1: a refinement scan decodes its
+// band against the bits the earlier scans of the band gave, so a band is kept whole or not at
+// all). Every other segment (tables, restart interval, APPn, COM) is kept in place. Returns
+// whether a scan was left out (`out` is left empty otherwise). Anything unexpected (a marker
+// where none may be, a segment running past the end, no EOI, a scan header libjpeg-turbo would
+// refuse, an AC scan whose Huffman table is not yet defined, more than kMaxJpegScans scans)
+// returns false, so the caller decodes the original bytes and libjpeg-turbo refuses or accepts
+// them as it would have. `frame` is the decoder after jpeg_read_header (luminance is component
+// 0). Plain C data only: it runs under the decoder's setjmp.
+bool ProgressiveLumaStream(std::string_view bytes, const jpeg_decompress_struct& frame,
+                           int last_coefficient, std::vector<uint8_t>& out) {
+  const int luma_id = frame.comp_info[0].component_id;
+  bool ac_table_defined[4] = {};
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  const size_t size = bytes.size();
+  out.clear();
+  if (size < 4 || data[0] != 0xff || data[1] != kMarkerSoi) return false;
+  ScanExtent scans[kMaxJpegScans];
+  int scan_count = 0;
+  size_t position = 2, eoi = 0;
+  while (eoi == 0) {
+    if (position >= size || data[position] != 0xff) return false;
+    while (position < size && data[position] == 0xff) ++position;  // fill bytes
+    if (position >= size) return false;
+    const size_t marker_at = position - 1;
+    const uint8_t marker = data[position++];
+    if (marker == kMarkerEoi) {
+      eoi = marker_at;
+      break;
+    }
+    if (marker == 0 || marker == kMarkerTem || marker == kMarkerSoi ||
+        (marker >= kMarkerRst0 && marker <= kMarkerRst7) || position + 2 > size) {
+      return false;
+    }
+    const size_t length = size_t{data[position]} << 8 | data[position + 1];
+    if (length < 2 || position + length > size) return false;
+    const size_t segment_end = position + length;
+    if (marker == kMarkerDht) {
+      // Tc/Th, 16 counts, the values (T.81 B.2.4.2), as many tables as the segment holds.
+      for (size_t table = position + 2; table < segment_end;) {
+        if (table + 17 > segment_end) return false;
+        size_t values = 0;
+        for (int bits = 1; bits <= 16; ++bits) values += data[table + bits];
+        const int kind = data[table] >> 4, slot = data[table] & 15;
+        if (values > 256 || slot > 3 || kind > 1) return false;
+        if (kind == 1) ac_table_defined[slot] = true;
+        table += 17 + values;
+        if (table > segment_end) return false;
+      }
+    }
+    if (marker != kMarkerSos) {
+      position = segment_end;
+      continue;
+    }
+    // SOS: Ls, Ns, Ns x (Cs, Td/Ta), Ss, Se, Ah/Al (T.81 B.2.3).
+    const int components = data[position + 2];
+    if (components < 1 || components > 4 || length != size_t(6 + 2 * components) ||
+        scan_count == kMaxJpegScans) {
+      return false;
+    }
+    // What libjpeg-turbo checks of a scan header (jdmarker.c get_sos, jdphuff.c
+    // start_pass_phuff_decoder), so that a scan left out would not have been refused.
+    const uint8_t* tail = data + position + 3 + 2 * components;
+    const int start = tail[0], end = tail[1], high = tail[2] >> 4, low = tail[2] & 15;
+    if (start > end || end > 63 || (start == 0 && end != 0) || (start > 0 && components != 1) ||
+        (high != 0 && low != high - 1) || low > 13) {
+      return false;
+    }
+    for (int scan_component = 0; scan_component < components; ++scan_component) {
+      const int id = data[position + 3 + 2 * scan_component];
+      bool in_frame = false;
+      for (int component = 0; component < frame.num_components; ++component) {
+        in_frame |= frame.comp_info[component].component_id == id;
+      }
+      for (int earlier = 0; earlier < scan_component; ++earlier) {
+        if (data[position + 3 + 2 * earlier] == id) return false;
+      }
+      if (!in_frame) return false;
+    }
+    // A scan that may be left out must have its AC table (Ta) defined already.
+    const int ac_table = data[position + 4] & 15;
+    if (start > 0 && (ac_table > 3 || !ac_table_defined[ac_table])) return false;
+    // The entropy-coded data runs to the next marker that is neither a stuffed 0xff00, a
+    // restart marker nor a fill byte.
+    size_t cursor = segment_end;
+    while (true) {
+      const void* found = std::memchr(data + cursor, 0xff, size - cursor);
+      if (found == nullptr) return false;
+      cursor = static_cast<size_t>(static_cast<const uint8_t*>(found) - data);
+      if (cursor + 1 >= size) return false;
+      const uint8_t next = data[cursor + 1];
+      if (next == 0 || (next >= kMarkerRst0 && next <= kMarkerRst7)) {
+        cursor += 2;
+        continue;
+      }
+      if (next == 0xff) {
+        ++cursor;
+        continue;
+      }
+      break;
+    }
+    const uint64_t band =
+        (end == 63 ? ~uint64_t{0} : (uint64_t{1} << (end + 1)) - 1) & ~((uint64_t{1} << start) - 1);
+    scans[scan_count++] = {marker_at, cursor, band, start == 0 || data[position + 3] == luma_id};
+    position = cursor;
+  }
+  // The luminance coefficients to decode: 1..last_coefficient, widened to whole bands.
+  uint64_t needed =
+      last_coefficient >= 63 ? ~uint64_t{1} : ((uint64_t{1} << (last_coefficient + 1)) - 2);
+  for (bool widened = true; widened;) {
+    widened = false;
+    for (int scan_idx = 0; scan_idx < scan_count; ++scan_idx) {
+      const ScanExtent& scan = scans[scan_idx];
+      if (scan.luma_or_dc && (scan.band & 1) == 0 && (scan.band & needed) != 0 &&
+          (scan.band & ~needed) != 0) {
+        needed |= scan.band;
+        widened = true;
+      }
+    }
+  }
+  size_t copied = 0;  // bytes[copied, scans[scan_idx].begin) are segments to keep
+  bool left_out = false;
+  for (int scan_idx = 0; scan_idx < scan_count; ++scan_idx) {
+    const ScanExtent& scan = scans[scan_idx];
+    if (scan.luma_or_dc && ((scan.band & 1) != 0 || (scan.band & needed) != 0)) continue;
+    out.insert(out.end(), data + copied, data + scan.begin);
+    copied = scan.end;
+    left_out = true;
+  }
+  if (!left_out) return false;
+  out.insert(out.end(), data + copied, data + eoi + 2);
+  return true;
+}
+
 enum class JpegOutcome { kOk, kError, kTooLarge };
 
 // Plain C data only between setjmp and longjmp: no destructor may be skipped.
@@ -111,6 +265,7 @@ JpegOutcome DecodeJpegPixels(std::string_view bytes, const DecodeOptions& option
     return JpegOutcome::kError;
   }
   jpeg_create_decompress(&info);
+  out.stream.clear();
   progress.progress_monitor = JpegProgress;
   info.progress = &progress;
   // A progressive image keeps all its coefficients: bound the memory by the pixel cap.
@@ -162,6 +317,25 @@ JpegOutcome DecodeJpegPixels(std::string_view bytes, const DecodeOptions& option
     }
     info.scale_num = scale;
     info.scale_denom = 8;
+    // A progressive file's scans are each entropy-decoded into a whole-image coefficient
+    // buffer before any output: leave out those the Y channel at this scale does not read.
+    if (info.progressive_mode && !info.arith_code &&
+        options.jpeg_progressive_last_coefficient >= 0 &&
+        (info.jpeg_color_space == JCS_YCbCr || info.jpeg_color_space == JCS_GRAYSCALE)) {
+      const int last_coefficient = scale <= 4 ? options.jpeg_progressive_last_coefficient : 63;
+      if (ProgressiveLumaStream(bytes, info, last_coefficient, out.stream)) {
+        const J_COLOR_SPACE color_space = info.out_color_space;
+        jpeg_abort_decompress(&info);
+        jpeg_mem_src(&info, out.stream.data(), static_cast<unsigned long>(out.stream.size()));
+        jpeg_read_header(&info, TRUE);
+        info.out_color_space = color_space;
+        info.scale_num = scale;
+        info.scale_denom = 8;
+      }
+    }
+    // Coefficients a progressive file lacks read as zero, whether the file or we left them
+    // out (libjpeg would otherwise guess low AC coefficients from the neighbouring DC values).
+    info.do_block_smoothing = FALSE;
   }
   jpeg_start_decompress(&info);
 

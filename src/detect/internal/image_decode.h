@@ -24,6 +24,16 @@ struct DecodeOptions {
   // and takes luminance from the JPEG's own Y channel (no chroma upsampling or colour
   // conversion).
   int jpeg_fast_min_side = 0;
+  // JPEG only, with jpeg_fast_min_side > 0, for progressive Huffman-coded YCbCr or greyscale
+  // JPEGs, whose scans libjpeg-turbo all entropy-decodes into a whole-image coefficient buffer
+  // before any output. When >= 0, the scans the luminance output does not read are left out of
+  // the stream before decoding: every AC scan of a chroma component (the output is the same),
+  // and, when the image is scaled to 1/2 or less, the luminance AC scans whose coefficients are
+  // all past this zig-zag index (those coefficients then read as zero). A band refined by
+  // successive approximation is kept or left out whole. -1 decodes every scan. Either way a
+  // fast progressive decode fills coefficients missing from the file with zeros (no block
+  // smoothing), so leaving out what the output does not read changes nothing else.
+  int jpeg_progressive_last_coefficient = -1;
   // When > 0 and the image has a side over it: JPEGs without an EXIF orientation come out
   // already resampled to sample_side x sample_side by the reference's nearest-neighbour rule
   // (output column x from decoded column floor(x * width / sample_side), rows likewise), with
@@ -39,6 +49,9 @@ struct LumaImage {
   bool sampled = false;                   // see DecodeOptions::sample_side
   // Scratch buffers kept between calls.
   std::vector<uint8_t> rows;
+  // The last progressive JPEG as decoded when scans were left out of it (see
+  // jpeg_progressive_last_coefficient), else empty.
+  std::vector<uint8_t> stream;
   std::vector<float> rotate;
   std::vector<int> sample_columns;
 };
