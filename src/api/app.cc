@@ -57,6 +57,18 @@ detect::DetectOptions DetectOptionsFrom(const base::Config& config) {
   return options;
 }
 
+requests::SmtpOptions SmtpOptionsFrom(const base::Config& config) {
+  requests::SmtpOptions options;
+  options.host = config.smtp_host;
+  options.port = static_cast<int>(config.smtp_port);
+  options.tls = config.smtp_tls;
+  options.user = config.smtp_user;
+  options.password = config.smtp_password;
+  options.from = config.smtp_from;
+  options.timeout_seconds = static_cast<int>(config.smtp_timeout_seconds);
+  return options;
+}
+
 auth::SessionPolicy PolicyFrom(const base::Config& config) {
   auth::SessionPolicy policy;
   policy.idle_timeout = config.session_idle_seconds > 0 ? config.session_idle_seconds * 1000
@@ -88,6 +100,12 @@ void App::StartBackgroundJobs() {
   // batch of images may take seconds to hash).
   detect_->StartBackground();
   background_ = std::thread([this] {
+    // Deadline reminders and the expiry of preservations run every reminder_interval_seconds
+    // (the first time at once); with no SMTP host configured the mailer refuses every message
+    // and the reminders stay in the application.
+    requests::SmtpMailer mailer(SmtpOptionsFrom(config_));
+    const absl::Duration reminder_interval = absl::Seconds(config_.reminder_interval_seconds);
+    absl::Time next_reminders = absl::InfinitePast();
     absl::MutexLock lock(&background_mutex_);
     while (!background_mutex_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1))) {
       absl::StatusOr<std::optional<ledger::StoredCheckpoint>> made = ledger_->MaybeCheckpoint();
@@ -100,6 +118,18 @@ void App::StartBackgroundJobs() {
       // Approved mandates whose window has ended become expired (and audited).
       absl::StatusOr<int64_t> expired = mandates_->ExpireDue();
       if (!expired.ok()) spdlog::warn("mandate expiry failed: {}", expired.status().ToString());
+      if (absl::Now() >= next_reminders) {
+        next_reminders = absl::Now() + reminder_interval;
+        // An SMTP conversation may wait for its whole timeout: the lock is released meanwhile.
+        background_mutex_.Unlock();
+        absl::StatusOr<int64_t> mailed = requests_->DeliverReminders(mailer, config_.public_url);
+        absl::StatusOr<int64_t> lapsed = requests_->ExpireDue();
+        background_mutex_.Lock();
+        if (!mailed.ok()) spdlog::warn("reminders failed: {}", mailed.status().ToString());
+        if (!lapsed.ok()) {
+          spdlog::warn("request expiry failed: {}", lapsed.status().ToString());
+        }
+      }
     }
   });
 }
@@ -135,9 +165,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
   app->detect_ = std::make_unique<detect::DetectService>(
       *app->database_, *app->trail_, *app->cases_, *app->mandates_, *app->collect_, *app->blobs_,
       clock, DetectOptionsFrom(config));
+  app->requests_ = std::make_unique<requests::RequestService>(
+      *app->database_, *app->trail_, *app->cases_, *app->evidence_, clock);
+  RETURN_IF_ERROR(app->requests_->Start());
   app->services_ = std::make_unique<Services>(Services{
       app->config_, clock, *app->database_, *app->trail_, *app->sessions_, *app->org_, *app->cases_,
-      *app->ledger_, *app->evidence_, *app->mandates_, *app->collect_, *app->detect_});
+      *app->ledger_, *app->evidence_, *app->mandates_, *app->collect_, *app->detect_,
+      *app->requests_});
   AddAuthRoutes(app->router_, *app->services_);
   AddOrgRoutes(app->router_, *app->services_);
   AddAuditRoutes(app->router_, *app->services_);
@@ -147,6 +181,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
   AddMandateRoutes(app->router_, *app->services_);
   AddCollectRoutes(app->router_, *app->services_);
   AddDetectRoutes(app->router_, *app->services_);
+  AddRequestRoutes(app->router_, *app->services_);
   http::DispatcherOptions options;
   options.web_root = config.web_root;
   options.max_json_body_bytes = config.max_json_body_bytes;

@@ -53,9 +53,11 @@ class App {
   mandates::MandateService& mandates() { return *mandates_; }
   collect::CollectService& collect() { return *collect_; }
   detect::DetectService& detect() { return *detect_; }
+  requests::RequestService& requests() { return *requests_; }
   vault::BlobStore& blobs() { return *blobs_; }
 
-  // Starts the periodic jobs of a serving instance (ledger checkpoints); they stop with App.
+  // Starts the periodic jobs of a serving instance (ledger checkpoints, evidence jobs, mandate
+  // expiry, deadline reminders by e-mail and the expiry of preservations); they stop with App.
   void StartBackgroundJobs();
 
  private:
@@ -77,6 +79,7 @@ class App {
   std::unique_ptr<collect::CollectService> collect_;
   // After collect: its scanner thread stops before what it reads.
   std::unique_ptr<detect::DetectService> detect_;
+  std::unique_ptr<requests::RequestService> requests_;
   // Signs ledger checkpoints while the server runs (StartBackgroundJobs).
   std::thread background_;
   absl::Mutex background_mutex_;
@@ -93,5 +96,7 @@ auth::SessionPolicy PolicyFrom(const base::Config& config);
 evidence::EvidenceOptions EvidenceOptionsFrom(const base::Config& config);
 collect::CollectOptions CollectOptionsFrom(const base::Config& config);
 detect::DetectOptions DetectOptionsFrom(const base::Config& config);
+// The SMTP server of deadline reminders (host "" when e-mail is not configured).
+requests::SmtpOptions SmtpOptionsFrom(const base::Config& config);
 
 }  // namespace threathub::api

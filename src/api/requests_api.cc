@@ -853,14 +853,32 @@ void AddRequestRoutes(http::Router& router, Services& services) {
               }});
 
   // ---- Lifecycle ----
-  AddStep(router, "submit", Permission::kRequestsDraft,
-          [&service](const Request& request, int64_t id) -> absl::StatusOr<requests::RequestView> {
-            RETURN_IF_ERROR(ReadOptionalBody(request, [](JsonObject&) { return absl::OkStatus(); }));
-            absl::StatusOr<requests::RequestView> view =
-                service.Submit(*request.principal, OriginOf(request), id);
-            return view;
-          });
-  AddStep(router, "return", Permission::kRequestsApprove,
+  // Submit answers a refusal for lint errors with the warnings beside the error, so that the
+  // form can show them: {"error":{...,"reason":"lint_errors"},"warnings":[warning...]}.
+  router.Add({.method = Method::kPost,
+              .pattern = "/api/v1/requests/{id}/submit",
+              .permission = Permission::kRequestsDraft,
+              .handler = [&service](Request& request) -> absl::StatusOr<Response> {
+                ASSIGN_OR_RETURN(int64_t id, Id(request));
+                RETURN_IF_ERROR(
+                    ReadOptionalBody(request, [](JsonObject&) { return absl::OkStatus(); }));
+                absl::StatusOr<requests::RequestView> view =
+                    service.Submit(*request.principal, OriginOf(request), id);
+                if (view.ok()) return http::JsonResponse(RenderView(*view));
+                if (base::StatusReason(view.status()) != "lint_errors") return view.status();
+                Response refused = http::ErrorResponse(view.status());
+                absl::StatusOr<requests::RequestView> current = service.Get(*request.principal, id);
+                Json body = Json::parse(refused.body, nullptr, /*allow_exceptions=*/false);
+                if (current.ok() && body.is_object()) {
+                  body["warnings"] = RenderWarnings(current->warnings);
+                  refused.body = body.dump();
+                }
+                return refused;
+              }});
+  // Legal review: RequestService checks requests.approve itself, after the two-person rule, so
+  // that the drafter hears "two_person_rule" whatever their roles; the route only asks for a
+  // user of cases.
+  AddStep(router, "return", Permission::kCasesRead,
           [&service](const Request& request, int64_t id) -> absl::StatusOr<requests::RequestView> {
             std::string reason;
             RETURN_IF_ERROR(ReadOptionalBody(request, [&reason](JsonObject& body) {
@@ -869,7 +887,7 @@ void AddRequestRoutes(http::Router& router, Services& services) {
             }));
             return service.Return(*request.principal, OriginOf(request), id, std::move(reason));
           });
-  AddStep(router, "approve", Permission::kRequestsApprove,
+  AddStep(router, "approve", Permission::kCasesRead,
           [&service](const Request& request, int64_t id) -> absl::StatusOr<requests::RequestView> {
             RETURN_IF_ERROR(ReadOptionalBody(request, [](JsonObject&) { return absl::OkStatus(); }));
             return service.Approve(*request.principal, OriginOf(request), id);

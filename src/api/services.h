@@ -14,6 +14,7 @@
 #include "http/router.h"
 #include "ledger/ledger.h"
 #include "mandates/mandates.h"
+#include "requests/requests.h"
 #include "store/database.h"
 
 namespace threathub::api {
@@ -31,6 +32,7 @@ struct Services {
   mandates::MandateService& mandates;
   collect::CollectService& collect;
   detect::DetectService& detect;
+  requests::RequestService& requests;
 };
 
 // Each module's routes; app.cc calls them all.
@@ -43,6 +45,7 @@ void AddEvidenceRoutes(http::Router& router, Services& services);
 void AddMandateRoutes(http::Router& router, Services& services);
 void AddCollectRoutes(http::Router& router, Services& services);
 void AddDetectRoutes(http::Router& router, Services& services);
+void AddRequestRoutes(http::Router& router, Services& services);
 
 // An evidence item as the evidence routes render it (evidence_api.cc), for other modules' routes
 // that make one (promotion of a collected item).

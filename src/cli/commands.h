@@ -31,6 +31,10 @@ std::function<absl::Status()> AddCollectCommands(
 std::function<absl::Status()> AddDetectCommands(
     CLI::App& group, std::function<absl::StatusOr<base::Config>()> load_config);
 
+// Adds the directory subcommands (export, import): the service-provider directory.
+std::function<absl::Status()> AddDirectoryCommands(
+    CLI::App& group, std::function<absl::StatusOr<base::Config>()> load_config);
+
 // `scan --indicators FILE [--banks FILE...] PATH...`: detection on files alone, with no
 // configuration or database (detect_commands.cc says what it prints).
 std::function<absl::Status()> AddScanCommand(CLI::App& command);

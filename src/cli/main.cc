@@ -125,6 +125,7 @@ int Main(int argc, char** argv) {
   std::function<absl::Status()> run_evidence;
   std::function<absl::Status()> run_collect;
   std::function<absl::Status()> run_detect;
+  std::function<absl::Status()> run_directory;
   std::function<absl::Status()> run_scan;
   std::function<absl::Status()> run_internal;
   std::function<absl::Status()> run_verify_bundle;
@@ -181,6 +182,12 @@ int Main(int argc, char** argv) {
          run_detect = AddDetectCommands(command, [&] { return common.Load(); });
        },
        [&] { return run_detect(); }},
+      {"directory", "export the service-provider directory as JSON, import edited entries",
+       [&](CLI::App& command) {
+         common.AddTo(command);
+         run_directory = AddDirectoryCommands(command, [&] { return common.Load(); });
+       },
+       [&] { return run_directory(); }},
       {"scan", "match indicator lists and hash lists against files, folders and JSON Lines",
        [&](CLI::App& command) { run_scan = AddScanCommand(command); }, [&] { return run_scan(); }},
       {"internal", "helpers the server runs in child processes",
