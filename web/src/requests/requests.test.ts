@@ -146,7 +146,7 @@ describe('the wizard', () => {
       'UTC',
     );
     expect(body.user_country).toBe('DE');
-    expect('urgency' in body).toBe(false);
+    expect(body.urgency).toBeNull();
     expect(body.emergency_fields).toEqual({});
     const emergency = wizardBody(
       filled({ type: 'emergency_disclosure', emergencyFields: { criterion: ' угроза ', x: '' } }),
@@ -158,7 +158,8 @@ describe('the wizard', () => {
   it('addresses a State, not an entity, for MLA', () => {
     const body = wizardBody(filled({ type: 'mla_request', country: 'us' }), 'UTC');
     expect(body.country).toBe('US');
-    expect('entity_name' in body).toBe(false);
+    expect(body.entity_name).toBeNull();
+    expect(body.provider).toBeNull();
   });
 
   it('reads a saved request back, and continues its chain', () => {

@@ -293,18 +293,18 @@ export interface RequestFields {
   type: RequestType | string;
   case_id: Id;
   previous_id?: Id | null;
-  provider?: string;
-  entity_name?: string;
-  country?: string;
-  user_country?: string;
+  provider?: string | null;
+  entity_name?: string | null;
+  country?: string | null;
+  user_country?: string | null;
   language: string;
   english_translation?: boolean;
-  legal_basis?: string;
-  offence_article?: string;
-  offence_summary?: string;
-  necessity?: string;
-  urgency?: string;
-  prosecution_and_court?: string;
+  legal_basis?: string | null;
+  offence_article?: string | null;
+  offence_summary?: string | null;
+  necessity?: string | null;
+  urgency?: string | null;
+  prosecution_and_court?: string | null;
   confidential?: boolean;
   range_from?: Instant;
   range_to?: Instant;
@@ -312,7 +312,7 @@ export interface RequestFields {
   categories: string[];
   identifiers: Identifier[];
   emergency_fields: Record<string, string>;
-  notes?: string;
+  notes?: string | null;
 }
 
 export interface ProviderRequest extends RequestFields {
@@ -815,7 +815,6 @@ export function wizardBody(values: WizardValues, zone: string): RequestFields {
     identifiers: values.identifiers.map((row) => ({ kind: row.kind, value: row.value.trim() })),
     emergency_fields: {},
   };
-  if (values.previousId !== '') body.previous_id = Number(values.previousId);
   const text: [keyof RequestFields, string][] = [
     ['provider', values.provider],
     ['entity_name', values.entityName],
@@ -829,9 +828,17 @@ export function wizardBody(values: WizardValues, zone: string): RequestFields {
     ['prosecution_and_court', values.prosecutionAndCourt],
     ['notes', values.notes],
   ];
+  // A blank text is sent as null: PATCH keeps what a body leaves out, and null clears it.
   const record = body as unknown as Record<string, unknown>;
-  for (const [key, value] of text) if (value.trim() !== '') record[key] = value.trim();
-  if (toState(values.type)) delete body.entity_name;
+  for (const [key, value] of text) record[key] = value.trim() === '' ? null : value.trim();
+  // A request goes to a provider's legal entity, or (MLA, 24/7) to a State.
+  if (toState(values.type)) {
+    record.provider = null;
+    record.entity_name = null;
+  } else record.country = null;
+  record.previous_id = values.previousId === '' ? null : Number(values.previousId);
+  record.range_from = null;
+  record.range_to = null;
   const from = values.rangeFrom === '' ? null : zonedDayStartToUtc(values.rangeFrom, zone);
   // The range ends with the last millisecond of its last day.
   const toNext = values.rangeTo === '' ? null : zonedDayStartToUtc(nextDay(values.rangeTo), zone);
