@@ -1035,11 +1035,12 @@ namespace {
 // when another instance (or this one) saved an entry since it was loaded.
 absl::StatusOr<std::shared_ptr<const Directory>> CurrentDirectory(
     store::Database& database, std::mutex& mutex, std::shared_ptr<const Directory>& current) {
+  constexpr char kLatest[] =
+      " FROM provider_entries e WHERE e.version = (SELECT MAX(x.version) FROM provider_entries x "
+      "WHERE x.provider_id = e.provider_id) ORDER BY e.provider_id";
+  // The hashes first (cheap, on every call); the entries only when one changed.
   ASSIGN_OR_RETURN(store::Result latest,
-                   database.Execute("SELECT e.provider_id, e.content_hash, e.entry FROM "
-                                    "provider_entries e WHERE e.version = (SELECT MAX(x.version) "
-                                    "FROM provider_entries x WHERE x.provider_id = "
-                                    "e.provider_id) ORDER BY e.provider_id",
+                   database.Execute(base::StrCat("SELECT e.provider_id, e.content_hash", kLatest),
                                     {}, store::TxMode::kRead));
   {
     std::lock_guard<std::mutex> lock(mutex);
@@ -1056,8 +1057,10 @@ absl::StatusOr<std::shared_ptr<const Directory>> CurrentDirectory(
       if (same) return current;
     }
   }
+  ASSIGN_OR_RETURN(store::Result full, database.Execute(base::StrCat("SELECT e.entry", kLatest), {},
+                                                        store::TxMode::kRead));
   std::vector<std::string> entries;
-  for (const store::Row& row : latest.rows) entries.push_back(row.Text(2));
+  for (const store::Row& row : full.rows) entries.push_back(row.Text(0));
   absl::StatusOr<Directory> loaded = Directory::LoadWithEntries(entries);
   if (!loaded.ok()) {
     return absl::DataLossError(base::ToAbsl(base::StrCat(

@@ -8,6 +8,8 @@
 #include "requests/requests.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -80,6 +82,7 @@ class RequestServiceTest : public ::testing::TestWithParam<store::Engine> {
       spec = base::StrCat(base_uri, base_uri.find('?') == std::string::npos ? "?" : "&",
                           "options=-csearch_path%3D", schema_);
     }
+    spec_ = spec;
     database_ = store::OpenDatabase(spec, directory_.string()).value();
     ASSERT_TRUE(store::Migrate(*database_).ok());
     trail_ = std::make_unique<audit::AuditTrail>(*database_, clock_);
@@ -262,6 +265,7 @@ class RequestServiceTest : public ::testing::TestWithParam<store::Engine> {
   base::FakeClock clock_{1'780'000'000'000};  // 2026-05-28T20:26:40Z
   fs::path directory_;
   std::string schema_;
+  std::string spec_;
   std::unique_ptr<store::Database> admin_db_;
   std::unique_ptr<store::Database> database_;
   std::unique_ptr<audit::AuditTrail> trail_;
@@ -563,6 +567,68 @@ TEST_P(RequestServiceTest, TheDatabaseRefusesToChangeASentDocument) {
   EXPECT_EQ(changed.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(database_->Execute("DELETE FROM provider_request_events").status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+// A process killed (SIGKILL) at any moment of its work leaves whole steps only: each step is one
+// transaction, so a request's version, its events, its audit records and its document agree.
+TEST_P(RequestServiceTest, AKilledProcessLeavesNoHalfWrittenStep) {
+  const std::vector<useconds_t> pauses = {150'000, 260'000, 370'000, 480'000, 590'000};
+  for (useconds_t pause : pauses) {
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      // The child works on its own connections and services until it is killed.
+      std::unique_ptr<store::Database> database = store::OpenDatabase(spec_, directory_).value();
+      audit::AuditTrail trail(*database, clock_);
+      std::unique_ptr<ledger::Ledger> ledger =
+          ledger::Ledger::Open(*database, clock_,
+                               ledger::LedgerOptions::InDataDir(directory_.string()))
+              .value();
+      ledger::AuditAnchor anchor(*ledger);
+      trail.SetAnchor(&anchor);
+      cases::CaseService cases(*database, trail, clock_);
+      std::unique_ptr<vault::BlobStore> blobs =
+          vault::BlobStore::Create((directory_ / "vault").string()).value();
+      evidence::EvidenceService evidence(*database, trail, *ledger, cases, *blobs, clock_, {});
+      RequestService service(*database, trail, cases, evidence, clock_);
+      if (!service.Start().ok()) ::_exit(2);
+      while (true) {
+        absl::StatusOr<RequestView> draft = service.Create(drafter_, origin_, Good());
+        if (!draft.ok()) ::_exit(3);
+        int64_t id = draft->request.id;
+        if (!service.Submit(drafter_, origin_, id).ok()) ::_exit(4);
+        if (!service.Approve(boss_, origin_, id).ok()) ::_exit(5);
+        SendFields send{
+            .channel = "portal", .sent_at = clock_.NowMillis(), .ticket = "", .language = "ru"};
+        if (!service.MarkSent(drafter_, origin_, id, send).ok()) ::_exit(6);
+      }
+    }
+    ::usleep(pause);
+    ASSERT_EQ(::kill(child, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the child stopped by itself: " << WEXITSTATUS(status);
+  }
+  store::Result requests =
+      database_->Execute("SELECT id, version, state FROM provider_requests ORDER BY id").value();
+  ASSERT_GT(requests.rows.size(), 0u);
+  for (const store::Row& row : requests.rows) {
+    int64_t id = row.Int(0);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM provider_request_events WHERE request_id = $1", {id}),
+              row.Int(1))
+        << "REQ-" << id;
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE object_type = 'request' AND "
+                    "object_id = $1 AND outcome = 'success'",
+                    {std::to_string(id)}),
+              row.Int(1))
+        << "REQ-" << id;
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM request_documents WHERE request_id = $1", {id}),
+              row.Text(2) == "sent" ? 1 : 0)
+        << "REQ-" << id << " " << row.Text(2);
+  }
+  // The survivors go on as usual.
+  RequestView sent = Sent();
+  EXPECT_EQ(sent.request.state, State::kSent);
 }
 
 TEST_P(RequestServiceTest, SendingDatesInTheFutureOrBeforeTheApprovalAreRefused) {
