@@ -572,9 +572,13 @@ export function ProviderPage({ providerId }: { providerId: string }) {
                     ? t('directory.unknown')
                     : entry.preservation.max_extensions,
                 extension_days: entry.preservation.extension_days ?? t('directory.unknown'),
-                lead: entry.preservation.extension_lead_days ?? t('directory.unknown'),
               })}
             </p>
+            {typeof entry.preservation.extension_lead_days === 'number' && (
+              <p data-testid="provider-extension-lead">
+                {t('directory.preservation_lead', { lead: entry.preservation.extension_lead_days })}
+              </p>
+            )}
             {entry.preservation.text && <p className="muted">{entry.preservation.text}</p>}
             <ProvenanceLine provenance={entry.preservation} />
           </div>
