@@ -82,7 +82,8 @@ Json RenderProvenance(const requests::Provenance& provenance) {
 
 // A fact with its provenance flattened into it: {"text", "source", "confidence", ...}.
 Json WithProvenance(Json fact, const requests::Provenance& provenance) {
-  for (auto& [key, value] : RenderProvenance(provenance).items()) fact[key] = value;
+  Json rendered = RenderProvenance(provenance);
+  for (auto& [key, value] : rendered.items()) fact[key] = value;
   return fact;
 }
 
