@@ -125,7 +125,10 @@ TEST_F(ApiTest, EveryRouteRefusesAnonymousAndUnprivilegedCalls) {
                 "GET /api/v1/ledger/checkpoint", "GET /api/v1/ledger/public-key",
                 "GET /api/v1/ledger/proof/inclusion", "GET /api/v1/ledger/proof/consistency",
                 "POST /api/v1/auth/logout", "GET /api/v1/session", "POST /api/v1/me/totp/enroll",
-                "POST /api/v1/me/totp/confirm", "POST /api/v1/me/password", "PATCH /api/v1/me"}));
+                "POST /api/v1/me/totp/confirm", "POST /api/v1/me/password", "PATCH /api/v1/me",
+                // Any signed-in user reads the service-provider directory (docs/api.md).
+                "GET /api/v1/directory", "GET /api/v1/directory/providers/{id}",
+                "GET /api/v1/directory/countries/{code}"}));
 }
 
 TEST_F(ApiTest, CookieSessionsNeedTheCsrfHeaderToChangeState) {
