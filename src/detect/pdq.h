@@ -63,9 +63,11 @@ struct PdqOptions {
   uint64_t max_file_bytes = uint64_t{256} << 20;
   // JPEG speed-ups from libjpeg-turbo: decode scaled by M/8 in the DCT domain, keeping each
   // side at least min(its full size, this) pixels, and take luminance from the JPEG's own Y
-  // channel (no chroma upsampling, no colour conversion). The hashes then differ from the
-  // reference's by a few bits (bench/pdq_results.md has the distances). 0 decodes at full size
-  // through RGB, as the reference pipeline does, for hashes identical to it.
+  // channel (no chroma upsampling, no colour conversion); of a progressive JPEG, the scans
+  // that channel does not read at that scale are not decoded (pdq.cc,
+  // kProgressiveLastCoefficient). The hashes then differ from the reference's by a few bits
+  // (bench/pdq_results.md has the distances). 0 decodes at full size through RGB, as the
+  // reference pipeline does, for hashes identical to it.
   int jpeg_fast_min_side = 384;
 };
 
