@@ -165,13 +165,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const base::Config& config,
   app->detect_ = std::make_unique<detect::DetectService>(
       *app->database_, *app->trail_, *app->cases_, *app->mandates_, *app->collect_, *app->blobs_,
       clock, DetectOptionsFrom(config));
-  app->requests_ = std::make_unique<requests::RequestService>(
-      *app->database_, *app->trail_, *app->cases_, *app->evidence_, clock);
+  app->requests_ = std::make_unique<requests::RequestService>(*app->database_, *app->trail_,
+                                                              *app->cases_, *app->evidence_, clock);
   RETURN_IF_ERROR(app->requests_->Start());
-  app->services_ = std::make_unique<Services>(Services{
-      app->config_, clock, *app->database_, *app->trail_, *app->sessions_, *app->org_, *app->cases_,
-      *app->ledger_, *app->evidence_, *app->mandates_, *app->collect_, *app->detect_,
-      *app->requests_});
+  app->services_ = std::make_unique<Services>(
+      Services{app->config_, clock, *app->database_, *app->trail_, *app->sessions_, *app->org_,
+               *app->cases_, *app->ledger_, *app->evidence_, *app->mandates_, *app->collect_,
+               *app->detect_, *app->requests_});
   AddAuthRoutes(app->router_, *app->services_);
   AddOrgRoutes(app->router_, *app->services_);
   AddAuditRoutes(app->router_, *app->services_);

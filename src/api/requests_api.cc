@@ -152,22 +152,21 @@ Json RenderProblems(const std::optional<requests::Schedule>& schedule) {
 Json RenderRetention(const std::vector<requests::RetentionWarning>& warnings) {
   Json list = Json::array();
   for (const requests::RetentionWarning& warning : warnings) {
-    list.push_back({{"retention_id", warning.retention_id},
-                    {"data", warning.data},
-                    {"source", warning.source},
-                    {"confidence", requests::ConfidenceName(warning.confidence)},
-                    {"request_before", OptionalValue(warning.request_before)},
-                    {"user_local", warning.user_local ? RenderLocal(*warning.user_local)
-                                                      : Json(nullptr)},
-                    {"already_gone", warning.already_gone},
-                    {"message", warning.message}});
+    list.push_back(
+        {{"retention_id", warning.retention_id},
+         {"data", warning.data},
+         {"source", warning.source},
+         {"confidence", requests::ConfidenceName(warning.confidence)},
+         {"request_before", OptionalValue(warning.request_before)},
+         {"user_local", warning.user_local ? RenderLocal(*warning.user_local) : Json(nullptr)},
+         {"already_gone", warning.already_gone},
+         {"message", warning.message}});
   }
   return list;
 }
 
 Json RenderIdentifier(const requests::Identifier& identifier) {
-  return Json{{"kind", requests::IdentifierKindName(identifier.kind)},
-              {"value", identifier.value}};
+  return Json{{"kind", requests::IdentifierKindName(identifier.kind)}, {"value", identifier.value}};
 }
 
 Json RenderRequest(const requests::Request& request) {
@@ -239,10 +238,14 @@ Json RenderRequest(const requests::Request& request) {
 }
 
 Json RenderActions(const requests::Actions& can) {
-  return Json{{"edit", can.edit},         {"submit", can.submit},
-              {"approve", can.approve},   {"send", can.send},
-              {"acknowledge", can.acknowledge}, {"preserve", can.preserve},
-              {"outcome", can.outcome},   {"close", can.close},
+  return Json{{"edit", can.edit},
+              {"submit", can.submit},
+              {"approve", can.approve},
+              {"send", can.send},
+              {"acknowledge", can.acknowledge},
+              {"preserve", can.preserve},
+              {"outcome", can.outcome},
+              {"close", can.close},
               {"add_response", can.add_response}};
 }
 
@@ -294,8 +297,8 @@ Json RenderProvider(const requests::Provider& provider) {
   rendered["content_hash"] = provider.content_hash;
   Json facts = Json::array();
   for (const requests::Fact& fact : requests::ListFacts(provider)) {
-    facts.push_back(WithProvenance(Json{{"field", fact.field}, {"text", fact.text}},
-                                   fact.provenance));
+    facts.push_back(
+        WithProvenance(Json{{"field", fact.field}, {"text", fact.text}}, fact.provenance));
   }
   rendered["facts"] = facts;
   return rendered;
@@ -347,10 +350,9 @@ Json RenderNote(const requests::Note& note) {
 Json RenderCountry(const requests::CountryProfile& country) {
   Json instruments = Json::array();
   for (const requests::Instrument& instrument : country.instruments) {
-    instruments.push_back(WithProvenance(Json{{"name", instrument.name},
-                                              {"kind", instrument.kind},
-                                              {"status", instrument.status}},
-                                         instrument.provenance));
+    instruments.push_back(WithProvenance(
+        Json{{"name", instrument.name}, {"kind", instrument.kind}, {"status", instrument.status}},
+        instrument.provenance));
   }
   return Json{
       {"code", country.code},
@@ -406,7 +408,7 @@ absl::Status ReadFlag(JsonObject& body, const std::string& field, bool& target) 
 
 // An integer (an id, or an instant in UTC milliseconds): absent keeps `target`, null clears it.
 absl::Status ReadNullableInt(JsonObject& body, const std::string& field,
-                         std::optional<int64_t>& target) {
+                             std::optional<int64_t>& target) {
   bool present = body.Contains(field);
   ASSIGN_OR_RETURN(std::optional<int64_t> value, body.OptionalInt(field));
   if (present) target = value;
@@ -482,7 +484,8 @@ absl::StatusOr<std::map<std::string, std::string>> ReadEmergencyFields(const Jso
   }
   for (const auto& [key, value] : object.items()) {
     std::string field = base::StrCat("emergency_fields.", key);
-    if (key.empty() || key.size() > 100) return base::InvalidField(field, "a key of 1 to 100 bytes");
+    if (key.empty() || key.size() > 100)
+      return base::InvalidField(field, "a key of 1 to 100 bytes");
     if (value.is_null()) continue;
     if (!value.is_string()) return base::InvalidField(field, "expected a string");
     fields[key] = value.get<std::string>();
@@ -585,8 +588,8 @@ class ResponseSink final : public http::BodySink {
 };
 
 // The metadata of an answer's upload from ?name=&received_at=&description=.
-absl::StatusOr<std::pair<evidence::Metadata, base::Millis>> ResponseQuery(
-    const Request& request, base::Millis now) {
+absl::StatusOr<std::pair<evidence::Metadata, base::Millis>> ResponseQuery(const Request& request,
+                                                                          base::Millis now) {
   RETURN_IF_ERROR(OnlyQuery(request, {"name", "received_at", "description"}));
   evidence::Metadata metadata;
   metadata.source_type = "received";
@@ -644,48 +647,48 @@ void AddRequestRoutes(http::Router& router, Services& services) {
                   template_fields.push_back({{"key", field.key}, {"text", field.text}});
                 }
                 const requests::RefusalReasons& reasons = directory->refusal_reasons();
-                return http::JsonResponse(Json{
-                    {"version", directory->version()},
-                    {"providers", providers},
-                    {"countries", countries},
-                    {"template",
-                     {{"fields", template_fields},
-                      {"source", directory->request_template().provenance.source}}},
-                    {"refusal_reasons",
-                     {{"entries", reasons.entries}, {"source", reasons.provenance.source}}},
-                    {"refusal_codes", requests::RefusalCodes()}});
+                return http::JsonResponse(
+                    Json{{"version", directory->version()},
+                         {"providers", providers},
+                         {"countries", countries},
+                         {"template",
+                          {{"fields", template_fields},
+                           {"source", directory->request_template().provenance.source}}},
+                         {"refusal_reasons",
+                          {{"entries", reasons.entries}, {"source", reasons.provenance.source}}},
+                         {"refusal_codes", requests::RefusalCodes()}});
               }});
 
-  router.Add(
-      {.method = Method::kGet,
-       .pattern = "/api/v1/directory/providers/{id}",
-       .permission = Permission::kSignedIn,
-       .handler = [&service](Request& request) -> absl::StatusOr<Response> {
-         RETURN_IF_ERROR(OnlyQuery(request, {"country"}));
-         std::shared_ptr<const requests::Directory> directory = service.directory();
-         ASSIGN_OR_RETURN(const requests::Provider* provider,
-                          directory->GetProvider(request.path_params.at("id")));
-         std::string country = Query(request, "country");
-         if (country.empty()) country = "KZ";
-         absl::StatusOr<const requests::LegalEntity*> entity =
-             requests::SelectEntity(*provider, country);
-         if (!entity.ok()) return base::WithField(entity.status(), "country");
-         ASSIGN_OR_RETURN(std::vector<requests::EntryVersion> versions,
-                          service.ProviderVersions(provider->id));
-         ASSIGN_OR_RETURN(std::vector<requests::ProviderStats> stats,
-                          service.Stats(*request.principal, provider->id));
-         Json rendered = RenderProvider(*provider);
-         rendered["entity_for_country"] = RenderEntity(**entity);
-         Json version_list = Json::array();
-         for (const requests::EntryVersion& version : versions) {
-           version_list.push_back(RenderVersion(version));
-         }
-         rendered["versions"] = version_list;
-         Json stats_list = Json::array();
-         for (const requests::ProviderStats& row : stats) stats_list.push_back(RenderStats(row));
-         rendered["stats"] = stats_list;
-         return http::JsonResponse(rendered);
-       }});
+  router.Add({.method = Method::kGet,
+              .pattern = "/api/v1/directory/providers/{id}",
+              .permission = Permission::kSignedIn,
+              .handler = [&service](Request& request) -> absl::StatusOr<Response> {
+                RETURN_IF_ERROR(OnlyQuery(request, {"country"}));
+                std::shared_ptr<const requests::Directory> directory = service.directory();
+                ASSIGN_OR_RETURN(const requests::Provider* provider,
+                                 directory->GetProvider(request.path_params.at("id")));
+                std::string country = Query(request, "country");
+                if (country.empty()) country = "KZ";
+                absl::StatusOr<const requests::LegalEntity*> entity =
+                    requests::SelectEntity(*provider, country);
+                if (!entity.ok()) return base::WithField(entity.status(), "country");
+                ASSIGN_OR_RETURN(std::vector<requests::EntryVersion> versions,
+                                 service.ProviderVersions(provider->id));
+                ASSIGN_OR_RETURN(std::vector<requests::ProviderStats> stats,
+                                 service.Stats(*request.principal, provider->id));
+                Json rendered = RenderProvider(*provider);
+                rendered["entity_for_country"] = RenderEntity(**entity);
+                Json version_list = Json::array();
+                for (const requests::EntryVersion& version : versions) {
+                  version_list.push_back(RenderVersion(version));
+                }
+                rendered["versions"] = version_list;
+                Json stats_list = Json::array();
+                for (const requests::ProviderStats& row : stats)
+                  stats_list.push_back(RenderStats(row));
+                rendered["stats"] = stats_list;
+                return http::JsonResponse(rendered);
+              }});
 
   router.Add(
       {.method = Method::kPut,
@@ -703,8 +706,8 @@ void AddRequestRoutes(http::Router& router, Services& services) {
          const std::string& path_id = request.path_params.at("id");
          if (!entry->second.contains("id") || !entry->second["id"].is_string() ||
              entry->second["id"].get<std::string>() != path_id) {
-           return base::InvalidField("entry.id", base::StrCat("must equal the path's id \"",
-                                                              path_id, "\""));
+           return base::InvalidField("entry.id",
+                                     base::StrCat("must equal the path's id \"", path_id, "\""));
          }
          ASSIGN_OR_RETURN(requests::EntryVersion version,
                           service.SaveProvider(*request.principal, OriginOf(request),
@@ -753,8 +756,7 @@ void AddRequestRoutes(http::Router& router, Services& services) {
               .permission = Permission::kRequestsDraft,
               .handler = [&service](Request& request) -> absl::StatusOr<Response> {
                 RETURN_IF_ERROR(NoQuery(request));
-                ASSIGN_OR_RETURN(SplitJson split,
-                                 SplitJsonBody(request.body, StructuredFields()));
+                ASSIGN_OR_RETURN(SplitJson split, SplitJsonBody(request.body, StructuredFields()));
                 requests::RequestFields fields;
                 RETURN_IF_ERROR(ReadRequestFields(split, fields, TypePresence::kRequired));
                 RETURN_IF_ERROR(split.rest.Finish());
@@ -771,8 +773,7 @@ void AddRequestRoutes(http::Router& router, Services& services) {
               .permission = Permission::kRequestsDraft,
               .handler = [&service](Request& request) -> absl::StatusOr<Response> {
                 RETURN_IF_ERROR(NoQuery(request));
-                ASSIGN_OR_RETURN(SplitJson split,
-                                 SplitJsonBody(request.body, StructuredFields()));
+                ASSIGN_OR_RETURN(SplitJson split, SplitJsonBody(request.body, StructuredFields()));
                 if (!split.rest.Contains("case_id")) {
                   return base::InvalidField("case_id", "required");
                 }
@@ -785,41 +786,41 @@ void AddRequestRoutes(http::Router& router, Services& services) {
                 return http::JsonResponse(RenderView(view), 201);
               }});
 
-  router.Add(
-      {.method = Method::kGet,
-       .pattern = "/api/v1/requests",
-       .permission = Permission::kCasesRead,
-       .handler = [&service](Request& request) -> absl::StatusOr<Response> {
-         RETURN_IF_ERROR(
-             OnlyQuery(request, {"state", "case_id", "provider", "awaiting_approval", "limit"}));
-         requests::RequestFilter filter;
-         if (std::string state = Query(request, "state"); !state.empty()) {
-           filter.state = requests::ParseState(state);
-           if (!filter.state) {
-             return base::InvalidField("state", base::StrCat("unknown state \"", state, "\""));
-           }
-         }
-         ASSIGN_OR_RETURN(filter.case_id, http::OptionalIntParam(request.query, "case_id"));
-         filter.provider = Query(request, "provider");
-         std::string awaiting = Query(request, "awaiting_approval");
-         if (awaiting != "" && awaiting != "0" && awaiting != "1") {
-           return base::InvalidField("awaiting_approval", "expected 1 or 0");
-         }
-         filter.awaiting_my_approval = awaiting == "1";
-         ASSIGN_OR_RETURN(std::optional<int64_t> limit,
-                          http::OptionalIntParam(request.query, "limit"));
-         if (limit && (*limit < 1 || *limit > 1000)) {
-           return base::InvalidField("limit", "1 to 1000");
-         }
-         if (limit) filter.limit = static_cast<int>(*limit);
-         ASSIGN_OR_RETURN(std::vector<requests::Request> found,
-                          service.List(*request.principal, filter));
-         Json list = Json::array();
-         for (const requests::Request& item : found) list.push_back(RenderRequest(item));
-         return http::JsonResponse(Json{{"requests", list}});
-       },
-       .audit_action = "request.list",
-       .audit_object_type = "request"});
+  router.Add({.method = Method::kGet,
+              .pattern = "/api/v1/requests",
+              .permission = Permission::kCasesRead,
+              .handler = [&service](Request& request) -> absl::StatusOr<Response> {
+                RETURN_IF_ERROR(OnlyQuery(
+                    request, {"state", "case_id", "provider", "awaiting_approval", "limit"}));
+                requests::RequestFilter filter;
+                if (std::string state = Query(request, "state"); !state.empty()) {
+                  filter.state = requests::ParseState(state);
+                  if (!filter.state) {
+                    return base::InvalidField("state",
+                                              base::StrCat("unknown state \"", state, "\""));
+                  }
+                }
+                ASSIGN_OR_RETURN(filter.case_id, http::OptionalIntParam(request.query, "case_id"));
+                filter.provider = Query(request, "provider");
+                std::string awaiting = Query(request, "awaiting_approval");
+                if (awaiting != "" && awaiting != "0" && awaiting != "1") {
+                  return base::InvalidField("awaiting_approval", "expected 1 or 0");
+                }
+                filter.awaiting_my_approval = awaiting == "1";
+                ASSIGN_OR_RETURN(std::optional<int64_t> limit,
+                                 http::OptionalIntParam(request.query, "limit"));
+                if (limit && (*limit < 1 || *limit > 1000)) {
+                  return base::InvalidField("limit", "1 to 1000");
+                }
+                if (limit) filter.limit = static_cast<int>(*limit);
+                ASSIGN_OR_RETURN(std::vector<requests::Request> found,
+                                 service.List(*request.principal, filter));
+                Json list = Json::array();
+                for (const requests::Request& item : found) list.push_back(RenderRequest(item));
+                return http::JsonResponse(Json{{"requests", list}});
+              },
+              .audit_action = "request.list",
+              .audit_object_type = "request"});
 
   router.Add({.method = Method::kGet,
               .pattern = "/api/v1/requests/{id}",
@@ -839,8 +840,7 @@ void AddRequestRoutes(http::Router& router, Services& services) {
               .handler = [&service](Request& request) -> absl::StatusOr<Response> {
                 RETURN_IF_ERROR(NoQuery(request));
                 ASSIGN_OR_RETURN(int64_t id, Id(request));
-                ASSIGN_OR_RETURN(SplitJson split,
-                                 SplitJsonBody(request.body, StructuredFields()));
+                ASSIGN_OR_RETURN(SplitJson split, SplitJsonBody(request.body, StructuredFields()));
                 ASSIGN_OR_RETURN(int64_t version, split.rest.RequiredInt("version"));
                 ASSIGN_OR_RETURN(requests::RequestView current,
                                  service.Get(*request.principal, id));
@@ -888,11 +888,12 @@ void AddRequestRoutes(http::Router& router, Services& services) {
             }));
             return service.Return(*request.principal, OriginOf(request), id, std::move(reason));
           });
-  AddStep(router, "approve", Permission::kCasesRead,
-          [&service](const Request& request, int64_t id) -> absl::StatusOr<requests::RequestView> {
-            RETURN_IF_ERROR(ReadOptionalBody(request, [](JsonObject&) { return absl::OkStatus(); }));
-            return service.Approve(*request.principal, OriginOf(request), id);
-          });
+  AddStep(
+      router, "approve", Permission::kCasesRead,
+      [&service](const Request& request, int64_t id) -> absl::StatusOr<requests::RequestView> {
+        RETURN_IF_ERROR(ReadOptionalBody(request, [](JsonObject&) { return absl::OkStatus(); }));
+        return service.Approve(*request.principal, OriginOf(request), id);
+      });
   AddStep(router, "send", Permission::kRequestsDraft,
           [&service](const Request& request, int64_t id) -> absl::StatusOr<requests::RequestView> {
             requests::SendFields fields;
@@ -932,32 +933,31 @@ void AddRequestRoutes(http::Router& router, Services& services) {
             }));
             return service.MarkPreserved(*request.principal, OriginOf(request), id, at, until);
           });
-  AddStep(router, "outcome", Permission::kRequestsDraft,
-          [&service](const Request& request, int64_t id) -> absl::StatusOr<requests::RequestView> {
-            requests::Outcome outcome;
-            RETURN_IF_ERROR(ReadOptionalBody(request, [&outcome](JsonObject& body) {
-              ASSIGN_OR_RETURN(std::string name, body.RequiredString("outcome", 32));
-              std::optional<requests::State> state = requests::ParseState(name);
-              if (!state || (*state != requests::State::kProduced &&
-                             *state != requests::State::kPartlyProduced &&
-                             *state != requests::State::kRefused &&
-                             *state != requests::State::kExpired)) {
-                return base::InvalidField(
-                    "outcome", "expected produced, partly_produced, refused or expired");
-              }
-              outcome.state = *state;
-              ASSIGN_OR_RETURN(outcome.at, RequiredInstant(body, "at"));
-              ASSIGN_OR_RETURN(std::optional<std::string> code,
-                               body.OptionalString("refusal_code", 64));
-              outcome.refusal_code = code.value_or("");
-              ASSIGN_OR_RETURN(std::optional<std::string> text,
-                               body.OptionalString("text", kMaxTextBytes));
-              outcome.text = text.value_or("");
-              return absl::OkStatus();
-            }));
-            return service.RecordOutcome(*request.principal, OriginOf(request), id,
-                                         std::move(outcome));
-          });
+  AddStep(
+      router, "outcome", Permission::kRequestsDraft,
+      [&service](const Request& request, int64_t id) -> absl::StatusOr<requests::RequestView> {
+        requests::Outcome outcome;
+        RETURN_IF_ERROR(ReadOptionalBody(request, [&outcome](JsonObject& body) {
+          ASSIGN_OR_RETURN(std::string name, body.RequiredString("outcome", 32));
+          std::optional<requests::State> state = requests::ParseState(name);
+          if (!state ||
+              (*state != requests::State::kProduced && *state != requests::State::kPartlyProduced &&
+               *state != requests::State::kRefused && *state != requests::State::kExpired)) {
+            return base::InvalidField("outcome",
+                                      "expected produced, partly_produced, refused or expired");
+          }
+          outcome.state = *state;
+          ASSIGN_OR_RETURN(outcome.at, RequiredInstant(body, "at"));
+          ASSIGN_OR_RETURN(std::optional<std::string> code,
+                           body.OptionalString("refusal_code", 64));
+          outcome.refusal_code = code.value_or("");
+          ASSIGN_OR_RETURN(std::optional<std::string> text,
+                           body.OptionalString("text", kMaxTextBytes));
+          outcome.text = text.value_or("");
+          return absl::OkStatus();
+        }));
+        return service.RecordOutcome(*request.principal, OriginOf(request), id, std::move(outcome));
+      });
   AddStep(router, "close", Permission::kRequestsDraft,
           [&service](const Request& request, int64_t id) -> absl::StatusOr<requests::RequestView> {
             std::string note;
@@ -992,8 +992,7 @@ void AddRequestRoutes(http::Router& router, Services& services) {
                 RETURN_IF_ERROR(OnlyQuery(request, {"lang"}));
                 ASSIGN_OR_RETURN(int64_t id, Id(request));
                 std::string language = Query(request, "lang");
-                if (!language.empty() && language != "kk" && language != "ru" &&
-                    language != "en") {
+                if (!language.empty() && language != "kk" && language != "ru" && language != "en") {
                   return base::InvalidField("lang", "expected kk, ru or en");
                 }
                 ASSIGN_OR_RETURN(requests::RequestService::Document document,
@@ -1013,40 +1012,39 @@ void AddRequestRoutes(http::Router& router, Services& services) {
               .audit_action = "request.document",
               .audit_object_type = "request"});
 
-  router.Add({.method = Method::kPost,
-              .pattern = "/api/v1/requests/{id}/responses",
-              .permission = Permission::kRequestsDraft,
-              .handler = [&service](Request& request) -> absl::StatusOr<Response> {
-                auto* upload = http::BodySinkAs<ResponseSink>(request);
-                if (upload == nullptr) {
-                  return absl::InvalidArgumentError("send the file as the request body");
-                }
-                ASSIGN_OR_RETURN(vault::PutResult put, upload->writer().Commit());
-                ASSIGN_OR_RETURN(
-                    evidence::Item item,
-                    service.AddResponse(*request.principal, OriginOf(request),
-                                        upload->request_id(), upload->metadata(),
-                                        upload->received_at(), put));
-                return http::JsonResponse(RenderEvidenceItem(item), 201);
-              },
-              .max_body_bytes = static_cast<int64_t>(requests::kMaxResponseBytes),
-              .open_body_sink = [&service, &evidence, &clock](Request& request)
-                  -> absl::StatusOr<std::shared_ptr<http::BodySink>> {
-                ASSIGN_OR_RETURN(int64_t id, Id(request));
-                ASSIGN_OR_RETURN(auto query, ResponseQuery(request, clock.NowMillis()));
-                RETURN_IF_ERROR(
-                    service.CheckResponse(*request.principal, id, query.first, query.second));
-                vault::PutOptions options;
-                options.max_bytes = requests::kMaxResponseBytes;
-                uint64_t length = 0;
-                if (base::SimpleAtoi(request.Header("content-length"), &length)) {
-                  options.expected_bytes = length;
-                }
-                ASSIGN_OR_RETURN(std::unique_ptr<vault::BlobWriter> writer,
-                                 evidence.blobs().Begin(options));
-                return std::make_shared<ResponseSink>(id, std::move(query.first), query.second,
-                                                      std::move(writer));
-              }});
+  router.Add(
+      {.method = Method::kPost,
+       .pattern = "/api/v1/requests/{id}/responses",
+       .permission = Permission::kRequestsDraft,
+       .handler = [&service](Request& request) -> absl::StatusOr<Response> {
+         auto* upload = http::BodySinkAs<ResponseSink>(request);
+         if (upload == nullptr) {
+           return absl::InvalidArgumentError("send the file as the request body");
+         }
+         ASSIGN_OR_RETURN(vault::PutResult put, upload->writer().Commit());
+         ASSIGN_OR_RETURN(
+             evidence::Item item,
+             service.AddResponse(*request.principal, OriginOf(request), upload->request_id(),
+                                 upload->metadata(), upload->received_at(), put));
+         return http::JsonResponse(RenderEvidenceItem(item), 201);
+       },
+       .max_body_bytes = static_cast<int64_t>(requests::kMaxResponseBytes),
+       .open_body_sink = [&service, &evidence, &clock](
+                             Request& request) -> absl::StatusOr<std::shared_ptr<http::BodySink>> {
+         ASSIGN_OR_RETURN(int64_t id, Id(request));
+         ASSIGN_OR_RETURN(auto query, ResponseQuery(request, clock.NowMillis()));
+         RETURN_IF_ERROR(service.CheckResponse(*request.principal, id, query.first, query.second));
+         vault::PutOptions options;
+         options.max_bytes = requests::kMaxResponseBytes;
+         uint64_t length = 0;
+         if (base::SimpleAtoi(request.Header("content-length"), &length)) {
+           options.expected_bytes = length;
+         }
+         ASSIGN_OR_RETURN(std::unique_ptr<vault::BlobWriter> writer,
+                          evidence.blobs().Begin(options));
+         return std::make_shared<ResponseSink>(id, std::move(query.first), query.second,
+                                               std::move(writer));
+       }});
 
   // ---- Deadlines, statistics, reminders ----
   router.Add(
@@ -1055,14 +1053,16 @@ void AddRequestRoutes(http::Router& router, Services& services) {
        .permission = Permission::kCasesRead,
        .handler = [&service, &clock](Request& request) -> absl::StatusOr<Response> {
          RETURN_IF_ERROR(OnlyQuery(request, {"from", "to"}));
-         ASSIGN_OR_RETURN(std::optional<int64_t> from, http::OptionalIntParam(request.query, "from"));
+         ASSIGN_OR_RETURN(std::optional<int64_t> from,
+                          http::OptionalIntParam(request.query, "from"));
          ASSIGN_OR_RETURN(std::optional<int64_t> to, http::OptionalIntParam(request.query, "to"));
          base::Millis start = from.value_or(clock.NowMillis() - kCalendarDaysBack * kDayMillis);
-         base::Millis end = to.value_or(start + (kCalendarDaysBack + kCalendarDaysAhead) * kDayMillis);
+         base::Millis end =
+             to.value_or(start + (kCalendarDaysBack + kCalendarDaysAhead) * kDayMillis);
          if (end < start) return base::InvalidField("to", "before from");
          if (end - start > kMaxCalendarDays * kDayMillis) {
-           return base::InvalidField("to", base::StrCat("at most ", kMaxCalendarDays,
-                                                        " days after from"));
+           return base::InvalidField(
+               "to", base::StrCat("at most ", kMaxCalendarDays, " days after from"));
          }
          ASSIGN_OR_RETURN(std::vector<requests::CalendarEntry> entries,
                           service.Calendar(*request.principal, start, end));
@@ -1120,7 +1120,8 @@ void AddRequestRoutes(http::Router& router, Services& services) {
               .handler = [&service](Request& request) -> absl::StatusOr<Response> {
                 RETURN_IF_ERROR(NoQuery(request));
                 ASSIGN_OR_RETURN(int64_t id, Id(request));
-                RETURN_IF_ERROR(ReadOptionalBody(request, [](JsonObject&) { return absl::OkStatus(); }));
+                RETURN_IF_ERROR(
+                    ReadOptionalBody(request, [](JsonObject&) { return absl::OkStatus(); }));
                 RETURN_IF_ERROR(service.DismissReminder(*request.principal, id));
                 return http::NoContent();
               }});

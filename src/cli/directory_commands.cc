@@ -69,8 +69,8 @@ absl::Status Import(api::App& app, const DirectoryArguments& arguments) {
     return absl::InvalidArgumentError(base::StrCat(arguments.file, ": not JSON"));
   }
   Json entries = parsed.is_object() && parsed.contains("providers") ? parsed["providers"]
-                 : parsed.is_array()                                  ? parsed
-                                                                      : Json::array({parsed});
+                 : parsed.is_array()                                ? parsed
+                                                                    : Json::array({parsed});
   if (!entries.is_array() || entries.empty()) {
     return absl::InvalidArgumentError(
         base::StrCat(arguments.file, ": expected {\"providers\":[entry...]}, a list or an entry"));

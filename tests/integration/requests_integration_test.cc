@@ -150,10 +150,10 @@ class RequestsTest : public IntegrationTest {
     HttpResponse approved = Api(hub.port, "POST", Path(id, "/approve"), std::nullopt, approver);
     // Sent now: not in the future, not before the approval.
     const int64_t sent_at = NowMillis();
-    HttpResponse sent =
-        Api(hub.port, "POST", Path(id, "/send"),
-            Json{{"channel", "portal"}, {"sent_at", sent_at}, {"ticket", "TT-1"}, {"language", "en"}},
-            hub.investigator);
+    HttpResponse sent = Api(
+        hub.port, "POST", Path(id, "/send"),
+        Json{{"channel", "portal"}, {"sent_at", sent_at}, {"ticket", "TT-1"}, {"language", "en"}},
+        hub.investigator);
     if (submitted.status != 200 || approved.status != 200 || sent.status != 200) {
       ADD_FAILURE() << "submit: " << submitted.Describe() << "\napprove: " << approved.Describe()
                     << "\nsend: " << sent.Describe();
@@ -219,8 +219,8 @@ TEST_P(RequestsTest, APreservationRequestGoesFromDraftToClosedWithAFrozenDocumen
   EXPECT_FALSE(HasErrors(fixed.JsonBody()["warnings"])) << fixed.body;
   EXPECT_EQ(fixed.JsonBody()["request"]["identifiers"][0]["value"], "kaspi_support_kz")
       << "PATCH keeps what it does not name";
-  HttpResponse stale = Api(port, "PATCH", Path(id), Json{{"version", 1}, {"notes", "x"}},
-                           hub->investigator);
+  HttpResponse stale =
+      Api(port, "PATCH", Path(id), Json{{"version", 1}, {"notes", "x"}}, hub->investigator);
   EXPECT_TRUE(IsError(stale, 409, "aborted", "version_conflict")) << stale.body;
 
   HttpResponse submitted = Api(port, "POST", Path(id, "/submit"), std::nullopt, hub->investigator);
@@ -231,16 +231,17 @@ TEST_P(RequestsTest, APreservationRequestGoesFromDraftToClosedWithAFrozenDocumen
   HttpResponse by_drafter =
       Api(port, "POST", Path(id, "/approve"), std::nullopt, hub->investigator);
   EXPECT_TRUE(IsError(by_drafter, 403, "permission_denied", "two_person_rule")) << by_drafter.body;
-  HttpResponse own = Api(port, "POST", "/api/v1/requests", GoodDraft(hub->case_id), hub->supervisor);
+  HttpResponse own =
+      Api(port, "POST", "/api/v1/requests", GoodDraft(hub->case_id), hub->supervisor);
   ASSERT_EQ(own.status, 201) << own.Describe();
   int64_t own_id = own.JsonBody()["request"].value("id", int64_t{0});
   ASSERT_EQ(Api(port, "POST", Path(own_id, "/submit"), std::nullopt, hub->supervisor).status, 200);
   HttpResponse two_person =
       Api(port, "POST", Path(own_id, "/approve"), std::nullopt, hub->supervisor);
   EXPECT_TRUE(IsError(two_person, 403, "permission_denied", "two_person_rule")) << two_person.body;
-  EXPECT_EQ(Api(port, "GET", Path(own_id), std::nullopt, hub->supervisor)
-                .JsonBody()["request"]["state"],
-            "legal_review");
+  EXPECT_EQ(
+      Api(port, "GET", Path(own_id), std::nullopt, hub->supervisor).JsonBody()["request"]["state"],
+      "legal_review");
 
   HttpResponse approved = Api(port, "POST", Path(id, "/approve"), std::nullopt, hub->supervisor);
   ASSERT_EQ(approved.status, 200) << approved.Describe();
@@ -280,8 +281,7 @@ TEST_P(RequestsTest, APreservationRequestGoesFromDraftToClosedWithAFrozenDocumen
 
   // The frozen document: the same bytes every time, whatever language is asked, hashing to the
   // recorded SHA-256.
-  HttpResponse document =
-      Api(port, "GET", Path(id, "/document"), std::nullopt, hub->investigator);
+  HttpResponse document = Api(port, "GET", Path(id, "/document"), std::nullopt, hub->investigator);
   ASSERT_EQ(document.status, 200) << document.Describe();
   EXPECT_EQ(document.Header("content-type"), "application/pdf");
   EXPECT_EQ(document.Header("x-document-frozen"), "1");
@@ -293,8 +293,8 @@ TEST_P(RequestsTest, APreservationRequestGoesFromDraftToClosedWithAFrozenDocumen
   EXPECT_EQ(again.body, document.body);
   std::string text = PdfText(temp(), document.body);
   if (!text.empty()) {
-    for (const char* expected : {"TikTok Pte. Ltd.", "Case reference", "Identifiers", "Offence",
-                                 "kaspi_support_kz"}) {
+    for (const char* expected :
+         {"TikTok Pte. Ltd.", "Case reference", "Identifiers", "Offence", "kaspi_support_kz"}) {
       EXPECT_NE(text.find(expected), std::string::npos) << expected << " in\n" << text;
     }
     EXPECT_EQ(text.find("DRAFT"), std::string::npos) << text;
@@ -309,8 +309,8 @@ TEST_P(RequestsTest, APreservationRequestGoesFromDraftToClosedWithAFrozenDocumen
           Json{{"at", NowMillis()}, {"ticket", "TT-2026-0042"}}, hub->investigator);
   ASSERT_EQ(acknowledged.status, 200) << acknowledged.Describe();
   EXPECT_EQ(acknowledged.JsonBody()["request"]["state"], "acknowledged");
-  HttpResponse preserved = Api(port, "POST", Path(id, "/preserve"),
-                               Json{{"at", NowMillis()}}, hub->investigator);
+  HttpResponse preserved =
+      Api(port, "POST", Path(id, "/preserve"), Json{{"at", NowMillis()}}, hub->investigator);
   ASSERT_EQ(preserved.status, 200) << preserved.Describe();
   EXPECT_EQ(preserved.JsonBody()["request"]["state"], "preserved");
 
@@ -329,9 +329,9 @@ TEST_P(RequestsTest, APreservationRequestGoesFromDraftToClosedWithAFrozenDocumen
     }
   }
   EXPECT_TRUE(in_calendar) << calendar.body;
-  HttpResponse too_long = Api(port, "GET", "/api/v1/requests-calendar?from=0&to=" +
-                                               std::to_string(500 * kDayMillis),
-                              std::nullopt, hub->investigator);
+  HttpResponse too_long =
+      Api(port, "GET", "/api/v1/requests-calendar?from=0&to=" + std::to_string(500 * kDayMillis),
+          std::nullopt, hub->investigator);
   EXPECT_TRUE(IsError(too_long, 400, "invalid_argument", "", "to")) << too_long.body;
   HttpResponse stats =
       Api(port, "GET", "/api/v1/requests-stats?provider=tiktok", std::nullopt, hub->investigator);
@@ -358,19 +358,20 @@ TEST_P(RequestsTest, APreservationRequestGoesFromDraftToClosedWithAFrozenDocumen
   }
   const int64_t received_at = NowMillis();
   const std::string data = "user_id,username,registered\n6800000000000000001,kaspi_support_kz\n";
-  HttpResponse response =
-      ApiRaw(port, "POST",
-             Path(id, "/responses?name=tiktok-production.csv&received_at=" +
-                          std::to_string(received_at) + "&description=TikTok%20answer"),
-             data, hub->investigator);
+  HttpResponse response = ApiRaw(
+      port, "POST",
+      Path(id, "/responses?name=tiktok-production.csv&received_at=" + std::to_string(received_at) +
+                   "&description=TikTok%20answer"),
+      data, hub->investigator);
   ASSERT_EQ(response.status, 201) << response.Describe();
   Json item = response.JsonBody();
   const int64_t item_id = item.value("id", int64_t{0});
   EXPECT_EQ(item["sha256"], Sha256Hex(data));
   EXPECT_EQ(item["source_type"], "received");
   EXPECT_EQ(item["case_id"], hub->case_id);
-  HttpResponse custody = Api(port, "GET", "/api/v1/evidence/" + std::to_string(item_id) + "/custody",
-                             std::nullopt, hub->investigator);
+  HttpResponse custody =
+      Api(port, "GET", "/api/v1/evidence/" + std::to_string(item_id) + "/custody", std::nullopt,
+          hub->investigator);
   ASSERT_EQ(custody.status, 200) << custody.Describe();
   Json events = custody.JsonBody()["events"];
   ASSERT_FALSE(events.empty());
@@ -380,9 +381,8 @@ TEST_P(RequestsTest, APreservationRequestGoesFromDraftToClosedWithAFrozenDocumen
   EXPECT_EQ(linked.JsonBody()["request"]["response_evidence_ids"], Json::array({item_id}))
       << linked.body;
 
-  HttpResponse no_code =
-      Api(port, "POST", Path(id, "/outcome"), Json{{"outcome", "refused"}, {"at", NowMillis()}},
-          hub->investigator);
+  HttpResponse no_code = Api(port, "POST", Path(id, "/outcome"),
+                             Json{{"outcome", "refused"}, {"at", NowMillis()}}, hub->investigator);
   EXPECT_TRUE(IsError(no_code, 400, "invalid_argument", "", "refusal_code")) << no_code.body;
   HttpResponse produced = Api(port, "POST", Path(id, "/outcome"),
                               Json{{"outcome", "produced"},
@@ -391,8 +391,8 @@ TEST_P(RequestsTest, APreservationRequestGoesFromDraftToClosedWithAFrozenDocumen
                               hub->investigator);
   ASSERT_EQ(produced.status, 200) << produced.Describe();
   EXPECT_EQ(produced.JsonBody()["request"]["state"], "produced");
-  HttpResponse closed = Api(port, "POST", Path(id, "/close"), Json{{"note", "done"}},
-                            hub->investigator);
+  HttpResponse closed =
+      Api(port, "POST", Path(id, "/close"), Json{{"note", "done"}}, hub->investigator);
   ASSERT_EQ(closed.status, 200) << closed.Describe();
   EXPECT_EQ(closed.JsonBody()["request"]["state"], "closed");
   EXPECT_FALSE(closed.JsonBody()["can"]["edit"].get<bool>());
@@ -404,7 +404,7 @@ TEST_P(RequestsTest, APreservationRequestGoesFromDraftToClosedWithAFrozenDocumen
   for (const Json& event : history_events) {
     actions.push_back(event.value("action", ""));
   }
-  std::vector<std::string> expected = {"create",   "update",   "submit",   "approve", "send",
+  std::vector<std::string> expected = {"create",      "update",   "submit",   "approve", "send",
                                        "acknowledge", "preserve", "response", "outcome", "close"};
   EXPECT_EQ(actions, expected) << history.body;
   EXPECT_EQ(history.JsonBody()["events"][3]["actor"]["username"], "supervisor");
@@ -442,7 +442,9 @@ TEST_P(RequestsTest, BadInputIsRefusedNamingTheProblemAndNothingIsSaved) {
        },
        ""},
       {"unknown identifier kind",
-       [](Json& draft) { draft["identifiers"] = {{{"kind", "icq"}, {"value", "123"}}}; },
+       [](Json& draft) {
+         draft["identifiers"] = {{{"kind", "icq"}, {"value", "123"}}};
+       },
        "identifiers[0].kind"},
       {"unknown category", [](Json& draft) { draft["categories"] = {"everything"}; },
        "categories[0]"},
@@ -470,8 +472,7 @@ TEST_P(RequestsTest, BadInputIsRefusedNamingTheProblemAndNothingIsSaved) {
   }
   for (const std::string& malformed : {std::string("{\"type\":"), std::string("[1,2]"),
                                        std::string("not json"), std::string("")}) {
-    HttpResponse refused =
-        ApiRaw(port, "POST", "/api/v1/requests", malformed, hub->investigator);
+    HttpResponse refused = ApiRaw(port, "POST", "/api/v1/requests", malformed, hub->investigator);
     EXPECT_EQ(refused.status, 400) << malformed << ": " << refused.Describe();
     EXPECT_EQ(refused.JsonBody()["error"]["code"], "invalid_argument") << refused.body;
   }
@@ -487,7 +488,8 @@ TEST_P(RequestsTest, BadInputIsRefusedNamingTheProblemAndNothingIsSaved) {
 
   // Text in several scripts comes back as written.
   const std::string summary =
-      "Алаяқтық: банк атынан жалған хаттар. Мошенничество. 詐欺 — احتيال — Betrug 🙂";
+      "Алаяқтық: банк атынан жалған хаттар. Мошенничество. 詐欺 — احتيال — Betrug "
+      "🙂";
   Json draft = GoodDraft(hub->case_id);
   draft["offence_summary"] = summary;
   draft["necessity"] = "Қажеттілік: шот жабылуы мүмкін.\nВторая строка.";
@@ -506,9 +508,9 @@ TEST_P(RequestsTest, BadInputIsRefusedNamingTheProblemAndNothingIsSaved) {
   HttpResponse bad_step =
       ApiRaw(port, "POST", Path(id, "/submit"), "{\"force\":true}", hub->investigator);
   EXPECT_TRUE(IsError(bad_step, 400, "invalid_argument", "", "force")) << bad_step.body;
-  EXPECT_EQ(Api(port, "GET", Path(id), std::nullopt, hub->investigator)
-                .JsonBody()["request"]["state"],
-            "draft");
+  EXPECT_EQ(
+      Api(port, "GET", Path(id), std::nullopt, hub->investigator).JsonBody()["request"]["state"],
+      "draft");
   // Someone without the case sees nothing (404), and an unknown request is 404 too.
   HttpResponse missing = Api(port, "GET", Path(999999), std::nullopt, hub->investigator);
   EXPECT_TRUE(IsError(missing, 404, "not_found")) << missing.body;
@@ -548,9 +550,8 @@ TEST_P(RequestsTest, ADirectoryEditIsANewVersionThatOlderDraftsNotice) {
   entry["preservation"]["days"] = 60;
   entry["preservation"]["text"] = "60 days (edited in a test)";
 
-  HttpResponse not_admin =
-      Api(port, "PUT", "/api/v1/directory/providers/tiktok",
-          Json{{"entry", entry}, {"note", "test"}}, hub->investigator);
+  HttpResponse not_admin = Api(port, "PUT", "/api/v1/directory/providers/tiktok",
+                               Json{{"entry", entry}, {"note", "test"}}, hub->investigator);
   EXPECT_TRUE(IsError(not_admin, 403, "permission_denied")) << not_admin.body;
   HttpResponse mismatched = Api(port, "PUT", "/api/v1/directory/providers/meta",
                                 Json{{"entry", entry}, {"note", "test"}}, hub->admin);
@@ -569,9 +570,8 @@ TEST_P(RequestsTest, ADirectoryEditIsANewVersionThatOlderDraftsNotice) {
   EXPECT_EQ(saved.JsonBody()["version"], 2);
   EXPECT_EQ(saved.JsonBody()["changed_by"]["username"], "admin");
   EXPECT_FALSE(saved.JsonBody()["changes"].empty());
-  HttpResponse unchanged =
-      Api(port, "PUT", "/api/v1/directory/providers/tiktok",
-          Json{{"entry", entry}, {"note", "again"}}, hub->admin);
+  HttpResponse unchanged = Api(port, "PUT", "/api/v1/directory/providers/tiktok",
+                               Json{{"entry", entry}, {"note", "again"}}, hub->admin);
   EXPECT_TRUE(IsError(unchanged, 409, "failed_precondition", "unchanged")) << unchanged.body;
 
   HttpResponse after = Api(port, "GET", Path(id), std::nullopt, hub->investigator);
@@ -602,8 +602,8 @@ TEST_P(RequestsTest, ADirectoryEditIsANewVersionThatOlderDraftsNotice) {
   listing["providers"][0]["preservation"]["days"] = 45;
   std::string file = temp() + "/providers.json";
   ASSERT_TRUE(WriteFile(file, listing.dump(2)));
-  CommandResult imported =
-      Cli(*hub->server, {"directory", "import", file, "--note", "from the command line", "--user", "admin"});
+  CommandResult imported = Cli(*hub->server, {"directory", "import", file, "--note",
+                                              "from the command line", "--user", "admin"});
   ASSERT_EQ(imported.exit_code, 0) << imported.out << imported.err;
   HttpResponse versions =
       Api(port, "GET", "/api/v1/directory/providers/tiktok", std::nullopt, hub->investigator);
@@ -653,8 +653,7 @@ TEST_P(RequestsTest, DeadlineRemindersAreMailedThroughSmtp) {
   // reminder 14 days before the end falls due 8 seconds later. (A sending date 80 days back is
   // refused, being before the approval, and a reminder already past when the deadline is set is
   // not queued.)
-  std::optional<Json> sent =
-      SentRequest(*hub, GoodDraft(hub->case_id), hub->supervisor);
+  std::optional<Json> sent = SentRequest(*hub, GoodDraft(hub->case_id), hub->supervisor);
   ASSERT_TRUE(sent);
   const int64_t id = (*sent)["request"].value("id", int64_t{0});
   const std::string reference = (*sent)["request"].value("reference", "");
@@ -717,14 +716,12 @@ TEST_P(RequestsTest, DeadlineRemindersAreMailedThroughSmtp) {
 TEST_P(RequestsTest, AnAcknowledgedStepSurvivesKill9) {
   std::optional<Hub> hub = OpenHub();
   ASSERT_TRUE(hub);
-  std::optional<Json> sent =
-      SentRequest(*hub, GoodDraft(hub->case_id), hub->supervisor);
+  std::optional<Json> sent = SentRequest(*hub, GoodDraft(hub->case_id), hub->supervisor);
   ASSERT_TRUE(sent);
   const int64_t id = (*sent)["request"].value("id", int64_t{0});
   const std::string document_sha256 = (*sent)["request"].value("document_sha256", "");
-  HttpResponse acknowledged =
-      Api(hub->port, "POST", Path(id, "/acknowledge"), Json{{"at", NowMillis()}},
-          hub->investigator);
+  HttpResponse acknowledged = Api(hub->port, "POST", Path(id, "/acknowledge"),
+                                  Json{{"at", NowMillis()}}, hub->investigator);
   ASSERT_EQ(acknowledged.status, 200) << acknowledged.Describe();
 
   hub->server->Kill(SIGKILL);
