@@ -283,7 +283,7 @@ TEST(PdqHasherTest, DecompressionBombsAreRefusedFromTheHeader) {
 
 // The test data's progressive JPEGs (1600x1004 or 1004x1600, decoded fast at 1/2 scale): DC of
 // all components, then Cb, Cr, Y coefficients 1-5, then Cb, Cr, Y coefficients 6-63.
-const char* const kProgressiveTestFiles[] = {
+constexpr const char* kProgressiveTestFiles[] = {
     "dih/bridge-2-rotate-90.jpg",   "dih/bridge-3-rotate-180.jpg", "dih/bridge-4-rotate-270.jpg",
     "dih/bridge-5-flipx.jpg",       "dih/bridge-6-flipy.jpg",      "dih/bridge-7-flip-plus-1.jpg",
     "dih/bridge-8-flip-minus-1.jpg"};

@@ -169,8 +169,8 @@ bool ProgressiveLumaStream(std::string_view bytes, const jpeg_decompress_struct&
       continue;
     }
     // SOS: Ls, Ns, Ns x (Cs, Td/Ta), Ss, Se, Ah/Al (T.81 B.2.3).
-    const int components = data[position + 2];
-    if (components < 1 || components > 4 || length != size_t(6 + 2 * components) ||
+    const size_t components = data[position + 2];
+    if (components < 1 || components > 4 || length != 6 + 2 * components ||
         scan_count == kMaxJpegScans) {
       return false;
     }
@@ -182,13 +182,13 @@ bool ProgressiveLumaStream(std::string_view bytes, const jpeg_decompress_struct&
         (high != 0 && low != high - 1) || low > 13) {
       return false;
     }
-    for (int scan_component = 0; scan_component < components; ++scan_component) {
+    for (size_t scan_component = 0; scan_component < components; ++scan_component) {
       const int id = data[position + 3 + 2 * scan_component];
       bool in_frame = false;
       for (int component = 0; component < frame.num_components; ++component) {
         in_frame |= frame.comp_info[component].component_id == id;
       }
-      for (int earlier = 0; earlier < scan_component; ++earlier) {
+      for (size_t earlier = 0; earlier < scan_component; ++earlier) {
         if (data[position + 3 + 2 * earlier] == id) return false;
       }
       if (!in_frame) return false;
