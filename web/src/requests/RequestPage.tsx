@@ -732,6 +732,8 @@ function Value({ value, testId }: { value: ReactNode; testId?: string }) {
 function DetailsPanel({ request }: { request: ProviderRequest }) {
   const { t } = useI18n();
   const typeName = useTypeName();
+  const requestLanguage = LANGUAGE_NAMES[request.language ?? 'none'];
+  const languageName = requestLanguage === undefined ? request.language : t(requestLanguage);
   return (
     <section
       className="panel"
@@ -838,7 +840,7 @@ function DetailsPanel({ request }: { request: ProviderRequest }) {
         )}
         <dt>{t('requests.field.language')}</dt>
         <Value
-          value={`${request.language}${request.english_translation ? ` + ${t('requests.field.english_translation')}` : ''}`}
+          value={`${languageName}${request.english_translation ? ` + ${t('requests.field.english_translation')}` : ''}`}
         />
         <dt>{t('requests.field.sent')}</dt>
         <dd data-testid="request-sent">
@@ -1022,7 +1024,7 @@ function EventsPanel({ requestId, generation }: { requestId: string; generation:
                 <RequestStateBadge state={event.to_state} />
               )}
               {eventDetail(event.detail) && (
-                <p className="muted mono">{eventDetail(event.detail)}</p>
+                <p className="muted mono event-detail">{eventDetail(event.detail)}</p>
               )}
             </li>
           ))}

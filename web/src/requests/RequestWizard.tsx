@@ -840,7 +840,7 @@ export function RequestWizard({ initial, existing }: WizardProps) {
   return (
     <form
       ref={formRef}
-      className="panel"
+      className="panel request-wizard"
       onSubmit={onSubmit}
       noValidate
       aria-labelledby="wizard-step-title"
