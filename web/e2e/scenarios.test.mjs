@@ -2780,3 +2780,51 @@ test(
     await finish(page);
   },
 );
+
+test(
+  "an administrator edits TikTok's directory entry: a wrong value is refused beside the editor, a note makes version 2",
+  { skip },
+  async () => {
+    const scenario = 'provider-directory-edit';
+    const page = await signedInAdmin(scenario);
+    await page.goto(`${base}/directory/providers/tiktok`);
+    await page.locator('[data-testid="page-provider"][data-state="loaded"]').waitFor();
+    const before = await page.getByTestId('provider-version').count();
+    await page.getByTestId('provider-edit').click();
+    const editor = page.getByTestId('directory-entry');
+    await editor.waitFor();
+    const entry = JSON.parse(await editor.inputValue());
+    assert.equal(entry.id, 'tiktok');
+
+    // A preservation of 0 days is refused, the server's field named beside the editor.
+    await editor.fill(
+      JSON.stringify({ ...entry, preservation: { ...entry.preservation, days: 0 } }, null, 2),
+    );
+    await page.getByTestId('directory-note').fill('e2e: a wrong period');
+    await page.getByTestId('directory-save').click();
+    const error = page.getByTestId('directory-entry-error');
+    await error.waitFor();
+    assert.match(await error.innerText(), /preservation/);
+    await shot(page, scenario, 'refused');
+
+    // A changed note is a new version, its change listed field by field.
+    const text = `${entry.notes.text} (e2e check)`;
+    await editor.fill(JSON.stringify({ ...entry, notes: { ...entry.notes, text } }, null, 2));
+    await page.getByTestId('directory-note').fill('e2e: the note checked again');
+    await page.getByTestId('directory-save').click();
+    await page.getByTestId('provider-saved').waitFor();
+    await page.waitForFunction(
+      (count) => document.querySelectorAll('[data-testid="provider-version"]').length > count,
+      before,
+    );
+    const newest = page.getByTestId('provider-version').first();
+    const change = newest.locator('[data-testid="provider-version-change"]', {
+      hasText: '/notes/text',
+    });
+    await change.waitFor();
+    assert.match(await change.innerText(), /e2e check/);
+    await shot(page, scenario, 'version');
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);
