@@ -2746,6 +2746,25 @@ test(
     const page = await openPage(browser);
     const result = await signIn(page, base, config.user, scenario);
     assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    // In Kazakh, the tracker and the directory show Kazakh labels only.
+    const language = await page.evaluate(() => document.documentElement.lang || 'ru');
+    await page.getByTestId('lang-kk').click();
+    await page.getByTestId('lang-kk').and(page.locator('[aria-pressed="true"]')).waitFor();
+    await openFromNav(page, 'nav-requests', 'page-requests', scenario);
+    await page
+      .locator('[data-testid="requests-table"], [data-testid="requests-error"]')
+      .first()
+      .waitFor();
+    await assertKazakh(page, scenario, 'requests');
+    await page.getByTestId('requests-tab-calendar').click();
+    await page.getByTestId('requests-calendar').waitFor();
+    await assertKazakh(page, scenario, 'requests-calendar');
+    await openFromNav(page, 'nav-directory', 'page-directory', scenario);
+    await page.getByTestId('directory-providers').waitFor();
+    await assertKazakh(page, scenario, 'directory');
+    await page
+      .getByTestId(`lang-${['kk', 'ru', 'en'].includes(language) ? language : 'ru'}`)
+      .click();
     await openFromNav(page, 'nav-directory', 'page-directory', scenario);
     await page.locator('[data-testid="directory-provider"][data-id="tiktok"]').waitFor();
     await page.getByTestId('directory-country').fill('DE');

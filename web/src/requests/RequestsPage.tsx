@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { api, buildQuery } from '../app/api';
 import { errorMessage } from '../app/errors';
 import { useI18n } from '../app/i18n';
+import type { TranslationKey } from '../app/i18n';
 import { hasPermission } from '../app/permissions';
 import { Link, navigate, useLocation } from '../app/router';
 import { useSignedIn } from '../app/session';
@@ -35,6 +36,31 @@ import type {
   ReminderEntry,
   RequestFilters,
 } from './types';
+
+const WEEKDAY_KEYS: readonly TranslationKey[] = [
+  'requests.calendar.weekday.1',
+  'requests.calendar.weekday.2',
+  'requests.calendar.weekday.3',
+  'requests.calendar.weekday.4',
+  'requests.calendar.weekday.5',
+  'requests.calendar.weekday.6',
+  'requests.calendar.weekday.7',
+];
+
+const MONTH_KEYS: readonly TranslationKey[] = [
+  'requests.calendar.month.1',
+  'requests.calendar.month.2',
+  'requests.calendar.month.3',
+  'requests.calendar.month.4',
+  'requests.calendar.month.5',
+  'requests.calendar.month.6',
+  'requests.calendar.month.7',
+  'requests.calendar.month.8',
+  'requests.calendar.month.9',
+  'requests.calendar.month.10',
+  'requests.calendar.month.11',
+  'requests.calendar.month.12',
+];
 
 /** Due reminders with a dismiss button each; nothing when there are none. */
 export function RemindersBar() {
@@ -155,7 +181,7 @@ function RequestTable({ filters }: { filters: RequestFilters }) {
 }
 
 function Calendar({ month, zone }: { month: string; zone: string }) {
-  const { t, locale } = useI18n();
+  const { t } = useI18n();
   const typeName = useTypeName();
   const grid = monthGrid(month);
   const from = zonedDayStartToUtc(grid.weeks[0]?.[0] ?? grid.first, zone);
@@ -170,16 +196,10 @@ function Calendar({ month, zone }: { month: string; zone: string }) {
       : `/api/v1/requests-calendar${buildQuery({ from: Date.parse(from), to: Date.parse(to) })}`,
   );
   const byDay = entriesByDay(calendar.data?.entries ?? [], zone);
-  const weekdays = Array.from({ length: 7 }, (_, index) =>
-    new Intl.DateTimeFormat(locale, { weekday: 'short', timeZone: 'UTC' }).format(
-      new Date(Date.UTC(2024, 0, 1 + index)),
-    ),
-  );
-  const title = new Intl.DateTimeFormat(locale, {
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  }).format(new Date(`${grid.first}T00:00:00Z`));
+  // Names from the translations: browsers may have no Kazakh calendar data.
+  const weekdays = WEEKDAY_KEYS.map((key) => t(key));
+  const monthKey = MONTH_KEYS[Number(month.slice(5, 7)) - 1] ?? 'requests.calendar.month.1';
+  const title = t('requests.calendar.title', { month: t(monthKey), year: month.slice(0, 4) });
   return (
     <section aria-labelledby="calendar-title" data-testid="requests-calendar" data-month={month}>
       <div className="toolbar">
