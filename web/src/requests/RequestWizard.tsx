@@ -239,7 +239,7 @@ export function RequestWizard({ initial, existing }: WizardProps) {
   const formMessage =
     serverError !== null && located === null ? errorMessage(t, serverError) : null;
   const unplacedServer =
-    serverError !== null && located !== null && stepOfField(located) === 'review'
+    serverError !== null && located !== null && !shownBesideField(located)
       ? `${located}: ${errorMessage(t, serverError)}`
       : null;
 
@@ -990,6 +990,35 @@ export function RequestWizard({ initial, existing }: WizardProps) {
         </Link>
       </div>
     </form>
+  );
+}
+
+const FIELDS_WITH_ERRORS = new Set([
+  'case_id',
+  'previous_id',
+  'provider',
+  'country',
+  'user_country',
+  'entity_name',
+  'legal_basis',
+  'offence_article',
+  'offence_summary',
+  'necessity',
+  'urgency',
+  'prosecution_and_court',
+  'identifiers',
+  'range_from',
+  'range_to',
+  'language',
+  'notes',
+]);
+
+/** Whether the wizard shows a server error about `field` beside that field. */
+function shownBesideField(field: string): boolean {
+  return (
+    FIELDS_WITH_ERRORS.has(field) ||
+    /^identifiers\[\d+\](\.value)?$/.test(field) ||
+    field.startsWith('emergency_fields.')
   );
 }
 
