@@ -1690,11 +1690,11 @@ absl::StatusOr<RequestView> RequestService::Return(const auth::Principal& who, c
   Context context{database_, trail_, cases_, clock_};
   ASSIGN_OR_RETURN(RequestView current, BuildView(context, *directory, who, id));
   ASSIGN_OR_RETURN(CaseRights rights, RightsOn(cases_, who, current.request.fields.case_id));
-  RETURN_IF_ERROR(base::CheckText("reason", reason, kMaxReasonBytes, base::TextForm::kLines,
-                                  base::Presence::kRequired));
   return Step(context, *directory, who, origin, id, "return",
               [&](store::Transaction&, Request& request, Json& detail) -> absl::Status {
                 RETURN_IF_ERROR(CheckApprover(who, request, rights));
+                RETURN_IF_ERROR(base::CheckText("reason", reason, kMaxReasonBytes,
+                                                base::TextForm::kLines, base::Presence::kRequired));
                 if (request.state != State::kLegalReview) {
                   return WrongState("only a request in legal review is returned", request.state);
                 }
