@@ -12,8 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <set>
 
@@ -60,6 +62,29 @@ std::string FieldOf(const absl::Status& status) { return base::StatusField(statu
 std::string ReasonOf(const absl::Status& status) { return base::StatusReason(status).value_or(""); }
 
 std::string Sha256Hex(std::string_view bytes) { return base::HexEncode(base::Sha256(bytes)); }
+
+// The text of a PDF as poppler's pdftotext reads it, white space runs as one space.
+std::string PdfText(const std::string& pdf) {
+  fs::path path = fs::temp_directory_path() /
+                  ("threathub-request-" + base::HexEncode(base::RandomBytes(6)) + ".pdf");
+  std::ofstream(path, std::ios::binary).write(pdf.data(), static_cast<std::streamsize>(pdf.size()));
+  std::string command = base::StrCat("pdftotext -enc UTF-8 '", path.string(), "' - 2>&1");
+  std::string raw;
+  if (FILE* pipe = ::popen(command.c_str(), "r"); pipe != nullptr) {
+    char buffer[4096];
+    size_t read = 0;
+    while ((read = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) raw.append(buffer, read);
+    EXPECT_EQ(::pclose(pipe), 0) << raw;
+  }
+  fs::remove(path);
+  std::string text;
+  for (char symbol : raw) {
+    bool space = symbol == ' ' || symbol == '\n' || symbol == '\f' || symbol == '\t';
+    if (space && (text.empty() || text.back() == ' ')) continue;
+    text += space ? ' ' : symbol;
+  }
+  return text;
+}
 
 class RequestServiceTest : public ::testing::TestWithParam<store::Engine> {
  protected:
@@ -868,6 +893,10 @@ TEST_P(RequestServiceTest, ChainsCarryPreservationAndTikTokAllowsOneExtension) {
   RequestView preservation = Sent();
   const base::Millis sent_at = *preservation.request.sent_at;
   clock_.Advance(kDay);
+  ASSERT_TRUE(service_
+                  ->Acknowledge(drafter_, origin_, preservation.request.id,
+                                clock_.NowMillis() - 2 * kHour, "TT-7781")
+                  .ok());
   RequestView preserved = service_
                               ->MarkPreserved(drafter_, origin_, preservation.request.id,
                                               clock_.NowMillis() - kHour, std::nullopt)
@@ -893,15 +922,31 @@ TEST_P(RequestServiceTest, ChainsCarryPreservationAndTikTokAllowsOneExtension) {
                   {first_extension.request.id}),
             0);
 
-  // The document of the extension names the request before it.
+  // The document of the extension names the request before it, the case, the agency, the
+  // people and the entity.
   RequestService::Document document =
       service_->GetDocument(drafter_, first_extension.request.id, "").value();
   EXPECT_TRUE(document.frozen);
+  std::string text = PdfText(document.pdf);
+  for (const std::string& part :
+       {preservation.request.reference, std::string("TT-7781"), case_.number,
+        std::string("TikTok Pte. Ltd."), std::string("drafter N."), std::string("boss N.")}) {
+    EXPECT_TRUE(base::StrContains(text, part)) << part << " in " << text;
+  }
+  EXPECT_FALSE(base::StrContains(text, "DRAFT")) << text;
+  RequestFields mla = Good();
+  mla.type = RequestType::kMlaRequest;
+  mla.previous_id = first_extension.request.id;
+  RequestView mla_draft = Draft(mla, drafter_);
+  std::string preview =
+      PdfText(service_->GetDocument(drafter_, mla_draft.request.id, "en").value().pdf);
+  EXPECT_TRUE(base::StrContains(preview, "DRAFT")) << preview;
+  EXPECT_TRUE(base::StrContains(preview, first_extension.request.reference)) << preview;
 
   clock_.Advance(30 * kDay);
   extension.previous_id = first_extension.request.id;
   RequestView second_extension = Draft(extension, drafter_);
-  ASSERT_EQ(second_extension.chain.size(), 3u);
+  ASSERT_EQ(second_extension.chain.size(), 4u);  // the MLA draft is in the chain too
   bool limit_problem = false;
   for (const Problem& problem : second_extension.schedule.problems) {
     limit_problem |= problem.code == "extension_limit";
