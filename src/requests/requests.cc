@@ -1385,11 +1385,12 @@ absl::Status RequestService::Start() {
       database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
         ASSIGN_OR_RETURN(store::Result count, tx.Execute("SELECT COUNT(*) FROM provider_entries"));
         if (count.rows.at(0).Int(0) > 0) return absl::OkStatus();
+        // Two instances starting on an empty database both insert: the later rows are ignored.
         for (const Provider& provider : seed.providers()) {
           RETURN_IF_ERROR(
               tx.Execute("INSERT INTO provider_entries(provider_id, version, entry, "
                          "content_hash, changed_by, changed_at, note) VALUES ($1, 1, "
-                         "$2, $3, NULL, $4, 'seed')",
+                         "$2, $3, NULL, $4, 'seed') ON CONFLICT DO NOTHING",
                          {provider.id, provider.canonical_json, provider.content_hash, now})
                   .status());
         }
