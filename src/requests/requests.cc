@@ -364,16 +364,17 @@ struct UserInfo {
   std::string email;
   std::string language;
   std::string time_zone;
+  bool disabled = false;
 };
 
 absl::StatusOr<UserInfo> LoadUser(store::Transaction& tx, int64_t user_id) {
   ASSIGN_OR_RETURN(store::Result found,
-                   tx.Execute("SELECT username, display_name, email, language, time_zone FROM "
-                              "users WHERE id = $1",
+                   tx.Execute("SELECT username, display_name, email, language, time_zone, "
+                              "disabled FROM users WHERE id = $1",
                               {user_id}));
   if (found.rows.empty()) return absl::NotFoundError("user not found");
   const store::Row& row = found.rows[0];
-  return UserInfo{row.Text(0), row.Text(1), row.Text(2), row.Text(3), row.Text(4)};
+  return UserInfo{row.Text(0), row.Text(1), row.Text(2), row.Text(3), row.Text(4), row.Int(5) != 0};
 }
 
 // ---- the directory's view of a request ----
@@ -2526,7 +2527,7 @@ absl::StatusOr<int64_t> RequestService::DeliverReminders(Mailer& mailer,
           for (int64_t user_id : people) {
             ASSIGN_OR_RETURN(UserInfo user, LoadUser(tx, user_id));
             std::string email(base::StripAsciiWhitespace(user.email));
-            if (email.empty() || !addresses.insert(email).second) continue;
+            if (user.disabled || email.empty() || !addresses.insert(email).second) continue;
             recipients.push_back(Recipient{email, user.language, user.time_zone});
           }
           return absl::OkStatus();

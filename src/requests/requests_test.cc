@@ -1069,6 +1069,16 @@ TEST_P(RequestServiceTest, AReminderWithoutAnAddressIsMarkedNone) {
   EXPECT_EQ(Reminders(sent.request.id)[0].email_state, "none");
 }
 
+TEST_P(RequestServiceTest, ADisabledUserGetsNoReminder) {
+  RequestView sent = Sent();
+  ASSERT_TRUE(database_->Execute("UPDATE users SET disabled = 1 WHERE username = 'drafter'").ok());
+  clock_.Set(Reminders(sent.request.id)[0].remind_at);
+  RecordingMailer mailer;
+  EXPECT_EQ(service_->DeliverReminders(mailer, "https://th.police.kz").value(), 1);
+  ASSERT_EQ(mailer.sent.size(), 1u);
+  EXPECT_EQ(mailer.sent[0].to, std::vector<std::string>{"boss@police.kz"});
+}
+
 TEST_P(RequestServiceTest, RemindersStopAfterTenFailures) {
   RequestView sent = Sent();
   std::vector<ReminderRow> rows = Reminders(sent.request.id);
