@@ -2847,3 +2847,78 @@ test(
     await finish(page);
   },
 );
+
+test(
+  "the investigator records TikTok's answers: acknowledged, preserved, data received as evidence, produced, closed; the provider's statistics count it",
+  { skip: skip || (!config.user && 'THREATHUB_DEMO_USER is not set') },
+  async () => {
+    const scenario = 'provider-request-outcome';
+    assert.ok(providerRequestRun, 'needs the request of the previous scenarios');
+    const requestId = providerRequestRun.id;
+    const page = await openPage(browser);
+    const result = await signIn(page, base, config.user, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    await page.goto(`${base}/requests/${requestId}`);
+    await page.locator('[data-testid="page-request"][data-state="loaded"]').waitFor();
+    const state = (value) =>
+      page.locator(`[data-testid="request-state"][data-state="${value}"]`).waitFor();
+
+    await page.getByTestId('request-acknowledge').click();
+    await page.getByTestId('request-acknowledge-ticket').fill('TT-E2E-4711');
+    await page.getByTestId('request-acknowledge-submit').click();
+    await state('acknowledged');
+
+    await page.getByTestId('request-preserve').click();
+    await page.getByTestId('request-preserve-submit').click();
+    await state('preserved');
+    await page.getByTestId('request-deadline-list').waitFor();
+
+    // The provider's data goes into the case as evidence, custody from its receipt.
+    await page.getByTestId('request-response').click();
+    await page.getByTestId('request-response-file').setInputFiles({
+      name: 'tiktok-response.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('user_id,phone\n6800000000000000001,+77012345678\n'),
+    });
+    await page.getByTestId('request-response-description').fill('TikTok: subscriber data');
+    await page.getByTestId('request-response-submit').click();
+    await page.getByTestId('request-response-link').first().waitFor();
+
+    await page.getByTestId('request-outcome').click();
+    await page.getByTestId('request-outcome-state').selectOption('produced');
+    await page.getByTestId('request-outcome-text').fill('Subscriber data produced.');
+    await page.getByTestId('request-outcome-submit').click();
+    await state('produced');
+    await page.getByTestId('request-close').click();
+    await page.getByTestId('request-close-submit').click();
+    await state('closed');
+    await page
+      .locator('[data-testid="lifecycle-step"][data-step="closed"][data-status="current"]')
+      .waitFor();
+    const actions = await page
+      .getByTestId('request-event')
+      .evaluateAll((items) => items.map((item) => item.dataset.action));
+    for (const action of [
+      'create',
+      'submit',
+      'approve',
+      'send',
+      'acknowledge',
+      'preserve',
+      'response',
+      'outcome',
+      'close',
+    ])
+      assert.ok(actions.includes(action), `history has ${action}: ${actions.join(', ')}`);
+    await shot(page, scenario, 'closed');
+
+    // The provider's page counts the request among its outcomes.
+    await page.goto(`${base}/directory/providers/tiktok`);
+    const row = page.getByTestId('provider-stats-row').first();
+    await row.waitFor();
+    assert.ok(Number(await row.getByTestId('provider-stats-requests').innerText()) >= 1);
+    await shot(page, scenario, 'stats');
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);
