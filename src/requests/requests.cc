@@ -1280,9 +1280,10 @@ absl::Status RequestService::Start() {
   base::Millis now = clock_.NowMillis();
   RETURN_IF_ERROR(
       database_.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
-        ASSIGN_OR_RETURN(store::Result count, tx.Execute("SELECT COUNT(*) FROM provider_entries"));
-        if (count.rows.at(0).Int(0) > 0) return absl::OkStatus();
-        // Two instances starting on an empty database both insert: the later rows are ignored.
+        // A seed provider the table does not hold yet (a new database, or a provider added to
+        // the seed by an upgrade) gets its version 1; providers already there keep their
+        // versions (an administrator's edits win over a newer seed). Two instances starting at
+        // once both insert: the later rows are ignored.
         for (const Provider& provider : seed.providers()) {
           RETURN_IF_ERROR(
               tx.Execute("INSERT INTO provider_entries(provider_id, version, entry, "

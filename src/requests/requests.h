@@ -4,8 +4,9 @@
 //
 // Tables (migration 11, "requests"):
 //   provider_entries    one row per version of a provider's entry (JSON as ParseProvider reads
-//                       it, its content hash, who changed it, when, a note); the seed is
-//                       version 1 (changed_by NULL), inserted when the table is empty.
+//                       it, its content hash, who changed it, when, a note); a seed
+//                       provider is version 1 (changed_by NULL), inserted at Start when the
+//                       table has no row of that provider.
 //   provider_requests   one row per request (the draft's fields as JSON plus the columns the
 //                       lifecycle and the statistics need); `version` counts its changes.
 //   provider_request_events  append-only history: every step, who, when, from/to state, detail.
@@ -277,7 +278,8 @@ class RequestService {
   RequestService(store::Database& database, audit::AuditTrail& trail, cases::CaseService& cases,
                  evidence::EvidenceService& evidence, const base::Clock& clock);
 
-  // Inserts the seed directory when provider_entries is empty and loads the current one.
+  // Inserts the seed providers provider_entries does not hold yet and loads the current
+  // directory.
   absl::Status Start();
 
   // ---- Directory ----
