@@ -2922,3 +2922,67 @@ test(
     await finish(page);
   },
 );
+
+test(
+  "an emergency disclosure to X asks for X's emergency facts before it moves on, and is saved as a draft",
+  { skip: skip || (!config.user && 'THREATHUB_DEMO_USER is not set') },
+  async () => {
+    const scenario = 'provider-request-emergency';
+    assert.ok(providerRequestRun, 'needs the case of the previous scenarios');
+    const page = await openPage(browser);
+    const result = await signIn(page, base, config.user, scenario);
+    assert.equal(result.outcome, 'signed_in', `sign-in: ${result.reason}`);
+    await page.goto(
+      `${base}/requests/new?case_id=${providerRequestRun.caseId}&type=emergency_disclosure`,
+    );
+    await page.getByTestId('request-wizard').waitFor();
+    assert.ok(await page.getByTestId('wizard-type-emergency_disclosure').isChecked());
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('wizard-provider').selectOption('x');
+    await page.locator('[data-testid="wizard-missing"][data-ready="true"]').waitFor();
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('wizard-legal-basis').fill('ст. 199 УПК РК');
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('wizard-identifier-add').click();
+    await page.getByTestId('wizard-identifier-kind').selectOption('user_id');
+    await page.getByTestId('wizard-identifier-value').fill('1234567890');
+    await page.getByTestId('wizard-range-from').fill(dayAgo(3));
+    await page.getByTestId('wizard-range-to').fill(dayAgo(1));
+    await page.getByTestId('wizard-category-subscriber').check();
+    await page.locator('[data-testid="wizard-missing"][data-ready="true"]').waitFor();
+    await page.getByTestId('wizard-next').click();
+
+    // The emergency step: X's criterion and each fact X asks for.
+    await page.locator('[data-testid="request-wizard"][data-step="emergency"]').waitFor();
+    await page.getByTestId('wizard-emergency-criterion').waitFor();
+    assert.ok(await nextDisabled(page), 'Next waits for the emergency facts');
+    await page
+      .locator(
+        '[data-testid="lint-emergency-person_at_risk"] [data-code="missing_emergency_field"]',
+      )
+      .waitFor();
+    await page
+      .getByTestId('wizard-emergency-criterion-text')
+      .fill('Угроза самоубийства несовершеннолетнего.');
+    for (const key of [
+      'person_at_risk',
+      'nature_of_emergency',
+      'username_and_profile_url',
+      'specific_posts',
+      'data_needed_and_why',
+      'officer_signature',
+    ])
+      await page.getByTestId(`wizard-emergency-${key}`).fill(`e2e: ${key}`);
+    await page.locator('[data-testid="wizard-missing"][data-ready="true"]').waitFor();
+    await shot(page, scenario, 'emergency-facts');
+    await page.getByTestId('wizard-next').click();
+    await page.locator('[data-testid="request-wizard"][data-step="review"]').waitFor();
+    await page.getByTestId('wizard-save').click();
+    await page.locator('[data-testid="page-request"][data-state="loaded"]').waitFor();
+    assert.equal(await page.getByTestId('request-state').getAttribute('data-state'), 'draft');
+    await page.getByTestId('request-saved').waitFor();
+    await shot(page, scenario, 'draft');
+    await signOut(page, scenario);
+    await finish(page);
+  },
+);
