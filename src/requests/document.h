@@ -64,7 +64,7 @@ struct DocumentInput {
   std::string channel_text;  // where it goes (portal, address)
   std::string country_code;  // the requested State for MLA and 24/7 ("" otherwise)
   std::string country_name;
-  std::string central_authority;  // from the country profile
+  std::string central_authority;         // from the country profile
   std::vector<std::string> instruments;  // instruments in force with Kazakhstan, named
 
   // Requesting authority.
@@ -78,7 +78,7 @@ struct DocumentInput {
   // Case.
   std::string case_number;
   std::string investigative_authority;
-  std::string prosecution_and_court;  // prosecution office and court, numbers and decisions
+  std::string prosecution_and_court;    // prosecution office and court, numbers and decisions
   std::vector<EarlierRequest> earlier;  // the chain before this request, oldest first
 
   // What is asked for.

@@ -96,10 +96,10 @@ struct RequestFields {
   RequestType type = RequestType::kPreservation;
   int64_t case_id = 0;
   std::optional<int64_t> previous_id;  // the request before this one in its chain
-  std::string provider;      // directory id ("tiktok"); "" for an MLA or 24/7 request to a State
-  std::string entity_name;   // the provider's legal entity addressed
-  std::string country;       // the requested State (MLA, 24/7): ISO code; else the entity's
-  std::string user_country;  // where the target user lives (picks the entity)
+  std::string provider;         // directory id ("tiktok"); "" for an MLA or 24/7 request to a State
+  std::string entity_name;      // the provider's legal entity addressed
+  std::string country;          // the requested State (MLA, 24/7): ISO code; else the entity's
+  std::string user_country;     // where the target user lives (picks the entity)
   std::string language = "ru";  // of the request text: kk, ru, en
   bool english_translation = false;
   std::string legal_basis;
@@ -312,14 +312,12 @@ class RequestService {
                                      int expected_version, RequestFields fields);
 
   // ---- Lifecycle ----
-  absl::StatusOr<RequestView> Submit(const auth::Principal& who, const Origin& origin,
-                                     int64_t id);
+  absl::StatusOr<RequestView> Submit(const auth::Principal& who, const Origin& origin, int64_t id);
   absl::StatusOr<RequestView> Return(const auth::Principal& who, const Origin& origin, int64_t id,
                                      std::string reason);
-  absl::StatusOr<RequestView> Approve(const auth::Principal& who, const Origin& origin,
-                                      int64_t id);
-  absl::StatusOr<RequestView> MarkSent(const auth::Principal& who, const Origin& origin,
-                                       int64_t id, SendFields fields);
+  absl::StatusOr<RequestView> Approve(const auth::Principal& who, const Origin& origin, int64_t id);
+  absl::StatusOr<RequestView> MarkSent(const auth::Principal& who, const Origin& origin, int64_t id,
+                                       SendFields fields);
   absl::StatusOr<RequestView> Acknowledge(const auth::Principal& who, const Origin& origin,
                                           int64_t id, base::Millis at, std::string ticket);
   // `until`: the end the provider stated (optional; not before `at`).
@@ -339,8 +337,7 @@ class RequestService {
                              const evidence::Metadata& metadata, base::Millis received_at);
   absl::StatusOr<evidence::Item> AddResponse(const auth::Principal& who, const Origin& origin,
                                              int64_t id, evidence::Metadata metadata,
-                                             base::Millis received_at,
-                                             const vault::PutResult& put);
+                                             base::Millis received_at, const vault::PutResult& put);
 
   // ---- Reading ----
   absl::StatusOr<RequestView> Get(const auth::Principal& who, int64_t id);
@@ -359,8 +356,8 @@ class RequestService {
                                        std::string_view language);
   // Deadlines of visible requests (not closed) due in [from, to), comparison-only ones
   // included (marked), sorted by due.
-  absl::StatusOr<std::vector<CalendarEntry>> Calendar(const auth::Principal& who,
-                                                      base::Millis from, base::Millis to);
+  absl::StatusOr<std::vector<CalendarEntry>> Calendar(const auth::Principal& who, base::Millis from,
+                                                      base::Millis to);
   absl::StatusOr<std::vector<CaseIdentifier>> CaseIdentifiers(const auth::Principal& who,
                                                               int64_t case_id);
   // Over the requests `who` may see; `provider` "" for all providers.
