@@ -1074,6 +1074,25 @@ absl::StatusOr<std::shared_ptr<const Directory>> CurrentDirectory(
   return fresh;
 }
 
+// What every step on an existing request starts from: the current directory, the request as
+// `who` sees it (NotFound when they may not) and their rights on its case.
+struct Loaded {
+  std::shared_ptr<const Directory> directory;
+  RequestView current;
+  CaseRights rights;
+};
+
+absl::StatusOr<Loaded> LoadForStep(Context& context, std::mutex& mutex,
+                                   std::shared_ptr<const Directory>& cached,
+                                   const auth::Principal& who, int64_t id) {
+  Loaded loaded;
+  ASSIGN_OR_RETURN(loaded.directory, CurrentDirectory(context.database, mutex, cached));
+  ASSIGN_OR_RETURN(loaded.current, BuildView(context, *loaded.directory, who, id));
+  ASSIGN_OR_RETURN(loaded.rights,
+                   RightsOn(context.cases, who, loaded.current.request.fields.case_id));
+  return loaded;
+}
+
 struct Validated {
   std::string case_number;
   int64_t agency_id = 0;
@@ -1502,11 +1521,11 @@ absl::StatusOr<RequestView> RequestService::Create(const auth::Principal& who, c
 absl::StatusOr<RequestView> RequestService::Update(const auth::Principal& who, const Origin& origin,
                                                    int64_t id, int expected_version,
                                                    RequestFields fields) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
-                   CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
-  ASSIGN_OR_RETURN(RequestView current, BuildView(context, *directory, who, id));
-  ASSIGN_OR_RETURN(CaseRights rights, RightsOn(cases_, who, current.request.fields.case_id));
+  ASSIGN_OR_RETURN(Loaded loaded, LoadForStep(context, directory_mutex_, directory_, who, id));
+  const std::shared_ptr<const Directory>& directory = loaded.directory;
+  RequestView& current = loaded.current;
+  const CaseRights& rights = loaded.rights;
   RETURN_IF_ERROR(CheckDrafter(who, rights));
   if (current.request.state != State::kDraft) {
     return WrongState("only a draft is edited", current.request.state);
@@ -1545,11 +1564,11 @@ absl::StatusOr<RequestView> RequestService::Update(const auth::Principal& who, c
 
 absl::StatusOr<RequestView> RequestService::Submit(const auth::Principal& who, const Origin& origin,
                                                    int64_t id) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
-                   CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
-  ASSIGN_OR_RETURN(RequestView current, BuildView(context, *directory, who, id));
-  ASSIGN_OR_RETURN(CaseRights rights, RightsOn(cases_, who, current.request.fields.case_id));
+  ASSIGN_OR_RETURN(Loaded loaded, LoadForStep(context, directory_mutex_, directory_, who, id));
+  const std::shared_ptr<const Directory>& directory = loaded.directory;
+  RequestView& current = loaded.current;
+  const CaseRights& rights = loaded.rights;
   RETURN_IF_ERROR(CheckDrafter(who, rights));
   if (current.request.state != State::kDraft) {
     return WrongState("only a draft is submitted", current.request.state);
@@ -1584,11 +1603,10 @@ absl::StatusOr<RequestView> RequestService::Submit(const auth::Principal& who, c
 
 absl::StatusOr<RequestView> RequestService::Return(const auth::Principal& who, const Origin& origin,
                                                    int64_t id, std::string reason) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
-                   CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
-  ASSIGN_OR_RETURN(RequestView current, BuildView(context, *directory, who, id));
-  ASSIGN_OR_RETURN(CaseRights rights, RightsOn(cases_, who, current.request.fields.case_id));
+  ASSIGN_OR_RETURN(Loaded loaded, LoadForStep(context, directory_mutex_, directory_, who, id));
+  const std::shared_ptr<const Directory>& directory = loaded.directory;
+  const CaseRights& rights = loaded.rights;
   return Step(context, *directory, who, origin, id, "return",
               [&](store::Transaction&, Request& request, Json& detail) -> absl::Status {
                 RETURN_IF_ERROR(CheckApprover(who, request, rights));
@@ -1606,11 +1624,10 @@ absl::StatusOr<RequestView> RequestService::Return(const auth::Principal& who, c
 
 absl::StatusOr<RequestView> RequestService::Approve(const auth::Principal& who,
                                                     const Origin& origin, int64_t id) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
-                   CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
-  ASSIGN_OR_RETURN(RequestView current, BuildView(context, *directory, who, id));
-  ASSIGN_OR_RETURN(CaseRights rights, RightsOn(cases_, who, current.request.fields.case_id));
+  ASSIGN_OR_RETURN(Loaded loaded, LoadForStep(context, directory_mutex_, directory_, who, id));
+  const std::shared_ptr<const Directory>& directory = loaded.directory;
+  const CaseRights& rights = loaded.rights;
   return Step(context, *directory, who, origin, id, "approve",
               [&](store::Transaction&, Request& request, Json&) -> absl::Status {
                 RETURN_IF_ERROR(CheckApprover(who, request, rights));
@@ -1627,11 +1644,10 @@ absl::StatusOr<RequestView> RequestService::Approve(const auth::Principal& who,
 absl::StatusOr<RequestView> RequestService::MarkSent(const auth::Principal& who,
                                                      const Origin& origin, int64_t id,
                                                      SendFields fields) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
-                   CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
-  ASSIGN_OR_RETURN(RequestView current, BuildView(context, *directory, who, id));
-  ASSIGN_OR_RETURN(CaseRights rights, RightsOn(cases_, who, current.request.fields.case_id));
+  ASSIGN_OR_RETURN(Loaded loaded, LoadForStep(context, directory_mutex_, directory_, who, id));
+  const std::shared_ptr<const Directory>& directory = loaded.directory;
+  const CaseRights& rights = loaded.rights;
   RETURN_IF_ERROR(CheckDrafter(who, rights));
   fields.channel = Lower(fields.channel);
   fields.language = Lower(fields.language);
@@ -1680,11 +1696,10 @@ absl::StatusOr<RequestView> RequestService::MarkSent(const auth::Principal& who,
 absl::StatusOr<RequestView> RequestService::Acknowledge(const auth::Principal& who,
                                                         const Origin& origin, int64_t id,
                                                         base::Millis at, std::string ticket) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
-                   CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
-  ASSIGN_OR_RETURN(RequestView current, BuildView(context, *directory, who, id));
-  ASSIGN_OR_RETURN(CaseRights rights, RightsOn(cases_, who, current.request.fields.case_id));
+  ASSIGN_OR_RETURN(Loaded loaded, LoadForStep(context, directory_mutex_, directory_, who, id));
+  const std::shared_ptr<const Directory>& directory = loaded.directory;
+  const CaseRights& rights = loaded.rights;
   RETURN_IF_ERROR(CheckDrafter(who, rights));
   ticket = std::string(base::StripAsciiWhitespace(ticket));
   RETURN_IF_ERROR(CheckLine("ticket", ticket, kMaxLineBytes));
@@ -1710,11 +1725,10 @@ absl::StatusOr<RequestView> RequestService::MarkPreserved(const auth::Principal&
                                                           const Origin& origin, int64_t id,
                                                           base::Millis at,
                                                           std::optional<base::Millis> until) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
-                   CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
-  ASSIGN_OR_RETURN(RequestView current, BuildView(context, *directory, who, id));
-  ASSIGN_OR_RETURN(CaseRights rights, RightsOn(cases_, who, current.request.fields.case_id));
+  ASSIGN_OR_RETURN(Loaded loaded, LoadForStep(context, directory_mutex_, directory_, who, id));
+  const std::shared_ptr<const Directory>& directory = loaded.directory;
+  const CaseRights& rights = loaded.rights;
   RETURN_IF_ERROR(CheckDrafter(who, rights));
   if (until && *until < at) return base::InvalidField("until", "is before the preservation");
   return Step(
@@ -1739,11 +1753,10 @@ absl::StatusOr<RequestView> RequestService::MarkPreserved(const auth::Principal&
 absl::StatusOr<RequestView> RequestService::RecordOutcome(const auth::Principal& who,
                                                           const Origin& origin, int64_t id,
                                                           Outcome outcome) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
-                   CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
-  ASSIGN_OR_RETURN(RequestView current, BuildView(context, *directory, who, id));
-  ASSIGN_OR_RETURN(CaseRights rights, RightsOn(cases_, who, current.request.fields.case_id));
+  ASSIGN_OR_RETURN(Loaded loaded, LoadForStep(context, directory_mutex_, directory_, who, id));
+  const std::shared_ptr<const Directory>& directory = loaded.directory;
+  const CaseRights& rights = loaded.rights;
   RETURN_IF_ERROR(CheckDrafter(who, rights));
   if (!HasOutcome(outcome.state)) {
     return base::InvalidField("outcome", "expected produced, partly_produced, refused or expired");
@@ -1785,11 +1798,10 @@ absl::StatusOr<RequestView> RequestService::RecordOutcome(const auth::Principal&
 
 absl::StatusOr<RequestView> RequestService::Close(const auth::Principal& who, const Origin& origin,
                                                   int64_t id, std::string note) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
-                   CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
-  ASSIGN_OR_RETURN(RequestView current, BuildView(context, *directory, who, id));
-  ASSIGN_OR_RETURN(CaseRights rights, RightsOn(cases_, who, current.request.fields.case_id));
+  ASSIGN_OR_RETURN(Loaded loaded, LoadForStep(context, directory_mutex_, directory_, who, id));
+  const std::shared_ptr<const Directory>& directory = loaded.directory;
+  const CaseRights& rights = loaded.rights;
   RETURN_IF_ERROR(CheckDrafter(who, rights));
   RETURN_IF_ERROR(base::CheckText("note", note, kMaxReasonBytes, base::TextForm::kLines,
                                   base::Presence::kOptional));
@@ -1873,11 +1885,11 @@ absl::Status CheckResponseState(const Request& request, base::Millis received_at
 absl::Status RequestService::CheckResponse(const auth::Principal& who, int64_t id,
                                            const evidence::Metadata& metadata,
                                            base::Millis received_at) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const Directory> directory,
-                   CurrentDirectory(database_, directory_mutex_, directory_));
   Context context{database_, trail_, cases_, clock_};
-  ASSIGN_OR_RETURN(RequestView current, BuildView(context, *directory, who, id));
-  ASSIGN_OR_RETURN(CaseRights rights, RightsOn(cases_, who, current.request.fields.case_id));
+  ASSIGN_OR_RETURN(Loaded loaded, LoadForStep(context, directory_mutex_, directory_, who, id));
+  const std::shared_ptr<const Directory>& directory = loaded.directory;
+  RequestView& current = loaded.current;
+  const CaseRights& rights = loaded.rights;
   RETURN_IF_ERROR(CheckDrafter(who, rights));
   RETURN_IF_ERROR(CheckResponseState(current.request, received_at, clock_.NowMillis()));
   return evidence_.CheckIngest(
