@@ -19,9 +19,7 @@ using bundle::internal::PdfWriter;
 // Every visible text of a request document: key, Kazakh, Russian, English. The one table to
 // translate. Keys of the T-CY template ("case_reference") and of providers' emergency fields
 // ("person_at_risk") are used as they are, so DocumentLabel finds them.
-struct Text {
-  std::string_view key, kk, ru, en;
-};
+using Text = bundle::internal::PdfText;
 constexpr Text kTexts[] = {
     // Titles, one per request type.
     {"type.preservation", "Деректерді сақтау туралы сұрау салу", "Запрос о сохранении данных",
@@ -214,19 +212,6 @@ constexpr std::string_view kTemplateKeys[] = {"date",
                                               "necessity",
                                               "confidentiality",
                                               "urgency"};
-
-const Text* FindText(std::string_view key) {
-  for (const Text& text : kTexts) {
-    if (text.key == key) return &text;
-  }
-  return nullptr;
-}
-
-std::string_view InLanguage(const Text& text, std::string_view language) {
-  if (language == "kk") return text.kk;
-  if (language == "ru") return text.ru;
-  return text.en;
-}
 
 bool IsDocumentLanguage(std::string_view language) {
   return std::find(std::begin(kDocumentLanguages), std::end(kDocumentLanguages), language) !=
@@ -599,9 +584,7 @@ class Document {
 }  // namespace
 
 std::string DocumentLabel(std::string_view key, std::string_view language) {
-  const Text* text = FindText(key);
-  if (text == nullptr) return std::string(key);
-  return std::string(InLanguage(*text, language));
+  return std::string(bundle::internal::Translate(kTexts, key, language).value_or(key));
 }
 
 absl::StatusOr<std::string> RenderRequestDocument(const Directory& directory,

@@ -27,6 +27,17 @@ cairo_status_t Discard(void*, const unsigned char*, unsigned int) { return CAIRO
 
 }  // namespace
 
+std::optional<std::string_view> Translate(std::span<const PdfText> table, std::string_view key,
+                                          std::string_view language) {
+  for (const PdfText& text : table) {
+    if (text.key != key) continue;
+    if (language == "kk") return text.kk;
+    if (language == "ru") return text.ru;
+    return text.en;
+  }
+  return std::nullopt;
+}
+
 std::string Displayable(std::string_view text, size_t max_bytes) {
   std::string out;
   size_t pos = 0;

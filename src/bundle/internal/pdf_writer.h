@@ -18,6 +18,8 @@
 #include <pango/pangocairo.h>
 
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -102,6 +104,16 @@ class PdfWriter {
   int page_ = 1;
   double y_;
 };
+
+// One visible text of a document in Kazakh, Russian and English; a document keeps all of its
+// texts in one table of these (the one place to translate).
+struct PdfText {
+  std::string_view key, kk, ru, en;
+};
+// The text of `key` in `language` ("kk", "ru"; English for any other); nullopt when the table
+// has no such key.
+std::optional<std::string_view> Translate(std::span<const PdfText> table, std::string_view key,
+                                          std::string_view language);
 
 struct PdfInfo {
   std::string title;   // the document's metadata title

@@ -13,10 +13,7 @@ using bundle::internal::PdfInfo;
 using bundle::internal::PdfWriter;
 
 // Every visible text of the request: key, Kazakh, Russian, English. The one table to translate.
-struct Text {
-  std::string_view key, kk, ru, en;
-};
-constexpr Text kTexts[] = {
+constexpr bundle::internal::PdfText kTexts[] = {
     {"title", "Онлайн мониторингке рұқсат беру туралы жазбаша сұрау",
      "Письменный запрос на разрешение онлайн-мониторинга",
      "Written request for authorization of online monitoring"},
@@ -94,13 +91,8 @@ class Labels {
 
   // The text of `key` in the language; `fallback` (or the key) when the table has none.
   std::string operator()(std::string_view key, std::string_view fallback = "") const {
-    for (const Text& text : kTexts) {
-      if (text.key != key) continue;
-      if (language_ == "kk") return std::string(text.kk);
-      if (language_ == "en") return std::string(text.en);
-      return std::string(text.ru);
-    }
-    return std::string(fallback.empty() ? key : fallback);
+    return std::string(bundle::internal::Translate(kTexts, key, language_)
+                           .value_or(fallback.empty() ? key : fallback));
   }
 
  private:
