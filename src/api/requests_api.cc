@@ -170,71 +170,38 @@ Json RenderIdentifier(const requests::Identifier& identifier) {
 }
 
 Json RenderRequest(const requests::Request& request) {
-  const requests::RequestFields& fields = request.fields;
-  Json categories = Json::array();
-  for (requests::DataCategory category : fields.categories) {
-    categories.push_back(requests::DataCategoryName(category));
-  }
-  Json identifiers = Json::array();
-  for (const requests::Identifier& identifier : fields.identifiers) {
-    identifiers.push_back(RenderIdentifier(identifier));
-  }
-  Json emergency = Json::object();
-  for (const auto& [key, value] : fields.emergency_fields) emergency[key] = value;
-  return Json{{"id", request.id},
-              {"reference", request.reference},
-              {"version", request.version},
-              {"state", requests::StateName(request.state)},
-              {"agency_id", request.agency_id},
-              {"case_number", request.case_number},
-              {"chain_id", request.chain_id},
-              {"provider_hash", request.provider_hash},
-              {"directory_version", request.directory_version},
-              {"created_by", RenderPerson(request.created_by)},
-              {"created_at", request.created_at},
-              {"updated_at", request.updated_at},
-              {"approved_by", OptionalPerson(request.approved_by)},
-              {"approved_at", OptionalValue(request.approved_at)},
-              {"returned_reason", request.returned_reason},
-              {"sent_at", OptionalValue(request.sent_at)},
-              {"channel", request.channel},
-              {"ticket", request.ticket},
-              {"acknowledged_at", OptionalValue(request.acknowledged_at)},
-              {"preserved_at", OptionalValue(request.preserved_at)},
-              {"preserved_until", OptionalValue(request.preserved_until)},
-              {"first_answer_at", OptionalValue(request.first_answer_at)},
-              {"outcome_at", OptionalValue(request.outcome_at)},
-              {"refusal_code", request.refusal_code},
-              {"outcome_text", request.outcome_text},
-              {"closed_at", OptionalValue(request.closed_at)},
-              {"document_sha256", request.document_sha256},
-              {"document_language", request.document_language},
-              {"document_size", request.document_size},
-              {"response_evidence_ids", request.response_evidence_ids},
-              // The drafter's fields.
-              {"type", requests::RequestTypeName(fields.type)},
-              {"case_id", fields.case_id},
-              {"previous_id", OptionalValue(fields.previous_id)},
-              {"provider", fields.provider},
-              {"entity_name", fields.entity_name},
-              {"country", fields.country},
-              {"user_country", fields.user_country},
-              {"language", fields.language},
-              {"english_translation", fields.english_translation},
-              {"legal_basis", fields.legal_basis},
-              {"offence_article", fields.offence_article},
-              {"offence_summary", fields.offence_summary},
-              {"necessity", fields.necessity},
-              {"urgency", fields.urgency},
-              {"prosecution_and_court", fields.prosecution_and_court},
-              {"confidential", fields.confidential},
-              {"range_from", OptionalValue(fields.range_from)},
-              {"range_to", OptionalValue(fields.range_to)},
-              {"all_data", fields.all_data},
-              {"categories", categories},
-              {"identifiers", identifiers},
-              {"emergency_fields", emergency},
-              {"notes", fields.notes}};
+  Json json = requests::FieldsToJson(request.fields);
+  json.update(Json{{"id", request.id},
+                   {"reference", request.reference},
+                   {"version", request.version},
+                   {"state", requests::StateName(request.state)},
+                   {"agency_id", request.agency_id},
+                   {"case_number", request.case_number},
+                   {"chain_id", request.chain_id},
+                   {"provider_hash", request.provider_hash},
+                   {"directory_version", request.directory_version},
+                   {"created_by", RenderPerson(request.created_by)},
+                   {"created_at", request.created_at},
+                   {"updated_at", request.updated_at},
+                   {"approved_by", OptionalPerson(request.approved_by)},
+                   {"approved_at", OptionalValue(request.approved_at)},
+                   {"returned_reason", request.returned_reason},
+                   {"sent_at", OptionalValue(request.sent_at)},
+                   {"channel", request.channel},
+                   {"ticket", request.ticket},
+                   {"acknowledged_at", OptionalValue(request.acknowledged_at)},
+                   {"preserved_at", OptionalValue(request.preserved_at)},
+                   {"preserved_until", OptionalValue(request.preserved_until)},
+                   {"first_answer_at", OptionalValue(request.first_answer_at)},
+                   {"outcome_at", OptionalValue(request.outcome_at)},
+                   {"refusal_code", request.refusal_code},
+                   {"outcome_text", request.outcome_text},
+                   {"closed_at", OptionalValue(request.closed_at)},
+                   {"document_sha256", request.document_sha256},
+                   {"document_language", request.document_language},
+                   {"document_size", request.document_size},
+                   {"response_evidence_ids", request.response_evidence_ids}});
+  return json;
 }
 
 Json RenderActions(const requests::Actions& can) {

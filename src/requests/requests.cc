@@ -140,6 +140,8 @@ std::optional<base::Millis> MillisFromJson(const Json& json, std::string_view ke
   return found->get<base::Millis>();
 }
 
+}  // namespace
+
 Json FieldsToJson(const RequestFields& fields) {
   Json categories = Json::array();
   for (DataCategory category : fields.categories) {
@@ -176,6 +178,8 @@ Json FieldsToJson(const RequestFields& fields) {
               {"emergency_fields", std::move(emergency)},
               {"notes", fields.notes}};
 }
+
+namespace {
 
 std::string JsonString(const Json& json, std::string_view key) {
   auto found = json.find(std::string(key));

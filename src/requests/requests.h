@@ -48,6 +48,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/status/statusor.h"
 #include "audit/audit.h"
 #include "auth/principal.h"
@@ -117,6 +119,10 @@ struct RequestFields {
   std::map<std::string, std::string> emergency_fields;  // by EmergencyField::key, "criterion"
   std::string notes;                                    // internal, not in the document
 };
+
+// The fields as JSON, keys as in docs/api.md ("request fields"): how the database keeps a
+// request's fields and how the API shows them.
+nlohmann::json FieldsToJson(const RequestFields& fields);
 
 struct Request {
   int64_t id = 0;
