@@ -729,7 +729,13 @@ function Value({ value, testId }: { value: ReactNode; testId?: string }) {
   );
 }
 
-function DetailsPanel({ request }: { request: ProviderRequest }) {
+function DetailsPanel({
+  request,
+  providerName,
+}: {
+  request: ProviderRequest;
+  providerName: string | undefined;
+}) {
   const { t } = useI18n();
   const typeName = useTypeName();
   const requestLanguage = LANGUAGE_NAMES[request.language ?? 'none'];
@@ -772,7 +778,7 @@ function DetailsPanel({ request }: { request: ProviderRequest }) {
             <dd>
               {request.provider ? (
                 <Link to={providerPagePath(request.provider)} data-testid="request-provider">
-                  {request.provider}
+                  {providerName ?? request.provider}
                 </Link>
               ) : (
                 t('requests.not_set')
@@ -980,11 +986,32 @@ function ChainPanel({ view }: { view: RequestView }) {
   );
 }
 
-function eventDetail(detail: unknown): string {
-  if (detail === null || detail === undefined) return '';
-  if (typeof detail === 'string') return detail;
-  if (typeof detail === 'object' && Object.keys(detail as object).length === 0) return '';
-  return JSON.stringify(detail);
+// An event's detail as "key: value" pairs; instants (at, until, *_at) as times.
+function EventDetail({ detail }: { detail: unknown }) {
+  if (detail === null || detail === undefined || detail === '') return null;
+  if (typeof detail !== 'object' || Array.isArray(detail)) {
+    return <p className="muted event-detail">{String(detail)}</p>;
+  }
+  const entries = Object.entries(detail as Record<string, unknown>).filter(
+    ([, value]) => value !== null && value !== '',
+  );
+  if (entries.length === 0) return null;
+  return (
+    <ul className="muted event-detail">
+      {entries.map(([key, value]) => (
+        <li key={key}>
+          <span>{key}: </span>
+          {typeof value === 'number' && (key === 'at' || key === 'until' || key.endsWith('_at')) ? (
+            <At value={value} />
+          ) : (
+            <span className={key.endsWith('sha256') ? 'mono' : undefined}>
+              {typeof value === 'object' ? JSON.stringify(value) : String(value)}
+            </span>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 function EventsPanel({ requestId, generation }: { requestId: string; generation: number }) {
@@ -1023,9 +1050,7 @@ function EventsPanel({ requestId, generation }: { requestId: string; generation:
               {event.from_state !== event.to_state && event.to_state && (
                 <RequestStateBadge state={event.to_state} />
               )}
-              {eventDetail(event.detail) && (
-                <p className="muted mono event-detail">{eventDetail(event.detail)}</p>
-              )}
+              <EventDetail detail={event.detail} />
             </li>
           ))}
         </ol>
@@ -1186,7 +1211,12 @@ export function RequestPage({ requestId }: { requestId: string }) {
           </>
         )}
       </section>
-      <DetailsPanel request={request} />
+      <DetailsPanel
+        request={request}
+        providerName={
+          directory.data?.providers.find((provider) => provider.id === request.provider)?.names[0]
+        }
+      />
       <ChainPanel view={view} />
       <EventsPanel requestId={requestId} generation={generation} />
     </section>
