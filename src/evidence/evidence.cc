@@ -351,10 +351,14 @@ absl::Status EvidenceService::CheckIngest(const auth::Principal& who, int64_t ca
   return absl::OkStatus();
 }
 
+namespace {
+absl::Status NothingElse(store::Transaction&, int64_t) { return absl::OkStatus(); }
+}  // namespace
+
 absl::StatusOr<Item> EvidenceService::Ingest(const auth::Principal& who, const Origin& origin,
                                              int64_t case_id, Metadata metadata,
                                              const vault::PutResult& put) {
-  return IngestItem(who, origin, case_id, std::move(metadata), put, nullptr);
+  return IngestItem(who, origin, case_id, std::move(metadata), put, nullptr, NothingElse);
 }
 
 absl::StatusOr<Item> EvidenceService::IngestCollected(const auth::Principal& who,
@@ -362,13 +366,20 @@ absl::StatusOr<Item> EvidenceService::IngestCollected(const auth::Principal& who
                                                       Metadata metadata,
                                                       const vault::PutResult& put,
                                                       const Collection& collection) {
-  return IngestItem(who, origin, case_id, std::move(metadata), put, &collection);
+  return IngestItem(who, origin, case_id, std::move(metadata), put, &collection, NothingElse);
+}
+
+absl::StatusOr<Item> EvidenceService::IngestCollected(
+    const auth::Principal& who, const Origin& origin, int64_t case_id, Metadata metadata,
+    const vault::PutResult& put, const Collection& collection, AlsoInTransaction also) {
+  return IngestItem(who, origin, case_id, std::move(metadata), put, &collection, also);
 }
 
 absl::StatusOr<Item> EvidenceService::IngestItem(const auth::Principal& who, const Origin& origin,
                                                  int64_t case_id, Metadata metadata,
                                                  const vault::PutResult& put,
-                                                 const Collection* collection) {
+                                                 const Collection* collection,
+                                                 AlsoInTransaction also) {
   RETURN_IF_ERROR(CheckIngest(who, case_id, metadata));
   RETURN_IF_ERROR(ValidateMetadata(metadata));
   ASSIGN_OR_RETURN(std::string path, blobs_.Path(put.sha256));
@@ -458,6 +469,7 @@ absl::StatusOr<Item> EvidenceService::IngestItem(const auth::Principal& who, con
     RETURN_IF_ERROR(AppendEvent(tx, event).status());
     RETURN_IF_ERROR(Audit(tx, &who, origin, "evidence.ingest", "evidence", item_id,
                           base::StrCat("case ", case_id, ", sha256 ", put.sha256)));
+    RETURN_IF_ERROR(also(tx, item_id));
     ASSIGN_OR_RETURN(created, LoadItem(tx, item_id));
     return absl::OkStatus();
   }));

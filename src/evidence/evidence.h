@@ -224,6 +224,14 @@ class EvidenceService {
   absl::StatusOr<Item> IngestCollected(const auth::Principal& who, const Origin& origin,
                                        int64_t case_id, Metadata metadata,
                                        const vault::PutResult& put, const Collection& collection);
+  // The same, and `also` runs in the same transaction once the item and its custody are
+  // recorded (to link the item to what it came with, e.g. a provider's answer to a request); an
+  // error from it rolls the whole ingest back, so there is never an item without its link.
+  using AlsoInTransaction = absl::FunctionRef<absl::Status(store::Transaction&, int64_t item_id)>;
+  absl::StatusOr<Item> IngestCollected(const auth::Principal& who, const Origin& origin,
+                                       int64_t case_id, Metadata metadata,
+                                       const vault::PutResult& put, const Collection& collection,
+                                       AlsoInTransaction also);
 
   absl::StatusOr<std::vector<Item>> ListForCase(const auth::Principal& who, int64_t case_id);
   // Records a "view" custody event when record_view.
@@ -294,7 +302,7 @@ class EvidenceService {
   struct Access;
   absl::StatusOr<Item> IngestItem(const auth::Principal& who, const Origin& origin, int64_t case_id,
                                   Metadata metadata, const vault::PutResult& put,
-                                  const Collection* collection);
+                                  const Collection* collection, AlsoInTransaction also);
   absl::StatusOr<Item> LoadItem(store::Transaction& tx, int64_t item_id);
   absl::StatusOr<Item> LoadReadable(const auth::Principal& who, int64_t item_id,
                                     auth::AccessMode mode);

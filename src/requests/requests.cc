@@ -976,6 +976,32 @@ absl::StatusOr<RequestView> BuildView(Context& context, const Directory& directo
 // Writes one step of a request's life in one transaction: `change` (which checks the state and
 // may refuse) alters the loaded request; then the row, the event, the audit record and the
 // chain's reminders. A refusal for lack of rights is audited as denied. Returns the view after.
+// One step on request `id` inside `tx`: loads it, lets `change` check the rules and change it,
+// writes it with its event, audit record and reminders. `refused` tells whether `change` refused
+// (PermissionDenied), to be audited as denied outside the rolled-back transaction.
+absl::Status StepIn(Context& context, const Directory& directory, store::Transaction& tx,
+                    const auth::Principal& who, const Origin& origin, int64_t id,
+                    std::string_view action,
+                    absl::FunctionRef<absl::Status(store::Transaction&, Request&, Json&)> change,
+                    bool& refused) {
+  refused = false;
+  base::Millis now = context.clock.NowMillis();
+  ASSIGN_OR_RETURN(Request request, LoadRequest(tx, id));
+  ASSIGN_OR_RETURN(std::string stored_outcome, StoredOutcome(tx, id));
+  State from = request.state;
+  int version = request.version;
+  Json detail = Json::object();
+  absl::Status allowed = change(tx, request, detail);
+  refused = absl::IsPermissionDenied(allowed);
+  RETURN_IF_ERROR(allowed);
+  RETURN_IF_ERROR(UpdateRequest(tx, request, version, OutcomeWord(request, stored_outcome), now));
+  RETURN_IF_ERROR(
+      RecordStep(context.trail, tx, &who, origin, request, action, StateName(from), detail, now));
+  return RefreshReminders(tx, directory, request.chain_id, now);
+}
+
+// A step in a transaction of its own (StepIn); a refusal is audited as denied. The request as
+// `who` sees it afterwards.
 absl::StatusOr<RequestView> Step(
     Context& context, const Directory& directory, const auth::Principal& who, const Origin& origin,
     int64_t id, std::string_view action,
@@ -983,21 +1009,7 @@ absl::StatusOr<RequestView> Step(
   bool refused = false;
   absl::Status status =
       context.database.Transact(store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
-        refused = false;
-        base::Millis now = context.clock.NowMillis();
-        ASSIGN_OR_RETURN(Request request, LoadRequest(tx, id));
-        ASSIGN_OR_RETURN(std::string stored_outcome, StoredOutcome(tx, id));
-        State from = request.state;
-        int version = request.version;
-        Json detail = Json::object();
-        absl::Status allowed = change(tx, request, detail);
-        refused = absl::IsPermissionDenied(allowed);
-        RETURN_IF_ERROR(allowed);
-        RETURN_IF_ERROR(
-            UpdateRequest(tx, request, version, OutcomeWord(request, stored_outcome), now));
-        RETURN_IF_ERROR(RecordStep(context.trail, tx, &who, origin, request, action,
-                                   StateName(from), detail, now));
-        return RefreshReminders(tx, directory, request.chain_id, now);
+        return StepIn(context, directory, tx, who, origin, id, action, change, refused);
       });
   if (refused) {
     audit::Record record{.actor_id = who.user_id,
@@ -1928,34 +1940,35 @@ absl::StatusOr<evidence::Item> RequestService::AddResponse(const auth::Principal
                   : base::StrCat(ProviderName(*directory, request), " / ", target)};
   evidence::Origin evidence_origin{origin.client, origin.request_id,
                                    base::StrCat("request ", request.reference)};
-  ASSIGN_OR_RETURN(
-      evidence::Item item,
-      evidence_.IngestCollected(
-          who, evidence_origin, request.fields.case_id,
-          ResponseMetadata(*directory, request, std::move(metadata), received_at), put, receipt));
-  ASSIGN_OR_RETURN(
-      RequestView after,
-      Step(context, *directory, who, origin, id, "response",
-           [&](store::Transaction& tx, Request& changed, Json& detail) -> absl::Status {
-             if (!IsSentOrLater(changed.state) || changed.state == State::kClosed) {
-               return WrongState("the request was closed meanwhile", changed.state);
-             }
-             RETURN_IF_ERROR(tx.Execute("INSERT INTO request_responses(request_id, evidence_id, "
-                                        "received_at, added_by, added_at) VALUES ($1, $2, $3, "
-                                        "$4, $5)",
-                                        {id, item.id, received_at, who.user_id, clock_.NowMillis()})
-                                 .status());
-             if (!changed.first_answer_at || *changed.first_answer_at > received_at) {
-               changed.first_answer_at = received_at;
-             }
-             detail = Json{{"evidence_id", item.id},
-                           {"received_at", received_at},
-                           {"sha256", item.sha256},
-                           {"size", item.size}};
-             return absl::OkStatus();
-           }));
-  (void)after;
-  return item;
+  // The item, its custody and its link to the request in one transaction: never an item
+  // without its link, nor a link without its item.
+  auto link = [&](store::Transaction& tx, int64_t item_id) -> absl::Status {
+    bool refused = false;
+    return StepIn(
+        context, *directory, tx, who, origin, id, "response",
+        [&](store::Transaction& tx, Request& changed, Json& detail) -> absl::Status {
+          if (!IsSentOrLater(changed.state) || changed.state == State::kClosed) {
+            return WrongState("the request was closed meanwhile", changed.state);
+          }
+          RETURN_IF_ERROR(tx.Execute("INSERT INTO request_responses(request_id, evidence_id, "
+                                     "received_at, added_by, added_at) VALUES ($1, $2, $3, "
+                                     "$4, $5)",
+                                     {id, item_id, received_at, who.user_id, clock_.NowMillis()})
+                              .status());
+          if (!changed.first_answer_at || *changed.first_answer_at > received_at) {
+            changed.first_answer_at = received_at;
+          }
+          detail = Json{{"evidence_id", item_id},
+                        {"received_at", received_at},
+                        {"sha256", put.sha256},
+                        {"size", put.size}};
+          return absl::OkStatus();
+        },
+        refused);
+  };
+  return evidence_.IngestCollected(
+      who, evidence_origin, request.fields.case_id,
+      ResponseMetadata(*directory, request, std::move(metadata), received_at), put, receipt, link);
 }
 
 // ---- reading ----
