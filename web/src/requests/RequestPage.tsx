@@ -212,6 +212,13 @@ function ActionsPanel({
   const [description, setDescription] = useState('');
   const [progress, setProgress] = useState<number | null>(null);
 
+  // A lifecycle step from one of the forms: the server's answer replaces the page's request.
+  async function record(action: string, body: Record<string, unknown>, done: TranslationKey) {
+    const updated = await api.post<RequestView>(`${path}/${action}`, body);
+    setOpen(null);
+    onChanged(updated, t(done));
+  }
+
   function toggle(form: OpenForm) {
     setAtLocal(nowLocal(zone));
     setSentLocal(nowLocal(zone));
@@ -344,9 +351,7 @@ function ActionsPanel({
           testId="request-return"
           onCancel={() => setOpen(null)}
           onSubmit={async (reason) => {
-            const updated = await api.post<RequestView>(`${path}/return`, { reason });
-            setOpen(null);
-            onChanged(updated, t('requests.done.returned'));
+            await record('return', { reason }, 'requests.done.returned');
           }}
         />
       )}
@@ -364,9 +369,7 @@ function ActionsPanel({
               language: documentLanguage,
             };
             if (ticket.trim() !== '') body.ticket = ticket.trim();
-            const updated = await api.post<RequestView>(`${path}/send`, body);
-            setOpen(null);
-            onChanged(updated, t('requests.done.sent'));
+            await record('send', body, 'requests.done.sent');
           }}
         >
           {(errorFor) => (
@@ -428,9 +431,7 @@ function ActionsPanel({
           onSubmit={async () => {
             const body: Record<string, unknown> = { at: instant(atLocal, 'at') };
             if (ticket.trim() !== '') body.ticket = ticket.trim();
-            const updated = await api.post<RequestView>(`${path}/acknowledge`, body);
-            setOpen(null);
-            onChanged(updated, t('requests.done.acknowledged'));
+            await record('acknowledge', body, 'requests.done.acknowledged');
           }}
         >
           {(errorFor) => (
@@ -465,9 +466,7 @@ function ActionsPanel({
           onSubmit={async () => {
             const body: Record<string, unknown> = { at: instant(atLocal, 'at') };
             if (untilLocal !== '') body.until = instant(untilLocal, 'until');
-            const updated = await api.post<RequestView>(`${path}/preserve`, body);
-            setOpen(null);
-            onChanged(updated, t('requests.done.preserved'));
+            await record('preserve', body, 'requests.done.preserved');
           }}
         >
           {(errorFor) => (
@@ -504,9 +503,7 @@ function ActionsPanel({
             const body: Record<string, unknown> = { outcome, at: instant(atLocal, 'at') };
             if (outcome === 'refused' && refusalCode !== '') body.refusal_code = refusalCode;
             if (outcomeText.trim() !== '') body.text = outcomeText.trim();
-            const updated = await api.post<RequestView>(`${path}/outcome`, body);
-            setOpen(null);
-            onChanged(updated, t('requests.done.outcome'));
+            await record('outcome', body, 'requests.done.outcome');
           }}
         >
           {(errorFor) => (
@@ -571,12 +568,11 @@ function ActionsPanel({
           fields={['note']}
           onCancel={() => setOpen(null)}
           onSubmit={async () => {
-            const updated = await api.post<RequestView>(
-              `${path}/close`,
+            await record(
+              'close',
               note.trim() === '' ? {} : { note: note.trim() },
+              'requests.done.closed',
             );
-            setOpen(null);
-            onChanged(updated, t('requests.done.closed'));
           }}
         >
           {(errorFor) => (
