@@ -66,6 +66,7 @@ requests::SmtpOptions SmtpOptionsFrom(const base::Config& config) {
   options.password = config.smtp_password;
   options.from = config.smtp_from;
   options.timeout_seconds = static_cast<int>(config.smtp_timeout_seconds);
+  options.ca_file = config.smtp_ca_file;
   return options;
 }
 
