@@ -13,7 +13,7 @@ packages=(
   libsimdjson-dev libxml2-dev zlib1g-dev wget
   libphonenumber-dev libvectorscan-dev libre2-dev libicu-dev libjpeg62-turbo-dev libpng-dev libwebp-dev libexif-dev
   # tests and tools
-  libgtest-dev libgmock-dev sqlite3 postgresql openssl curl ewf-tools
+  libgtest-dev libgmock-dev sqlite3 postgresql openssl curl ewf-tools python3
   hunspell-ru hunspell-kk imagemagick libjpeg-turbo-progs webp
   # the web application and its browser tests
   nodejs npm chromium
