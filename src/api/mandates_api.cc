@@ -98,17 +98,16 @@ Json RenderPersona(const mandates::Persona& persona) {
 }
 
 // Parses the body as a JSON object and takes out `field` (a list the JsonObject reader has no
-// method for), leaving the rest to be read field by field.
+// method for; null counts as absent), leaving the rest to be read field by field.
 absl::StatusOr<std::pair<JsonObject, std::optional<Json>>> SplitBody(const std::string& body,
                                                                      const std::string& field) {
-  RETURN_IF_ERROR(JsonObject::Parse(body).status());  // the parse errors, with their positions
-  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  ASSIGN_OR_RETURN(SplitJson split, SplitJsonBody(body, {field}));
   std::optional<Json> taken;
-  if (auto found = parsed.find(field); found != parsed.end()) {
-    if (!found->is_null()) taken = *found;
-    parsed.erase(found);
+  if (auto found = split.taken.find(field);
+      found != split.taken.end() && !found->second.is_null()) {
+    taken = std::move(found->second);
   }
-  return std::make_pair(JsonObject(std::move(parsed)), std::move(taken));
+  return std::make_pair(std::move(split.rest), std::move(taken));
 }
 
 absl::StatusOr<std::vector<mandates::ScopeEntry>> ReadScope(const std::optional<Json>& list) {

@@ -11,11 +11,6 @@ store::Value OptionalInt(const std::optional<int64_t>& value) {
   return *value;
 }
 
-std::optional<int64_t> ReadOptionalInt(const store::Row& row, size_t column) {
-  if (row.IsNull(column)) return std::nullopt;
-  return row.Int(column);
-}
-
 Outcome ParseOutcome(std::string_view name) {
   if (name == "failure") return Outcome::kFailure;
   if (name == "denied") return Outcome::kDenied;
@@ -96,9 +91,9 @@ absl::StatusOr<Page> AuditTrail::Search(const Query& query) {
     Record record;
     record.id = row.Int(0);
     record.at = row.Int(1);
-    record.actor_id = ReadOptionalInt(row, 2);
+    record.actor_id = row.OptionalInt(2);
     record.actor_name = row.Text(3);
-    record.agency_id = ReadOptionalInt(row, 4);
+    record.agency_id = row.OptionalInt(4);
     record.action = row.Text(5);
     record.object_type = row.Text(6);
     record.object_id = row.Text(7);

@@ -55,11 +55,6 @@ constexpr char kImportColumns[] =
     "SELECT id, source_id, via, format, state, started_at, finished_at, records, stored, "
     "duplicates, errors, refusals, error_sample FROM collect_imports";
 
-std::optional<int64_t> OptionalInt(const store::Row& row, size_t column) {
-  if (row.IsNull(column)) return std::nullopt;
-  return row.Int(column);
-}
-
 store::Value OptionalValue(const std::optional<int64_t>& value) {
   return value ? store::Value(*value) : store::Value();
 }
@@ -75,7 +70,7 @@ Source SourceFromRow(const store::Row& row) {
   source.poll_minutes = static_cast<int>(row.Int(6));
   source.state = row.Text(7);
   source.stop_reason = row.Text(8);
-  source.last_polled_at = OptionalInt(row, 9);
+  source.last_polled_at = row.OptionalInt(9);
   source.created_by = cases::Person{row.Int(10), row.Text(11), row.Text(12)};
   source.created_at = row.Int(13);
   return source;
@@ -93,12 +88,12 @@ Item ItemFromRow(const store::Row& row) {
   item.author_name = row.Text(7);
   item.url = row.Text(8);
   item.text = row.Text(9);
-  item.created_at = OptionalInt(row, 10);
+  item.created_at = row.OptionalInt(10);
   item.collected_at = row.Int(11);
   item.sha256 = row.Text(12);
   item.raw_size = row.Int(13);
   item.purge_at = row.Int(14);
-  item.promoted_evidence_id = OptionalInt(row, 15);
+  item.promoted_evidence_id = row.OptionalInt(15);
   return item;
 }
 
@@ -120,7 +115,7 @@ ImportReport ImportFromRow(const store::Row& row) {
   report.format = row.Text(3);
   report.state = row.Text(4);
   report.started_at = row.Int(5);
-  report.finished_at = OptionalInt(row, 6);
+  report.finished_at = row.OptionalInt(6);
   report.records = row.Int(7);
   report.stored = row.Int(8);
   report.duplicates = row.Int(9);

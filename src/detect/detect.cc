@@ -35,11 +35,6 @@ constexpr int kMaxVisibleMandates = 1000;  // MandateService::List's own limit
 // Batches of arrivals per tick, so that rescans and a stop request get their turn.
 constexpr int kArrivalBatchesPerTick = 20;
 
-std::optional<int64_t> OptionalInt(const store::Row& row, size_t column) {
-  if (row.IsNull(column)) return std::nullopt;
-  return row.Int(column);
-}
-
 std::optional<cases::Person> OptionalPerson(const store::Row& row, size_t column) {
   if (row.IsNull(column)) return std::nullopt;
   return cases::Person{row.Int(column), row.Text(column + 1), row.Text(column + 2)};
@@ -206,9 +201,9 @@ Alert AlertFromRow(const store::Row& row) {
   alert.mandate_id = row.Int(2);
   alert.kind = row.Text(3);
   alert.state = row.Text(4);
-  alert.list_id = OptionalInt(row, 5);
+  alert.list_id = row.OptionalInt(5);
   alert.list_name = row.Text(6);
-  alert.list_version = OptionalInt(row, 7);
+  alert.list_version = row.OptionalInt(7);
   if (row.Int(8) != 0) {
     StoredIndicator indicator;
     indicator.id = row.Int(8);
@@ -219,7 +214,7 @@ Alert AlertFromRow(const store::Row& row) {
     indicator.row.severity = row.Text(12);
     alert.indicator = std::move(indicator);
   }
-  alert.bank_id = OptionalInt(row, 13);
+  alert.bank_id = row.OptionalInt(13);
   alert.bank_name = row.Text(14);
   if (row.Int(15) != 0) {
     BankHash hash;
@@ -244,10 +239,10 @@ Alert AlertFromRow(const store::Row& row) {
   alert.severity = row.Text(24);
   alert.created_at = row.Int(25);
   alert.decided_by = OptionalPerson(row, 26);
-  alert.decided_at = OptionalInt(row, 29);
+  alert.decided_at = row.OptionalInt(29);
   alert.reason = row.Text(30);
-  alert.case_id = OptionalInt(row, 31);
-  alert.evidence_id = OptionalInt(row, 32);
+  alert.case_id = row.OptionalInt(31);
+  alert.evidence_id = row.OptionalInt(32);
   if (!row.IsNull(33)) {
     Json request = Json::parse(row.Text(33), nullptr, false);
     if (request.is_object()) {
@@ -1483,7 +1478,7 @@ Scan ScanFromRow(const store::Row& row) {
               .alerts = row.Int(5),
               .state = row.Text(6),
               .started_at = row.Int(7),
-              .finished_at = OptionalInt(row, 8)};
+              .finished_at = row.OptionalInt(8)};
 }
 
 }  // namespace

@@ -53,11 +53,6 @@ constexpr char kItemColumns[] =
     "i.last_verified_at, i.last_verification, i.disposed_at "
     "FROM evidence_items i JOIN cases c ON c.id = i.case_id JOIN users u ON u.id = i.ingested_by";
 
-std::optional<int64_t> OptionalInt(const store::Row& row, size_t column) {
-  if (row.IsNull(column)) return std::nullopt;
-  return row.Int(column);
-}
-
 Item ItemFromRow(const store::Row& row) {
   Item item;
   item.id = row.Int(0);
@@ -76,25 +71,25 @@ Item ItemFromRow(const store::Row& row) {
   item.metadata.acquisition_method = row.Text(13);
   item.metadata.acquisition_tool = row.Text(14);
   item.metadata.examiner = row.Text(15);
-  item.metadata.acquired_at = OptionalInt(row, 16);
+  item.metadata.acquired_at = row.OptionalInt(16);
   item.metadata.acquired_place = row.Text(17);
   item.metadata.legal_basis = row.Text(18);
-  item.metadata.parent_id = OptionalInt(row, 19);
+  item.metadata.parent_id = row.OptionalInt(19);
   if (!row.Text(20).empty()) {
     for (std::string_view code : base::StrSplit(row.Text(20), ',')) {
       item.metadata.categories.emplace_back(code);
     }
   }
-  item.retention_until = OptionalInt(row, 21);
+  item.retention_until = row.OptionalInt(21);
   item.state = row.Text(22);
   item.sealed = row.Int(23) != 0;
   item.seal_number = row.Text(24);
   item.ewf_json = row.Text(25);
   item.ingested_by = cases::Person{row.Int(26), row.Text(27), row.Text(28)};
   item.ingested_at = row.Int(29);
-  item.last_verified_at = OptionalInt(row, 30);
+  item.last_verified_at = row.OptionalInt(30);
   item.last_verification = row.Text(31);
-  item.disposed_at = OptionalInt(row, 32);
+  item.disposed_at = row.OptionalInt(32);
   return item;
 }
 
@@ -112,7 +107,7 @@ CustodyEvent EventFromRow(const store::Row& row) {
   event.case_id = row.Int(2);
   event.case_number = row.Text(3);
   event.action = row.Text(4);
-  event.actor_id = OptionalInt(row, 5);
+  event.actor_id = row.OptionalInt(5);
   event.actor = row.Text(6);
   event.actor_display_name = row.Text(7);
   event.at = row.Int(8);
@@ -150,10 +145,10 @@ Disposal DisposalFromRow(const store::Row& row) {
   disposal.requested_at = row.Int(11);
   if (!row.IsNull(12))
     disposal.approved_by = cases::Person{row.Int(12), row.Text(13), row.Text(14)};
-  disposal.approved_at = OptionalInt(row, 15);
-  disposal.scheduled_for = OptionalInt(row, 16);
+  disposal.approved_at = row.OptionalInt(15);
+  disposal.scheduled_for = row.OptionalInt(16);
   disposal.decided_reason = row.Text(17);
-  disposal.done_at = OptionalInt(row, 18);
+  disposal.done_at = row.OptionalInt(18);
   return disposal;
 }
 

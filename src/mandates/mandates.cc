@@ -112,11 +112,6 @@ store::Value OptionalValue(const std::optional<int64_t>& value) {
   return *value;
 }
 
-std::optional<int64_t> OptionalInt(const store::Row& row, size_t column) {
-  if (row.IsNull(column)) return std::nullopt;
-  return row.Int(column);
-}
-
 std::optional<cases::Person> OptionalPerson(const store::Row& row, size_t column) {
   if (row.IsNull(column)) return std::nullopt;
   return cases::Person{row.Int(column), row.Text(column + 1), row.Text(column + 2)};
@@ -343,7 +338,7 @@ Mandate MandateFromRow(const store::Row& row) {
   mandate.agency_id = row.Int(1);
   mandate.version = static_cast<int>(row.Int(2));
   mandate.purpose = row.Text(3);
-  mandate.case_id = OptionalInt(row, 4);
+  mandate.case_id = row.OptionalInt(4);
   mandate.case_number = row.Text(5);
   mandate.predicate = row.Text(6);
   mandate.level = ParseLevel(row.Text(7)).value_or(Level::kOvert);
@@ -356,16 +351,16 @@ Mandate MandateFromRow(const store::Row& row) {
   mandate.requester = cases::Person{row.Int(14), row.Text(15), row.Text(16)};
   mandate.state = ParseState(row.Text(17)).value_or(State::kDraft);
   mandate.approved_by = OptionalPerson(row, 18);
-  mandate.approved_at = OptionalInt(row, 21);
+  mandate.approved_at = row.OptionalInt(21);
   mandate.head_approved_by = OptionalPerson(row, 22);
-  mandate.head_approved_at = OptionalInt(row, 25);
+  mandate.head_approved_at = row.OptionalInt(25);
   mandate.rejection_reason = row.Text(26);
   mandate.revocation_reason = row.Text(27);
   mandate.last_action = row.Text(28);
   mandate.updated_by = OptionalPerson(row, 29);
   mandate.created_at = row.Int(32);
   mandate.updated_at = row.Int(33);
-  mandate.agency_head_user_id = OptionalInt(row, 34);
+  mandate.agency_head_user_id = row.OptionalInt(34);
   return mandate;
 }
 
@@ -492,7 +487,7 @@ absl::StatusOr<std::optional<int64_t>> AgencyHead(store::Transaction& tx, int64_
   ASSIGN_OR_RETURN(store::Result found,
                    tx.Execute("SELECT head_user_id FROM agencies WHERE id = $1", {agency_id}));
   if (found.rows.empty()) return std::optional<int64_t>();
-  return OptionalInt(found.rows[0], 0);
+  return found.rows[0].OptionalInt(0);
 }
 
 }  // namespace

@@ -112,11 +112,6 @@ store::Value OptionalValue(const std::optional<int64_t>& value) {
   return *value;
 }
 
-std::optional<int64_t> OptionalInt(const store::Row& row, size_t column) {
-  if (row.IsNull(column)) return std::nullopt;
-  return row.Int(column);
-}
-
 std::string Lower(std::string_view text) {
   return base::AsciiStrToLower(base::StripAsciiWhitespace(text));
 }
@@ -267,7 +262,7 @@ Request RequestFromRow(const store::Row& row) {
   request.fields = FieldsFromJson(Json::parse(row.Text(10), nullptr, /*allow_exceptions=*/false));
   // The columns are what the lifecycle reads: they win over the JSON copy.
   request.fields.case_id = row.Int(2);
-  request.fields.previous_id = OptionalInt(row, 5);
+  request.fields.previous_id = row.OptionalInt(5);
   request.fields.type = ParseRequestType(row.Text(6)).value_or(request.fields.type);
   request.fields.provider = row.Text(7);
   request.fields.country = row.Text(8);
@@ -280,20 +275,20 @@ Request RequestFromRow(const store::Row& row) {
   if (!row.IsNull(19)) {
     request.approved_by = cases::Person{row.Int(19), row.Text(20), row.Text(21)};
   }
-  request.approved_at = OptionalInt(row, 22);
+  request.approved_at = row.OptionalInt(22);
   request.returned_reason = row.Text(23);
-  request.sent_at = OptionalInt(row, 24);
+  request.sent_at = row.OptionalInt(24);
   request.channel = row.Text(25);
   request.ticket = row.Text(26);
-  request.acknowledged_at = OptionalInt(row, 27);
-  request.preserved_at = OptionalInt(row, 28);
-  request.preserved_until = OptionalInt(row, 29);
-  request.first_answer_at = OptionalInt(row, 30);
+  request.acknowledged_at = row.OptionalInt(27);
+  request.preserved_at = row.OptionalInt(28);
+  request.preserved_until = row.OptionalInt(29);
+  request.first_answer_at = row.OptionalInt(30);
   // 31: outcome (read by the statistics)
-  request.outcome_at = OptionalInt(row, 32);
+  request.outcome_at = row.OptionalInt(32);
   request.refusal_code = row.Text(33);
   request.outcome_text = row.Text(34);
-  request.closed_at = OptionalInt(row, 35);
+  request.closed_at = row.OptionalInt(35);
   request.document_sha256 = row.Text(36);
   request.document_language = row.Text(37);
   request.document_size = row.Int(38);
@@ -2258,7 +2253,7 @@ absl::StatusOr<std::vector<ProviderStats>> RequestService::Stats(const auth::Pri
         ASSIGN_OR_RETURN(store::Result result, tx.Execute(sql + " ORDER BY id", params));
         for (const store::Row& row : result.rows) {
           sent.push_back(Sent{row.Int(0), row.Text(1), row.Text(2), row.Text(3), row.Text(4),
-                              row.Text(5), row.Int(6), OptionalInt(row, 7)});
+                              row.Text(5), row.Int(6), row.OptionalInt(7)});
         }
         return absl::OkStatus();
       }));
@@ -2334,7 +2329,7 @@ absl::StatusOr<std::vector<ReminderView>> RequestService::DueReminders(const aut
                             .remind_at = row.Int(5),
                             .due_at = row.Int(6),
                             .email_state = row.Text(7),
-                            .dismissed_at = OptionalInt(row, 8)};
+                            .dismissed_at = row.OptionalInt(8)};
           candidates.emplace_back(row.Int(9), std::move(view));
         }
         return absl::OkStatus();

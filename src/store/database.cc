@@ -33,6 +33,11 @@ bool Row::IsNull(size_t column) const {
   return column >= values_.size() || std::holds_alternative<std::monostate>(values_[column]);
 }
 
+std::optional<int64_t> Row::OptionalInt(size_t column) const {
+  if (IsNull(column)) return std::nullopt;
+  return Int(column);
+}
+
 int64_t Row::Int(size_t column) const {
   if (column >= values_.size()) return 0;
   const Value& value = values_[column];

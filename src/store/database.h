@@ -36,6 +36,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -65,6 +66,8 @@ class Row {
   bool IsNull(size_t column) const;
   // Integer columns; a NULL reads as 0. Text holding an integer is converted.
   int64_t Int(size_t column) const;
+  // An integer column that may be NULL.
+  std::optional<int64_t> OptionalInt(size_t column) const;
   double Double(size_t column) const;
   // Text or blob columns; a NULL reads as "".
   const std::string& Text(size_t column) const;
