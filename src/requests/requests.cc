@@ -917,9 +917,10 @@ std::string Sha256Hex(std::string_view bytes) { return base::HexEncode(base::Sha
 // ---- the view ----
 
 // The request `id` with everything its page shows, for `who` (NotFound when they may not read
-// its case).
+// its case); `who`'s rights on the case into `rights_out` when given.
 absl::StatusOr<RequestView> BuildView(Context& context, const Directory& directory,
-                                      const auth::Principal& who, int64_t id) {
+                                      const auth::Principal& who, int64_t id,
+                                      CaseRights* rights_out = nullptr) {
   RequestView view;
   std::vector<Request> chain;
   std::string drafted_entry;
@@ -943,6 +944,7 @@ absl::StatusOr<RequestView> BuildView(Context& context, const Directory& directo
       }));
   ASSIGN_OR_RETURN(CaseRights rights, RightsOn(context.cases, who, view.request.fields.case_id));
   if (!rights.read) return RequestNotFound();
+  if (rights_out != nullptr) *rights_out = rights;
   const Request& request = view.request;
   view.can = ActionsFor(who, request, rights);
   std::string zone = ZoneOf(who.time_zone);
@@ -1098,9 +1100,7 @@ absl::StatusOr<Loaded> LoadForStep(Context& context, std::mutex& mutex,
                                    const auth::Principal& who, int64_t id) {
   Loaded loaded;
   ASSIGN_OR_RETURN(loaded.directory, CurrentDirectory(context.database, mutex, cached));
-  ASSIGN_OR_RETURN(loaded.current, BuildView(context, *loaded.directory, who, id));
-  ASSIGN_OR_RETURN(loaded.rights,
-                   RightsOn(context.cases, who, loaded.current.request.fields.case_id));
+  ASSIGN_OR_RETURN(loaded.current, BuildView(context, *loaded.directory, who, id, &loaded.rights));
   return loaded;
 }
 
